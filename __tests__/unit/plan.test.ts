@@ -1,0 +1,141 @@
+import { describe, expect, test } from '@jest/globals'
+import type { ChoreoApi } from '../../src/choreo.js'
+import {
+  MARKER,
+  Plan,
+  bareValue,
+  defaultApiIdentifier,
+  diffApiScopes,
+  diffAuthorization,
+  missingScopes,
+  qualifiedNames,
+  revisionCarries,
+  ungranted,
+  urnPrefix
+} from '../../src/plan.js'
+import { parseScopes } from '../../src/inputs.js'
+
+const api = (over: Partial<ChoreoApi> = {}): ChoreoApi => ({
+  id: 'api-1',
+  name: 'Items API',
+  version: 'v1.0',
+  context: '/items-api',
+  operations: [
+    { verb: 'GET', target: '/items', scopes: [] },
+    { verb: 'GET', target: '/items/{id}', scopes: [] },
+    { verb: 'POST', target: '/items', scopes: [] }
+  ],
+  scopes: [],
+  ...over
+})
+const wanted = parseScopes('read: GET /items, GET /items/{id}\nwrite: POST /items')
+
+describe('diffApiScopes', () => {
+  test('adds missing scopes with bare names and binds them', () => {
+    const d = diffApiScopes(api(), wanted, false)
+    expect(d.changed).toBe(true)
+    expect(d.next.scopes!.map((s) => s.scope.name)).toEqual(['read', 'write'])
+    expect(d.next.operations!.map((o) => o.scopes)).toEqual([['read'], ['read'], ['write']])
+    expect(d.details).toEqual(['add scope read', 'bind read to GET /items', 'bind read to GET /items/{id}', 'add scope write', 'bind write to POST /items'])
+  })
+  test('leaves the input object untouched', () => {
+    const a = api()
+    diffApiScopes(a, wanted, false)
+    expect(a.scopes).toEqual([])
+  })
+  test('is a no-op when the stored qualified names are already bound', () => {
+    const a = api({
+      scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }, { scope: { name: 'urn:acme:itemsapi:write' } }],
+      operations: [
+        { verb: 'get', target: '/items', scopes: ['urn:acme:itemsapi:read'] },
+        { verb: 'GET', target: '/items/{id}', scopes: ['urn:acme:itemsapi:read'] },
+        { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
+      ]
+    })
+    expect(diffApiScopes(a, wanted, false)).toMatchObject({ changed: false, details: [] })
+  })
+  test('repairs a dropped binding only', () => {
+    const a = api({
+      scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }, { scope: { name: 'urn:acme:itemsapi:write' } }],
+      operations: [
+        { verb: 'GET', target: '/items', scopes: ['urn:acme:itemsapi:read'] },
+        { verb: 'GET', target: '/items/{id}', scopes: [] },
+        { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
+      ]
+    })
+    expect(diffApiScopes(a, wanted, false).details).toEqual(['bind read to GET /items/{id}'])
+  })
+  test('new scopes follow the URN prefix the API already uses', () => {
+    const a = api({ scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }] })
+    expect(diffApiScopes(a, wanted, false).next.scopes!.map((s) => s.scope.name)).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:write'])
+    expect(urnPrefix(api())).toBe('')
+  })
+  test('an operation the API lacks is an input error listing the ones it has', () => {
+    expect(() => diffApiScopes(api(), parseScopes('admin: DELETE /items/{id}'), false)).toThrow(
+      'Input "scopes": the API "Items API" has no operation DELETE /items/{id} (permission admin). Its operations are: GET /items, GET /items/{id}, POST /items.'
+    )
+  })
+  test('prune removes only marked scopes that are no longer wanted, with their bindings', () => {
+    const a = api({
+      scopes: [
+        { scope: { name: 'urn:acme:itemsapi:read', description: `${MARKER}.` } },
+        { scope: { name: 'urn:acme:itemsapi:old', description: `${MARKER}.` } },
+        { scope: { name: 'urn:acme:itemsapi:manual', description: 'made by hand' } }
+      ],
+      operations: [{ verb: 'GET', target: '/items', scopes: ['urn:acme:itemsapi:read', 'urn:acme:itemsapi:old'] }]
+    })
+    const only = parseScopes('read: GET /items')
+    expect(diffApiScopes(a, only, false).changed).toBe(false)
+    const d = diffApiScopes(a, only, true)
+    expect(d.details).toEqual(['remove scope old (prune)'])
+    expect(d.next.scopes!.map((s) => s.scope.name)).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:manual'])
+    expect(d.next.operations![0].scopes).toEqual(['urn:acme:itemsapi:read'])
+  })
+})
+
+test('qualified names are read from the stored API', () => {
+  const names = qualifiedNames(api({ scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }] }), wanted)
+  expect([...names.entries()]).toEqual([
+    ['read', 'urn:acme:itemsapi:read'],
+    ['write', undefined]
+  ])
+})
+
+test('revisionCarries needs every scope on every operation', () => {
+  const names = new Map<string, string | undefined>([
+    ['read', 'urn:a:b:read'],
+    ['write', 'urn:a:b:write']
+  ])
+  const full = api({
+    scopes: [{ scope: { name: 'urn:a:b:read' } }, { scope: { name: 'urn:a:b:write' } }],
+    operations: [
+      { verb: 'GET', target: '/items', scopes: ['urn:a:b:read'] },
+      { verb: 'GET', target: '/items/{id}', scopes: ['urn:a:b:read'] },
+      { verb: 'POST', target: '/items', scopes: ['urn:a:b:write'] }
+    ]
+  })
+  expect(revisionCarries(full, wanted, names)).toBe(true)
+  const partial = structuredClone(full)
+  partial.operations![1].scopes = []
+  expect(revisionCarries(partial, wanted, names)).toBe(false)
+  expect(revisionCarries(full, wanted, new Map([['read', undefined]]))).toBe(false)
+})
+
+test('Asgardeo diffs', () => {
+  expect(missingScopes([{ name: 'a' }], ['a', 'b'])).toEqual(['b'])
+  expect(diffAuthorization(undefined, ['a'])).toEqual({ add: ['a'], remove: [] })
+  expect(diffAuthorization(['a', 'x'], ['a', 'b'])).toEqual({ add: ['b'], remove: ['x'] })
+  expect(ungranted(['a', 'b', 'c'], 'b  a')).toEqual(['c'])
+  expect(ungranted(['a'], undefined)).toEqual(['a'])
+  expect(bareValue('urn:acme:itemsapi:read')).toBe('read')
+  expect(defaultApiIdentifier('acme', { name: 'Items API', version: 'v1.0' })).toBe('urn:choreo:acme:items-api:v1.0')
+})
+
+test('the plan orders rows by the guide and knows when anything changes', () => {
+  const plan = new Plan()
+  plan.record({ resource: 'Choreo subscription', name: 's', action: 'no change', details: [] })
+  expect(plan.changed).toBe(false)
+  plan.record({ resource: 'Choreo API scopes', name: 'a', action: 'update', details: [] })
+  expect(plan.changes.map((c) => c.resource)).toEqual(['Choreo API scopes', 'Choreo subscription'])
+  expect(plan.changed).toBe(true)
+})

@@ -1,0 +1,270 @@
+import { ApiError, idFromLocation, type Http } from './http.js'
+
+/** Typed calls to the Asgardeo (WSO2 Identity Server) management REST APIs, SCIM2 and token endpoint. */
+
+export interface ApiResourceScope {
+  id?: string
+  name: string
+  displayName?: string
+  description?: string
+}
+
+export interface ApiResource {
+  id: string
+  name: string
+  identifier: string
+  description?: string
+  requiresAuthorization: boolean
+  type?: string
+  scopes?: ApiResourceScope[]
+}
+
+interface ApiResourceList {
+  apiResources?: ApiResource[]
+  APIResources?: ApiResource[]
+  links?: { rel: string; href: string }[]
+}
+
+export interface ApplicationSummary {
+  id: string
+  name: string
+  description?: string
+  clientId?: string
+}
+
+export interface OidcConfig {
+  clientId: string
+  clientSecret?: string
+  grantTypes: string[]
+  publicClient?: boolean
+  accessToken?: { type?: string; [k: string]: unknown }
+  [k: string]: unknown
+}
+
+export interface AuthorizedApi {
+  id: string
+  identifier?: string
+  policyId?: string
+  authorizedScopes: { id?: string; name: string }[]
+}
+
+export interface Role {
+  id: string
+  displayName: string
+  audience?: { type?: string; value?: string }
+  permissions?: { value: string; display?: string }[]
+  users?: { value: string; display?: string }[]
+}
+
+export interface TokenResponse {
+  access_token: string
+  refresh_token?: string
+  token_type: string
+  expires_in: number
+  scope?: string
+}
+
+/** The management scopes this action asks for: view + write on exactly the resources it reconciles. */
+export const MANAGEMENT_SCOPES = [
+  'internal_api_resource_view',
+  'internal_api_resource_create',
+  'internal_api_resource_update',
+  'internal_application_mgt_view',
+  'internal_application_mgt_create',
+  'internal_application_mgt_update',
+  'internal_application_business_api_update',
+  'internal_role_mgt_view',
+  'internal_role_mgt_create',
+  'internal_role_mgt_update',
+  'internal_user_mgt_view',
+  'internal_user_mgt_list'
+]
+
+/** A SCIM-like filter value: quoted when it holds a space (names of apps may). */
+export function filterValue(value: string): string {
+  return /\s/.test(value) ? `"${value.replace(/"/g, '\\"')}"` : value
+}
+
+export class Asgardeo {
+  readonly base: string
+  readonly mgmt: string
+  readonly tokenEndpoint: string
+  private token = ''
+
+  constructor(
+    private readonly http: Http,
+    url: string,
+    readonly org: string
+  ) {
+    this.base = `${url}/t/${encodeURIComponent(org)}`
+    this.mgmt = `${this.base}/api/server/v1`
+    this.tokenEndpoint = `${this.base}/oauth2/token`
+  }
+
+  /** Client-credentials token for the management APIs. Returns the scopes granted. */
+  async authenticate(clientId: string, clientSecret: string, onToken: (token: string) => void): Promise<string[]> {
+    const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') })
+    onToken(res.access_token)
+    this.token = res.access_token
+    return (res.scope ?? '').split(' ').filter(Boolean)
+  }
+
+  /** Any grant at a token endpoint, with HTTP Basic client authentication. */
+  async requestToken(endpoint: string, clientId: string, clientSecret: string, form: Record<string, string>): Promise<TokenResponse> {
+    const res = await this.http.request<TokenResponse>({
+      service: 'asgardeo',
+      method: 'POST',
+      url: endpoint,
+      form,
+      basic: { user: clientId, password: clientSecret }
+    })
+    if (!res.body || typeof res.body.access_token !== 'string') {
+      throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined)
+    }
+    return res.body
+  }
+
+  private call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}) {
+    return this.http.request<T>({
+      service: 'asgardeo',
+      method,
+      url: extra.scim ? `${this.base}${path}` : `${this.mgmt}${path}`,
+      query: extra.query,
+      json: extra.json,
+      expect: extra.expect,
+      bearer: this.token,
+      headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
+    })
+  }
+
+  // --- API resources -------------------------------------------------------------------------
+
+  /** The API resource with this identifier, following every `next` link (never only the first page). */
+  async findApiResource(identifier: string): Promise<ApiResource | undefined> {
+    let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${identifier}`, limit: 100 }
+    let url = '/api-resources'
+    for (let page = 0; page < 1000; page++) {
+      const res: { body: ApiResourceList } = await this.call<ApiResourceList>('GET', url, { query })
+      // The server's key is apiResources; the spec's APIResources is accepted too.
+      const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier)
+      if (found) return this.getApiResource(found.id)
+      const next: string | undefined = res.body?.links?.find((l) => l.rel === 'next')?.href
+      if (!next) return undefined
+      const nextUrl: URL = new URL(next, this.mgmt)
+      url = nextUrl.pathname.replace(new URL(this.mgmt).pathname, '')
+      query = Object.fromEntries(nextUrl.searchParams)
+    }
+    return undefined
+  }
+
+  async getApiResource(id: string): Promise<ApiResource> {
+    return (await this.call<ApiResource>('GET', `/api-resources/${encodeURIComponent(id)}`)).body
+  }
+
+  async createApiResource(body: { name: string; identifier: string; description: string; requiresAuthorization: boolean; scopes: ApiResourceScope[] }): Promise<ApiResource> {
+    const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
+    const id = res.body?.id ?? idFromLocation(res.headers)
+    if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
+    return res.body?.id ? res.body : this.getApiResource(id)
+  }
+
+  async addApiResourceScopes(id: string, scopes: ApiResourceScope[]): Promise<void> {
+    await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+  }
+
+  async deleteApiResourceScope(id: string, name: string): Promise<void> {
+    await this.call('DELETE', `/api-resources/${encodeURIComponent(id)}/scopes/${encodeURIComponent(name)}`)
+  }
+
+  // --- Applications --------------------------------------------------------------------------
+
+  /** The application with exactly this name, across all pages. */
+  async findApplication(name: string): Promise<ApplicationSummary | undefined> {
+    const limit = 100
+    for (let offset = 0; offset < 100_000; offset += limit) {
+      const res = await this.call<{ totalResults?: number; count?: number; applications?: ApplicationSummary[] }>('GET', '/applications', {
+        query: { filter: `name eq ${filterValue(name)}`, limit, offset }
+      })
+      const apps = res.body?.applications ?? []
+      const found = apps.find((a) => a.name === name)
+      if (found) return found
+      if (apps.length < limit || offset + apps.length >= (res.body?.totalResults ?? 0)) return undefined
+    }
+    return undefined
+  }
+
+  async getApplication(id: string): Promise<ApplicationSummary & Record<string, unknown>> {
+    return (await this.call<ApplicationSummary & Record<string, unknown>>('GET', `/applications/${encodeURIComponent(id)}`)).body
+  }
+
+  /** Creates an application; 201 with an empty body, the id only in Location. */
+  async createApplication(body: Record<string, unknown>): Promise<string> {
+    const res = await this.call('POST', '/applications', { json: body })
+    const id = idFromLocation(res.headers)
+    if (!id) throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined)
+    return id
+  }
+
+  async getOidc(appId: string): Promise<OidcConfig> {
+    return (await this.call<OidcConfig>('GET', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`)).body
+  }
+
+  async putOidc(appId: string, config: OidcConfig): Promise<void> {
+    await this.call('PUT', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`, { json: config })
+  }
+
+  async listAuthorizedApis(appId: string): Promise<AuthorizedApi[]> {
+    return (await this.call<AuthorizedApi[]>('GET', `/applications/${encodeURIComponent(appId)}/authorized-apis`)).body ?? []
+  }
+
+  async authorizeApi(appId: string, apiResourceId: string, scopes: string[]): Promise<void> {
+    await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, { json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes } })
+  }
+
+  async patchAuthorizedApi(appId: string, apiResourceId: string, addedScopes: string[], removedScopes: string[]): Promise<void> {
+    await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
+      json: { addedScopes, removedScopes }
+    })
+  }
+
+  // --- SCIM2: users and application roles ----------------------------------------------------
+
+  async findUserId(userName: string): Promise<string | undefined> {
+    const res = await this.call<{ Resources?: { id: string; userName: string }[] }>('GET', '/scim2/Users', {
+      scim: true,
+      query: { filter: `userName eq ${userName}`, attributes: 'userName' }
+    })
+    // Asgardeo may prefix the user store ("DEFAULT/alice"): compare without it.
+    return (res.body?.Resources ?? []).find((u) => u.userName === userName || u.userName.endsWith(`/${userName}`))?.id
+  }
+
+  async findRole(displayName: string, appId: string): Promise<Role | undefined> {
+    const res = await this.call<{ Resources?: Role[] }>('GET', '/scim2/v2/Roles', {
+      scim: true,
+      query: { filter: `displayName eq ${filterValue(displayName)} and audience.value eq ${appId}` }
+    })
+    const found = (res.body?.Resources ?? []).find((r) => r.displayName === displayName)
+    return found ? (await this.call<Role>('GET', `/scim2/v2/Roles/${encodeURIComponent(found.id)}`, { scim: true })).body : undefined
+  }
+
+  async createRole(displayName: string, appId: string, permissions: string[], userIds: string[]): Promise<Role> {
+    const res = await this.call<Role>('POST', '/scim2/v2/Roles', {
+      scim: true,
+      json: {
+        schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
+        displayName,
+        audience: { type: 'application', value: appId },
+        permissions: permissions.map((value) => ({ value })),
+        users: userIds.map((value) => ({ value }))
+      }
+    })
+    return res.body
+  }
+
+  async patchRole(id: string, operations: Record<string, unknown>[]): Promise<void> {
+    await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
+      scim: true,
+      json: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }
+    })
+  }
+}

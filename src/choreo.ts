@@ -1,0 +1,244 @@
+import { ApiError, idFromLocation, type Http } from './http.js'
+
+/** Typed calls to Choreo: its platform API (org lookup) and API Manager publisher / developer portal v2. */
+
+export interface ApiScopeEntry {
+  scope: { id?: string; name: string; displayName?: string; description?: string; bindings?: string[]; usageCount?: number }
+  shared?: boolean
+}
+
+export interface ApiOperation {
+  id?: string
+  target: string
+  verb: string
+  authType?: string
+  throttlingPolicy?: string
+  scopes?: string[]
+  [k: string]: unknown
+}
+
+/** The publisher API object; kept whole because PUT replaces it whole. */
+export interface ChoreoApi {
+  id: string
+  name: string
+  version: string
+  context: string
+  lifeCycleStatus?: string
+  scopes?: ApiScopeEntry[]
+  operations?: ApiOperation[]
+  [k: string]: unknown
+}
+
+export interface Revision {
+  id: string
+  displayName?: string
+  description?: string
+  createdTime?: string | number
+  deploymentInfo?: { name: string; vhost?: string; revisionUuid?: string }[]
+}
+
+export interface Environment {
+  name: string
+  displayName?: string
+  vhosts?: { host: string }[]
+}
+
+export interface KeyManager {
+  id?: string
+  name: string
+  displayName?: string
+  type?: string
+  enabled?: boolean
+  tokenEndpoint?: string
+  revokeEndpoint?: string
+}
+
+export interface DevApplication {
+  applicationId: string
+  name: string
+  description?: string
+  throttlingPolicy?: string
+}
+
+export interface ApplicationKey {
+  keyMappingId?: string
+  keyManager?: string
+  consumerKey?: string
+  keyType?: string
+  mode?: string
+}
+
+export interface Subscription {
+  subscriptionId: string
+  applicationId: string
+  apiId: string
+  status?: string
+}
+
+interface Page<T> {
+  count?: number
+  list?: T[]
+  pagination?: { offset?: number; limit?: number; total?: number; next?: string }
+}
+
+export class Choreo {
+  private readonly publisher: string
+  private readonly devportal: string
+  private orgId: string | undefined
+
+  constructor(
+    private readonly http: Http,
+    url: string,
+    private readonly consoleUrl: string,
+    private readonly token: string,
+    orgId?: string
+  ) {
+    this.publisher = `${url}/api/am/publisher/v2`
+    this.devportal = `${url}/api/am/devportal/v2`
+    this.orgId = orgId
+  }
+
+  /** Resolves the organization UUID (the organizationId of every API Manager call) from its handle. */
+  async resolveOrg(handle: string): Promise<string> {
+    if (this.orgId) return this.orgId
+    const res = await this.http.request<unknown>({ service: 'choreo', method: 'GET', url: `${this.consoleUrl}/orgs/1.0.0/orgs`, bearer: this.token })
+    const orgs = (Array.isArray(res.body) ? res.body : ((res.body as { list?: unknown[] })?.list ?? [])) as { handle?: string; uuid?: string; id?: unknown }[]
+    const org = orgs.find((o) => o.handle === handle)
+    if (!org?.uuid) {
+      const known = orgs.map((o) => o.handle).filter(Boolean).join(', ') || 'none'
+      throw new Error(`Input "choreo-org": the Choreo token has no access to an organization with handle "${handle}" (it can reach: ${known}). Check the handle, or give "choreo-org-id".`)
+    }
+    this.orgId = org.uuid
+    return org.uuid
+  }
+
+  private call<T>(base: 'publisher' | 'devportal', method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}) {
+    if (!this.orgId) throw new Error('Choreo organization not resolved yet')
+    return this.http.request<T>({
+      service: 'choreo',
+      method,
+      url: `${base === 'publisher' ? this.publisher : this.devportal}${path}`,
+      query: { ...extra.query, organizationId: this.orgId },
+      json: extra.json,
+      expect: extra.expect,
+      headers: extra.headers,
+      bearer: this.token
+    })
+  }
+
+  /** Every item of a paginated API Manager list. */
+  private async all<T>(base: 'publisher' | 'devportal', path: string, query: Record<string, string | number | undefined>): Promise<T[]> {
+    const items: T[] = []
+    const limit = 100
+    for (let offset = 0; ; offset += limit) {
+      const page = (await this.call<Page<T>>(base, 'GET', path, { query: { ...query, limit, offset } })).body
+      const list = page?.list ?? []
+      items.push(...list)
+      const total = page?.pagination?.total ?? page?.count ?? 0
+      if (list.length < limit || items.length >= total) return items
+    }
+  }
+
+  // --- Publisher -----------------------------------------------------------------------------
+
+  /** APIs whose name is exactly `name` (and version, when given): the search is a contains match. */
+  async findApis(name: string, version?: string): Promise<ChoreoApi[]> {
+    const found = await this.all<ChoreoApi>('publisher', '/apis', { query: `name:"${name}"` })
+    return found.filter((a) => a.name === name && (!version || a.version === version))
+  }
+
+  async getApi(id: string): Promise<{ api: ChoreoApi; etag?: string }> {
+    const res = await this.call<ChoreoApi>('publisher', 'GET', `/apis/${encodeURIComponent(id)}`)
+    const etag = res.headers.etag
+    return { api: res.body, etag: Array.isArray(etag) ? etag[0] : etag }
+  }
+
+  async putApi(api: ChoreoApi, etag?: string): Promise<ChoreoApi> {
+    return (await this.call<ChoreoApi>('publisher', 'PUT', `/apis/${encodeURIComponent(api.id)}`, { json: api, headers: etag ? { 'if-match': etag } : undefined })).body
+  }
+
+  async listRevisions(apiId: string): Promise<Revision[]> {
+    return (await this.call<Page<Revision>>('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/revisions`)).body?.list ?? []
+  }
+
+  async createRevision(apiId: string, description: string): Promise<Revision> {
+    return (await this.call<Revision>('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/revisions`, { json: { description } })).body
+  }
+
+  async deleteRevision(apiId: string, revisionId: string): Promise<void> {
+    await this.call('publisher', 'DELETE', `/apis/${encodeURIComponent(apiId)}/revisions/${encodeURIComponent(revisionId)}`)
+  }
+
+  async deployRevision(apiId: string, revisionId: string, targets: { name: string; vhost?: string }[]): Promise<void> {
+    await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
+      query: { revisionId },
+      json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: true }))
+    })
+  }
+
+  async environments(): Promise<Environment[]> {
+    return (await this.call<{ environment?: Environment[] }>('publisher', 'GET', '/settings')).body?.environment ?? []
+  }
+
+  async publish(apiId: string): Promise<void> {
+    await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action: 'Publish' } })
+  }
+
+  // --- Developer Portal ----------------------------------------------------------------------
+
+  async keyManagers(): Promise<KeyManager[]> {
+    return (await this.call<Page<KeyManager>>('devportal', 'GET', '/key-managers')).body?.list ?? []
+  }
+
+  /** The application named exactly `name` (the devportal query is an exact match). */
+  async findApplication(name: string): Promise<DevApplication | undefined> {
+    const apps = await this.all<DevApplication>('devportal', '/applications', { query: name })
+    return apps.find((a) => a.name === name)
+  }
+
+  async listApplications(): Promise<DevApplication[]> {
+    return this.all<DevApplication>('devportal', '/applications', {})
+  }
+
+  /** Creates an application; a 409 (it appeared meanwhile) adopts the existing one. */
+  async createApplication(name: string, description: string, throttlingPolicy: string): Promise<DevApplication> {
+    const res = await this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
+      json: { name, description, throttlingPolicy, tokenType: 'JWT' },
+      expect: [409]
+    })
+    if (res.status === 409) {
+      const existing = await this.findApplication(name)
+      if (existing) return existing
+      throw new ApiError(`Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`, 'choreo', 409, '409', res.body)
+    }
+    const id = res.body?.applicationId ?? idFromLocation(res.headers)
+    if (!id) throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined)
+    return { applicationId: id, name, description, throttlingPolicy }
+  }
+
+  async listKeys(appId: string): Promise<ApplicationKey[]> {
+    return (await this.call<Page<ApplicationKey>>('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? []
+  }
+
+  /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
+  async mapKeys(appId: string, consumerKey: string, keyManager: string): Promise<{ status: number; body: unknown }> {
+    const res = await this.call<unknown>('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
+      json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
+      expect: [409]
+    })
+    return { status: res.status, body: res.body }
+  }
+
+  async listSubscriptions(appId: string): Promise<Subscription[]> {
+    return this.all<Subscription>('devportal', '/subscriptions', { applicationId: appId })
+  }
+
+  /** Subscribes; a 409 (already subscribed) counts as done. */
+  async subscribe(appId: string, apiId: string, throttlingPolicy: string): Promise<Subscription | undefined> {
+    const res = await this.call<Subscription>('devportal', 'POST', '/subscriptions', {
+      json: { applicationId: appId, apiId, throttlingPolicy },
+      expect: [409]
+    })
+    return res.status === 409 ? undefined : res.body
+  }
+}

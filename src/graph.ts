@@ -1,0 +1,86 @@
+/**
+ * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
+ * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
+ * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
+ * failure never leaves a write running unobserved.
+ */
+
+export class SkippedError extends Error {
+  constructor(readonly task: string) {
+    super(`${task} skipped: a task it depends on failed`)
+  }
+}
+
+export interface TaskTiming {
+  name: string
+  deps: string[]
+  /** ms since the graph was created. */
+  start: number
+  end: number
+  ok: boolean
+}
+
+type Values<Deps extends readonly Task<unknown>[]> = { -readonly [K in keyof Deps]: Deps[K] extends Task<infer V> ? V : never }
+
+export interface Task<T> {
+  name: string
+  promise: Promise<T>
+}
+
+export class TaskGraph {
+  readonly timings: TaskTiming[] = []
+  private readonly all: Promise<unknown>[] = []
+  private readonly origin = Date.now()
+
+  add<const Deps extends readonly Task<unknown>[], T>(name: string, deps: Deps, fn: (...values: Values<Deps>) => Promise<T>): Task<T> {
+    const promise = (async () => {
+      let values: Values<Deps>
+      try {
+        values = (await Promise.all(deps.map((d) => d.promise))) as Values<Deps>
+      } catch {
+        throw new SkippedError(name)
+      }
+      const start = Date.now() - this.origin
+      try {
+        const value = await fn(...values)
+        this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true })
+        return value
+      } catch (err) {
+        this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false })
+        throw err
+      }
+    })()
+    promise.catch(() => undefined) // observed in settle()
+    this.all.push(promise)
+    return { name, promise }
+  }
+
+  /** Waits for every task; rethrows the first real failure (not the skips it caused). */
+  async settle(): Promise<void> {
+    const results = await Promise.allSettled(this.all)
+    const failures = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => r.reason as unknown)
+      .filter((e) => !(e instanceof SkippedError))
+    if (failures.length > 0) throw failures[0]
+  }
+
+  /**
+   * The chain that decided the wall time: from the task that finished last, back through the
+   * dependency that released it (the one that finished last). `ms` is when that chain ended.
+   */
+  criticalPath(): { ms: number; chain: string[] } {
+    const byName = new Map(this.timings.map((t) => [t.name, t]))
+    let last = this.timings.reduce<TaskTiming | undefined>((a, t) => (!a || t.end >= a.end ? t : a), undefined)
+    const ms = last?.end ?? 0
+    const chain: string[] = []
+    while (last) {
+      chain.unshift(last.name)
+      last = last.deps
+        .map((d) => byName.get(d))
+        .filter((t): t is TaskTiming => !!t)
+        .reduce<TaskTiming | undefined>((a, t) => (!a || t.end >= a.end ? t : a), undefined)
+    }
+    return { ms, chain }
+  }
+}

@@ -1,0 +1,209 @@
+import { assertSecureUrl } from './http.js'
+
+/** Everything the run needs, validated before any network call. */
+export interface Config {
+  mode: 'apply' | 'plan' | 'check'
+  asgardeo: { org: string; url: string; clientId: string; clientSecret: string }
+  choreo: { org: string; orgId?: string; token: string; url: string; consoleUrl: string }
+  api: { id?: string; name?: string; version?: string }
+  scopes: ScopeSpec[]
+  /** Permission values to request in the token. */
+  tokenScopes: string[]
+  application: string
+  apiIdentifier?: string
+  grant: { type: 'client_credentials' } | { type: 'password'; username: string; password: string }
+  keyManager: string
+  /** Gateway environments to deploy to; empty = those the API is deployed to now (Production if none). */
+  environments: string[]
+  deploy: boolean
+  throttlingPolicy: string
+  prune: boolean
+  timeoutSeconds: number
+}
+
+export interface Operation {
+  verb: string
+  target: string
+}
+
+export interface ScopeSpec {
+  /** The permission value, e.g. `read`; the server qualifies it (urn:<org>:<api>:read). */
+  value: string
+  operations: Operation[]
+}
+
+export type GetInput = (name: string) => string
+
+/** Thrown for bad input: every problem found, each naming the input and the fix. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `The inputs have ${problems.length} problems:\n- ${problems.join('\n- ')}`)
+    this.name = 'InputError'
+  }
+}
+
+const VERBS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
+const SCOPE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+/**
+ * Parses the `scopes` input: one scope per line, `value: VERB /path, VERB /path`. A value with nothing
+ * after the colon is a scope guarding no operation. Blank lines and `#` comments are ignored.
+ */
+export function parseScopes(text: string, problems: string[] = []): ScopeSpec[] {
+  const scopes: ScopeSpec[] = []
+  const lines = text.split(/\r?\n/)
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/\s+#.*$/, '').trim()
+    if (!line || line.startsWith('#')) return
+    const where = `scopes, line ${i + 1} ("${line}")`
+    const colon = line.indexOf(':')
+    if (colon < 0) {
+      problems.push(`${where}: expected "value: VERB /path, VERB /path", e.g. "read: GET /items".`)
+      return
+    }
+    const value = line.slice(0, colon).trim().replace(/^-\s*/, '')
+    if (!SCOPE_VALUE.test(value)) {
+      problems.push(`${where}: the permission value "${value}" may hold only letters, digits, "_", "-" and "." (e.g. "read" or "items_write").`)
+      return
+    }
+    if (scopes.some((s) => s.value === value)) {
+      problems.push(`${where}: the permission "${value}" is listed twice; list each permission once with all its operations.`)
+      return
+    }
+    const operations: Operation[] = []
+    for (const part of line.slice(colon + 1).split(',').map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(part)
+      if (!m || !VERBS.has(m[1].toUpperCase())) {
+        problems.push(`${where}: "${part}" is not an operation; write it as "VERB /path" with VERB one of ${[...VERBS].join(', ')}.`)
+        continue
+      }
+      const op = { verb: m[1].toUpperCase(), target: m[2] }
+      if (!operations.some((o) => o.verb === op.verb && o.target === op.target)) operations.push(op)
+    }
+    scopes.push({ value, operations })
+  })
+  return scopes
+}
+
+/** Reads and validates every input; throws InputError listing all problems at once. */
+export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = []
+  const get = (name: string): string => getInput(name).trim()
+  const required = (name: string, hint: string): string => {
+    const v = get(name)
+    if (!v) problems.push(`Input "${name}" is required: ${hint}`)
+    return v
+  }
+
+  const mode = (get('mode') || 'apply').toLowerCase()
+  if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`)
+
+  const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
+  if (asgardeoOrg && !HANDLE.test(asgardeoOrg)) problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`)
+  const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems)
+  const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).')
+  if (choreoOrg && !HANDLE.test(choreoOrg)) problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`)
+
+  const scopesText = get('scopes')
+  const scopes = scopesText ? parseScopes(scopesText, problems) : []
+  if (!scopesText) problems.push('Input "scopes" is required: one permission per line, e.g. "read: GET /items, GET /items/{id}".')
+  else if (scopes.length === 0 && !problems.some((p) => p.startsWith('scopes,'))) problems.push('Input "scopes" lists no permission.')
+
+  const tokenScopesText = get('token-scopes')
+  const tokenScopes = tokenScopesText ? tokenScopesText.split(/[\s,]+/).filter(Boolean) : scopes.map((s) => s.value)
+  for (const t of tokenScopes) {
+    if (!scopes.some((s) => s.value === t)) {
+      problems.push(`Input "token-scopes" names "${t}", which is not in "scopes"; request only permissions listed in "scopes" (${scopes.map((s) => s.value).join(', ') || 'none'}).`)
+    }
+  }
+
+  const apiId = get('api-id')
+  const apiName = get('api')
+  if (!apiId && !apiName) problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.')
+  if (apiId && apiName) problems.push('Give either "api" or "api-id", not both.')
+
+  const grantType = (get('grant-type') || 'client_credentials').toLowerCase()
+  let grant: Config['grant'] = { type: 'client_credentials' }
+  if (grantType === 'password') {
+    const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).')
+    const password = required('password', 'that user\'s password, from a secret (grant-type: password).')
+    grant = { type: 'password', username, password }
+  } else if (grantType !== 'client_credentials') {
+    problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`)
+  }
+
+  const timeoutText = get('timeout-seconds') || '300'
+  const timeoutSeconds = Number(timeoutText)
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
+    problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`)
+  }
+
+  const config: Config = {
+    mode: mode as Config['mode'],
+    asgardeo: {
+      org: asgardeoOrg,
+      url: asgardeoUrl,
+      clientId: required('asgardeo-client-id', 'the client ID of an Asgardeo M2M application authorized for the management APIs.'),
+      clientSecret: required('asgardeo-client-secret', 'that application\'s client secret, from a secret.')
+    },
+    choreo: {
+      org: choreoOrg,
+      orgId: get('choreo-org-id') || undefined,
+      token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
+      url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
+      consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+    },
+    api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
+    scopes,
+    tokenScopes,
+    application: get('application') || defaultApplicationName(env),
+    apiIdentifier: get('api-identifier') || undefined,
+    grant,
+    keyManager: get('key-manager') || 'Asgardeo',
+    environments: get('environments').split(/[\s,]+/).filter(Boolean),
+    deploy: bool(get('deploy'), true, 'deploy', problems),
+    throttlingPolicy: get('throttling-policy') || 'Unlimited',
+    prune: bool(get('prune'), false, 'prune', problems),
+    timeoutSeconds
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
+    problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`)
+  }
+  if (problems.length > 0) throw new InputError(problems)
+  return config
+}
+
+/** `github-<owner>-<repo>` from the workflow's repository, so each repository gets its own client. */
+export function defaultApplicationName(env: NodeJS.ProcessEnv): string {
+  const repo = env.GITHUB_REPOSITORY ?? ''
+  const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  return slug ? `github-${slug}`.slice(0, 100) : 'github-actions-client'
+}
+
+function baseUrl(value: string, input: string, problems: string[]): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    problems.push(`Input "${input}" ("${value}") is not a URL; give the host, e.g. https://api.asgardeo.io.`)
+    return value
+  }
+  try {
+    assertSecureUrl(url, `"${input}"`)
+  } catch (err) {
+    problems.push(`Input ${(err as Error).message}`)
+  }
+  if (/^\/t\//.test(url.pathname)) {
+    problems.push(`Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`)
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {
+  if (!value) return fallback
+  if (/^(true|yes|on)$/i.test(value)) return true
+  if (/^(false|no|off)$/i.test(value)) return false
+  problems.push(`Input "${input}" is "${value}"; use true or false.`)
+  return fallback
+}

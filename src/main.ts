@@ -1,0 +1,86 @@
+import * as core from '@actions/core'
+import { Asgardeo } from './asgardeo.js'
+import { Choreo } from './choreo.js'
+import { Http } from './http.js'
+import { readConfig, type Config } from './inputs.js'
+import { reconcile, type Outcome, type Phase } from './reconcile.js'
+import { writeSummary } from './summary.js'
+
+const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password']
+const PHASES: Phase[] = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token']
+
+/** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
+export async function run(): Promise<void> {
+  // Mask secret inputs before anything else can print them.
+  for (const name of SECRET_INPUTS) {
+    const value = core.getInput(name)
+    if (value) core.setSecret(value)
+  }
+  let http: Http | undefined
+  const lines = new Map<Phase, string[]>(PHASES.map((p) => [p, []]))
+  try {
+    const config = readConfig((name) => core.getInput(name))
+    http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: core.isDebug() ? core.debug : undefined })
+    for (const name of SECRET_INPUTS) http.addSecret(core.getInput(name))
+    const secret = (value: string): void => {
+      core.setSecret(value)
+      http!.addSecret(value)
+    }
+    const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org)
+    const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId)
+    core.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`)
+    let outcome: Outcome
+    try {
+      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line) => lines.get(phase)!.push(line), secret })
+    } finally {
+      flush(lines)
+    }
+    setOutputs(config, outcome)
+    const { requests, writes, retries } = http.stats
+    const path = outcome.graph.criticalPath()
+    core.info(`${requests} requests (${writes} writes, ${retries} retries); critical path ${path.chain.length} calls deep, ${path.ms} ms.`)
+    await writeSummary(config, outcome)
+    if (!outcome.plan.changed) core.info('No changes: Choreo and Asgardeo already match the inputs.')
+    if (config.mode === 'check' && outcome.plan.changed) {
+      core.setFailed(`Drift: ${outcome.plan.changes.filter((c) => c.action !== 'no change').map((c) => `${c.resource} "${c.name}" (${c.action})`).join(', ')}. Run with mode: apply to repair it.`)
+    }
+  } catch (err) {
+    core.setFailed(err instanceof Error ? err.message : String(err))
+  } finally {
+    http?.dispose()
+  }
+}
+
+function flush(lines: Map<Phase, string[]>): void {
+  for (const [phase, entries] of lines) {
+    if (entries.length === 0) continue
+    core.startGroup(phase)
+    for (const line of entries) core.info(line)
+    core.endGroup()
+  }
+}
+
+function setOutputs(config: Config, o: Outcome): void {
+  const names = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n): n is string => !!n)
+  core.setOutput('scopes', JSON.stringify(names))
+  core.setOutput('changed', String(o.plan.changed))
+  core.setOutput('plan', JSON.stringify(o.plan.changes))
+  const ids: Record<string, string | undefined> = {
+    'client-id': o.clientId,
+    'token-endpoint': o.tokenEndpoint,
+    'asgardeo-application-id': o.asgardeoApplicationId,
+    'api-resource-id': o.apiResourceId,
+    'choreo-api-id': o.choreoApiId,
+    'choreo-application-id': o.choreoApplicationId,
+    'subscription-id': o.subscriptionId
+  }
+  for (const [name, value] of Object.entries(ids)) if (value) core.setOutput(name, value)
+  if (o.token) {
+    core.setSecret(o.token.access_token) // masked again right where it is set, whatever happened before
+    core.setOutput('access-token', o.token.access_token)
+    core.setOutput('token-type', o.token.token_type)
+    core.setOutput('expires-in', String(o.token.expires_in))
+    core.setOutput('expires-at', new Date(Date.now() + o.token.expires_in * 1000).toISOString())
+    core.setOutput('granted-scopes', o.token.scope ?? '')
+  }
+}

@@ -1,0 +1,34 @@
+import * as core from '@actions/core'
+import type { Config } from './inputs.js'
+import type { Outcome } from './reconcile.js'
+
+/** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
+export async function writeSummary(config: Config, o: Outcome): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const verb = config.mode === 'apply' ? '' : ' (plan)'
+  const rows = o.plan.changes.map((c) => [
+    c.resource,
+    c.name,
+    c.action === 'no change' ? 'no change' : `${c.action}${verb}`,
+    c.id ?? '',
+    c.details.join('; ')
+  ])
+  core.summary
+    .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
+    .addTable([
+      [
+        { data: 'Resource', header: true },
+        { data: 'Name', header: true },
+        { data: 'Action', header: true },
+        { data: 'Id', header: true },
+        { data: 'Details', header: true }
+      ],
+      ...rows
+    ])
+  if (o.token) {
+    const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString()
+    core.summary.addRaw(`Token: ${o.token.token_type}, scopes <code>${(o.token.scope ?? '').split(' ').join('</code> <code>')}</code>, expires ${expires}.`, true)
+  }
+  core.summary.addRaw(o.plan.changed ? '' : 'No changes.', true)
+  await core.summary.write()
+}
