@@ -1,11 +1,13 @@
 import type { Router } from '../core/router.js'
-import type { SeedDefaults } from '../seed.js'
+import { registerOAuth } from './oauth.js'
+import { registerScim } from './scim.js'
+import { registerManagement } from './management.js'
 
-// Placeholder: replaced by the Asgardeo emulation.
-export interface AsgardeoState {
-  orgs: Record<string, unknown>
+export { seedAsgardeo, type AsgardeoState } from './state.js'
+
+/** Asgardeo (WSO2 Identity Server) under /t/{org}: OAuth2 endpoints, management REST and SCIM2. */
+export function registerAsgardeo(router: Router): void {
+  registerOAuth(router)
+  registerManagement(router)
+  registerScim(router)
 }
-export function seedAsgardeo(_seed: SeedDefaults): AsgardeoState {
-  return { orgs: {} }
-}
-export function registerAsgardeo(_router: Router): void {}
