@@ -31682,7 +31682,7 @@ class Http {
         for (let attempt = 1;; attempt++) {
             this.stats.requests++;
             this.stats.byService[spec.service]++;
-            if (spec.method !== 'GET')
+            if (spec.method !== 'GET' && !spec.readOnly)
                 this.stats.writes++;
             const started = Date.now();
             let status;
@@ -31861,7 +31861,8 @@ class Asgardeo {
             method: 'POST',
             url: endpoint,
             form,
-            basic: { user: clientId, password: clientSecret }
+            basic: { user: clientId, password: clientSecret },
+            readOnly: true
         });
         if (!res.body || typeof res.body.access_token !== 'string') {
             throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
@@ -32545,7 +32546,7 @@ async function reconcile(config, asgardeo, choreo, io) {
         plan.record({ resource, name, action, details, id });
         const phase = resource.startsWith('Asgardeo') ? 'Asgardeo' : /application|keys|subscription/.test(resource) ? 'Choreo Developer Portal' : 'Choreo publisher';
         const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`;
-        io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`);
+        io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
     };
     // Level 0: credentials of both services, in parallel.
     const asgAuth = graph.add('asgardeo: management token', [], async () => {
@@ -32980,7 +32981,7 @@ async function run() {
         info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
         let outcome;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line) => lines.get(phase).push(line), secret });
+            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase).push({ line, order }), secret });
         }
         finally {
             flush(lines);
@@ -32988,7 +32989,7 @@ async function run() {
         setOutputs(config, outcome);
         const { requests, writes, retries } = http.stats;
         const path = outcome.graph.criticalPath();
-        info(`${requests} requests (${writes} writes, ${retries} retries); critical path ${path.chain.length} calls deep, ${path.ms} ms.`);
+        info(`${requests} requests (${writes} writes, ${retries} retries) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
         await writeSummary(config, outcome);
         if (!outcome.plan.changed)
             info('No changes: Choreo and Asgardeo already match the inputs.');
@@ -33008,7 +33009,7 @@ function flush(lines) {
         if (entries.length === 0)
             continue;
         startGroup(phase);
-        for (const line of entries)
+        for (const { line } of entries.sort((a, b) => a.order - b.order))
             info(line);
         endGroup();
     }

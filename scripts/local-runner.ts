@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Emulator } from '../../emulator/index.js'
+import type { Emulator } from '../emulator/index.js'
 
 /**
  * Runs the action the way a runner does: inputs as INPUT_* variables, outputs, state and the job
@@ -91,7 +91,7 @@ export async function runSource(inputs: Inputs, options: { debug?: boolean } = {
   const exitBefore = process.exitCode
   process.exitCode = undefined
   try {
-    const { run } = await import('../../src/main.js')
+    const { run } = await import('../src/main.js')
     await run()
   } finally {
     process.stdout.write = write

@@ -116,7 +116,8 @@ export class Asgardeo {
       method: 'POST',
       url: endpoint,
       form,
-      basic: { user: clientId, password: clientSecret }
+      basic: { user: clientId, password: clientSecret },
+      readOnly: true
     })
     if (!res.body || typeof res.body.access_token !== 'string') {
       throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined)

@@ -22,6 +22,8 @@ export interface RequestSpec {
   headers?: Record<string, string>
   /** Statuses the caller handles itself (returned, not thrown). */
   expect?: number[]
+  /** A POST that changes nothing (a token request): not counted as a write. */
+  readOnly?: boolean
 }
 
 export interface Response<T = unknown> {
@@ -116,7 +118,7 @@ export class Http {
     for (let attempt = 1; ; attempt++) {
       this.stats.requests++
       this.stats.byService[spec.service]++
-      if (spec.method !== 'GET') this.stats.writes++
+      if (spec.method !== 'GET' && !spec.readOnly) this.stats.writes++
       const started = Date.now()
       let status: number
       let resHeaders: Record<string, string | string[] | undefined>

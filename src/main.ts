@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
     if (value) core.setSecret(value)
   }
   let http: Http | undefined
-  const lines = new Map<Phase, string[]>(PHASES.map((p) => [p, []]))
+  const lines = new Map<Phase, { line: string; order: number }[]>(PHASES.map((p) => [p, []]))
   try {
     const config = readConfig((name) => core.getInput(name))
     http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: core.isDebug() ? core.debug : undefined })
@@ -31,14 +31,14 @@ export async function run(): Promise<void> {
     core.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`)
     let outcome: Outcome
     try {
-      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line) => lines.get(phase)!.push(line), secret })
+      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret })
     } finally {
       flush(lines)
     }
     setOutputs(config, outcome)
     const { requests, writes, retries } = http.stats
     const path = outcome.graph.criticalPath()
-    core.info(`${requests} requests (${writes} writes, ${retries} retries); critical path ${path.chain.length} calls deep, ${path.ms} ms.`)
+    core.info(`${requests} requests (${writes} writes, ${retries} retries) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`)
     await writeSummary(config, outcome)
     if (!outcome.plan.changed) core.info('No changes: Choreo and Asgardeo already match the inputs.')
     if (config.mode === 'check' && outcome.plan.changed) {
@@ -51,11 +51,11 @@ export async function run(): Promise<void> {
   }
 }
 
-function flush(lines: Map<Phase, string[]>): void {
+function flush(lines: Map<Phase, { line: string; order: number }[]>): void {
   for (const [phase, entries] of lines) {
     if (entries.length === 0) continue
     core.startGroup(phase)
-    for (const line of entries) core.info(line)
+    for (const { line } of entries.sort((a, b) => a.order - b.order)) core.info(line)
     core.endGroup()
   }
 }

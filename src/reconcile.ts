@@ -6,6 +6,7 @@ import type { Config } from './inputs.js'
 import {
   MARKER,
   Plan,
+  RESOURCES,
   bareValue,
   defaultApiIdentifier,
   diffApiScopes,
@@ -27,7 +28,7 @@ import {
 
 export interface Phases {
   /** Lines for a phase's log group (printed when the run ends, so concurrent phases do not interleave). */
-  log(phase: Phase, line: string): void
+  log(phase: Phase, line: string, order?: number): void
   /** Masks a secret the moment it is known. */
   secret(value: string): void
 }
@@ -60,7 +61,7 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     plan.record({ resource, name, action, details, id })
     const phase: Phase = resource.startsWith('Asgardeo') ? 'Asgardeo' : /application|keys|subscription/.test(resource) ? 'Choreo Developer Portal' : 'Choreo publisher'
     const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`
-    io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`)
+    io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource))
   }
 
   // Level 0: credentials of both services, in parallel.

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
+import { asgardeo, choreo } from '../support/services.js'
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator()
+})
+afterAll(async () => {
+  await emu.stop()
+})
+beforeEach(() => emu.reset())
+
+const errorLine = (stdout: string): string => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? ''
+
+describe('bad input fails before any network call, naming the input and the fix', () => {
+  test.each([
+    [{ 'asgardeo-org': '' }, 'Input "asgardeo-org" is required'],
+    [{ scopes: 'read GET /items' }, 'expected "value: VERB /path'],
+    [{ 'token-scopes': 'admin' }, 'Input "token-scopes" names "admin"'],
+    [{ 'asgardeo-url': 'http://asgardeo.example.com' }, 'is not HTTPS'],
+    [{ mode: 'destroy' }, 'Input "mode" is "destroy"'],
+    [{ 'grant-type': 'password' }, 'Input "username" is required'],
+    [{ api: '', 'api-id': '' }, 'Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required']
+  ])('%j', async (over, message) => {
+    const since = emu.log.lastSeq
+    const run = await runSource(emulatorInputs(emu, over))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain(message)
+    expect(emu.log.since(since)).toEqual([])
+  })
+})
+
+describe('what the services refuse becomes advice', () => {
+  test('an API that does not exist', async () => {
+    const run = await runSource(emulatorInputs(emu, { api: 'Nope API' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Input "api": no Choreo API is named "Nope API"')
+  })
+
+  test('an operation the API does not have', async () => {
+    const run = await runSource(emulatorInputs(emu, { scopes: 'read: GET /widgets' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('has no operation GET /widgets (permission read)')
+  })
+
+  test('a key manager Choreo does not have', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'key-manager': 'Okta' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Input "key-manager": Choreo has no enabled key manager named "Okta"')
+  })
+
+  test('an unknown Choreo org handle', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'choreo-org': 'globex' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('no access to an organization with handle "globex"')
+  })
+
+  test('wrong Asgardeo management credentials', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'asgardeo-client-secret': 'wrong-secret-value' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toMatch(/Asgardeo answered 401 .*invalid_client/)
+  })
+
+  test('a client ID already mapped to another Developer Portal application names that application', async () => {
+    // The Asgardeo application exists, and someone mapped its client ID to "other-app" by hand.
+    const created = await asgardeo(emu, 'POST', '/api/server/v1/applications', {
+      name: 'ci-items-client',
+      templateId: 'm2m-application',
+      inboundProtocolConfiguration: { oidc: { grantTypes: ['client_credentials'] } },
+      associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
+    })
+    const appId = created.headers.get('location')!.split('/').pop()
+    const clientId = (await asgardeo(emu, 'GET', `/api/server/v1/applications/${appId}/inbound-protocols/oidc`)).body.clientId
+    const other = (await choreo(emu, 'POST', '/devportal/v2/applications', { name: 'other-app', throttlingPolicy: 'Unlimited' })).body
+    expect((await choreo(emu, 'POST', `/devportal/v2/applications/${other.applicationId}/map-keys`, { consumerKey: clientId, keyManager: 'Asgardeo', keyType: 'PRODUCTION' })).status).toBe(200)
+
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain(`Choreo refused to map client ID ${clientId}: it is already mapped to the Developer Portal application "other-app"`)
+  })
+
+  test('an API resource created without "requires authorization" cannot be used', async () => {
+    expect(
+      (await asgardeo(emu, 'POST', '/api/server/v1/api-resources', { name: 'Items', identifier: 'urn:choreo:acme:items-api:v1.0', requiresAuthorization: false, scopes: [] })).status
+    ).toBe(201)
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('was created with "Requires authorization" off, which cannot be changed')
+  })
+
+  test('a scope name another API resource already holds', async () => {
+    expect(
+      (await asgardeo(emu, 'POST', '/api/server/v1/api-resources', { name: 'Old', identifier: 'https://old.example.com', scopes: [{ name: 'urn:acme:itemsapi:read' }] })).status
+    ).toBe(201)
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Asgardeo scope names are unique across the organization')
+  })
+
+  test('an environment the organization does not have', async () => {
+    const run = await runSource(emulatorInputs(emu, { environments: 'Staging' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Input "environments": Staging is not a gateway environment of this organization')
+  })
+
+  test('a failed run leaves nothing a re-run cannot converge', async () => {
+    const failed = await runSource(emulatorInputs(emu, { 'key-manager': 'Okta' }))
+    expect(failed.exitCode).toBe(1)
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['access-token']).toBeTruthy()
+  })
+})

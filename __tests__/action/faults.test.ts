@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator()
+})
+afterAll(async () => {
+  await emu.stop()
+})
+beforeEach(() => emu.reset())
+
+const hits = (method: string, path: RegExp, since: number) => emu.log.since(since).filter((e) => e.method === method && path.test(e.path))
+
+test('429 with Retry-After on a lookup is waited out and retried', async () => {
+  emu.faults.add({ kind: 'status', status: 429, retryAfter: 1, method: 'GET', path: '/t/acme/api/server/v1/applications', times: 2 })
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(hits('GET', /\/api\/server\/v1\/applications\?/, 0).map((e) => e.status).slice(0, 3)).toEqual([429, 429, 200])
+  expect(run.stdout).toMatch(/\d+ requests \(\d+ writes, 2 retries\)/)
+})
+
+test('503 on a create is retried: the server did not act', async () => {
+  emu.faults.add({ kind: 'status', status: 503, method: 'POST', path: '/api/am/devportal/v2/applications' })
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(hits('POST', /^\/api\/am\/devportal\/v2\/applications\?/, 0).map((e) => e.status)).toEqual([503, 201])
+})
+
+test('a 500 on a create fails the run with the service named; the re-run converges', async () => {
+  emu.faults.add({ kind: 'status', status: 500, method: 'POST', path: '/t/acme/api/server/v1/api-resources' })
+  const failed = await runSource(emulatorInputs(emu))
+  expect(failed.exitCode).toBe(1)
+  expect(failed.stdout).toMatch(/::error::Asgardeo answered 500 to POST .*\/api-resources/)
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(run.outputs['access-token']).toBeTruthy()
+})
+
+test('a connection reset after the server applied a create: the re-run adopts what was made', async () => {
+  emu.faults.add({ kind: 'reset-after', method: 'POST', path: '/t/acme/api/server/v1/applications' })
+  const failed = await runSource(emulatorInputs(emu))
+  expect(failed.exitCode).toBe(1)
+  expect(failed.stdout).toMatch(/::error::Asgardeo could not be reached: POST .*\/applications failed/)
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  const row = JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application')
+  expect(row.action).toBe('no change') // adopted, not created twice
+  const apps = emu.state.asgardeo.orgs.acme.applications.filter((a) => a.name === 'ci-items-client')
+  expect(apps).toHaveLength(1)
+})
+
+test('a connection reset before a read is retried (GET is idempotent)', async () => {
+  emu.faults.add({ kind: 'reset-before', method: 'GET', path: '/api/am/devportal/v2/key-managers' })
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+})
