@@ -31814,21 +31814,25 @@ function idFromLocation(headers) {
 
 ;// CONCATENATED MODULE: ./src/asgardeo.ts
 
-/** The management scopes this action asks for: view + write on exactly the resources it reconciles. */
-const MANAGEMENT_SCOPES = [
-    'internal_api_resource_view',
-    'internal_api_resource_create',
-    'internal_api_resource_update',
-    'internal_application_mgt_view',
-    'internal_application_mgt_create',
-    'internal_application_mgt_update',
-    'internal_application_business_api_update',
-    'internal_role_mgt_view',
-    'internal_role_mgt_create',
-    'internal_role_mgt_update',
-    'internal_user_mgt_view',
-    'internal_user_mgt_list'
-];
+/**
+ * The management scopes this action asks for: least privilege for the run at hand. Roles and users only
+ * for a user-bound grant; deleting scopes only with prune.
+ */
+function managementScopes(options) {
+    return [
+        'internal_api_resource_view',
+        'internal_api_resource_create',
+        'internal_api_resource_update',
+        ...(options.prune ? ['internal_api_resource_delete'] : []),
+        'internal_application_mgt_view',
+        'internal_application_mgt_create',
+        'internal_application_mgt_update',
+        'internal_application_business_api_update',
+        ...(options.userGrant
+            ? ['internal_role_mgt_view', 'internal_role_mgt_create', 'internal_role_mgt_update', 'internal_user_mgt_view', 'internal_user_mgt_list']
+            : [])
+    ];
+}
 /** A SCIM-like filter value: quoted when it holds a space (names of apps may). */
 function filterValue(value) {
     return /\s/.test(value) ? `"${value.replace(/"/g, '\\"')}"` : value;
@@ -31848,8 +31852,8 @@ class Asgardeo {
         this.tokenEndpoint = `${this.base}/oauth2/token`;
     }
     /** Client-credentials token for the management APIs. Returns the scopes granted. */
-    async authenticate(clientId, clientSecret, onToken) {
-        const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') });
+    async authenticate(clientId, clientSecret, scopes, onToken) {
+        const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') });
         onToken(res.access_token);
         this.token = res.access_token;
         return (res.scope ?? '').split(' ').filter(Boolean);
@@ -32550,8 +32554,8 @@ async function reconcile(config, asgardeo, choreo, io) {
     };
     // Level 0: credentials of both services, in parallel.
     const asgAuth = graph.add('asgardeo: management token', [], async () => {
-        const granted = await asgardeo.authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, io.secret);
-        const needed = MANAGEMENT_SCOPES.filter((s) => config.grant.type === 'password' || !/^internal_(role|user)_/.test(s));
+        const needed = managementScopes({ userGrant: config.grant.type === 'password', prune: config.prune });
+        const granted = await asgardeo.authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret);
         const lacking = needed.filter((s) => !granted.includes(s));
         if (lacking.length > 0) {
             throw new Error(`The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
@@ -32640,6 +32644,7 @@ async function reconcile(config, asgardeo, choreo, io) {
         return km;
     });
     // --- Asgardeo: API resource, application, authorization, role ---------------------------------
+    let staleScopes = [];
     const resource = graph.add('asgardeo: API resource', [asgAuth, apiScopes], async (_auth, { stored }) => {
         const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, stored);
         const names = [...out.scopeNames.entries()];
@@ -32666,7 +32671,13 @@ async function reconcile(config, asgardeo, choreo, io) {
         }
         const missing = missingScopes(existing.scopes ?? [], known);
         const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`);
-        if (missing.length === 0 && unknownYet.length === 0) {
+        // With prune: scopes this action created (marked) for permissions no longer listed.
+        const wantedValues = new Set(config.scopes.map((s) => s.value));
+        staleScopes = config.prune
+            ? (existing.scopes ?? []).filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name))).map((s) => s.name)
+            : [];
+        const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)];
+        if (details.length === 0) {
             row('Asgardeo API resource', identifier, 'no change', [], existing.id);
             return existing;
         }
@@ -32675,7 +32686,7 @@ async function reconcile(config, asgardeo, choreo, io) {
                 .addApiResourceScopes(existing.id, missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` })))
                 .catch((err) => scopeClash(err, missing));
         }
-        row('Asgardeo API resource', identifier, 'update', [...missing, ...unknownYet].map((m) => `add scope ${m}`), existing.id);
+        row('Asgardeo API resource', identifier, 'update', details, existing.id);
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
     const application = graph.add('asgardeo: application', [asgAuth], async () => {
@@ -32736,6 +32747,13 @@ async function reconcile(config, asgardeo, choreo, io) {
         else {
             row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`]);
         }
+    });
+    // Pruned scopes go last: first out of the authorization (above), then off the resource.
+    graph.add('asgardeo: prune scopes', [resource, authorization], async (res) => {
+        if (!apply || !res)
+            return;
+        for (const name of staleScopes)
+            await asgardeo.deleteApiResourceScope(res.id, name);
     });
     const role = graph.add('asgardeo: role', [application, authorization], async (app) => {
         if (config.grant.type !== 'password')

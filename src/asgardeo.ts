@@ -64,21 +64,25 @@ export interface TokenResponse {
   scope?: string
 }
 
-/** The management scopes this action asks for: view + write on exactly the resources it reconciles. */
-export const MANAGEMENT_SCOPES = [
-  'internal_api_resource_view',
-  'internal_api_resource_create',
-  'internal_api_resource_update',
-  'internal_application_mgt_view',
-  'internal_application_mgt_create',
-  'internal_application_mgt_update',
-  'internal_application_business_api_update',
-  'internal_role_mgt_view',
-  'internal_role_mgt_create',
-  'internal_role_mgt_update',
-  'internal_user_mgt_view',
-  'internal_user_mgt_list'
-]
+/**
+ * The management scopes this action asks for: least privilege for the run at hand. Roles and users only
+ * for a user-bound grant; deleting scopes only with prune.
+ */
+export function managementScopes(options: { userGrant: boolean; prune: boolean }): string[] {
+  return [
+    'internal_api_resource_view',
+    'internal_api_resource_create',
+    'internal_api_resource_update',
+    ...(options.prune ? ['internal_api_resource_delete'] : []),
+    'internal_application_mgt_view',
+    'internal_application_mgt_create',
+    'internal_application_mgt_update',
+    'internal_application_business_api_update',
+    ...(options.userGrant
+      ? ['internal_role_mgt_view', 'internal_role_mgt_create', 'internal_role_mgt_update', 'internal_user_mgt_view', 'internal_user_mgt_list']
+      : [])
+  ]
+}
 
 /** A SCIM-like filter value: quoted when it holds a space (names of apps may). */
 export function filterValue(value: string): string {
@@ -102,8 +106,8 @@ export class Asgardeo {
   }
 
   /** Client-credentials token for the management APIs. Returns the scopes granted. */
-  async authenticate(clientId: string, clientSecret: string, onToken: (token: string) => void): Promise<string[]> {
-    const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') })
+  async authenticate(clientId: string, clientSecret: string, scopes: string[], onToken: (token: string) => void): Promise<string[]> {
+    const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') })
     onToken(res.access_token)
     this.token = res.access_token
     return (res.scope ?? '').split(' ').filter(Boolean)

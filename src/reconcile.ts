@@ -1,4 +1,4 @@
-import { Asgardeo, MANAGEMENT_SCOPES, type ApiResource, type TokenResponse } from './asgardeo.js'
+import { Asgardeo, managementScopes, type ApiResource, type TokenResponse } from './asgardeo.js'
 import { Choreo, type ChoreoApi, type Environment, type KeyManager } from './choreo.js'
 import { TaskGraph } from './graph.js'
 import { ApiError, assertSecureUrl } from './http.js'
@@ -66,8 +66,8 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
 
   // Level 0: credentials of both services, in parallel.
   const asgAuth = graph.add('asgardeo: management token', [], async () => {
-    const granted = await asgardeo.authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, io.secret)
-    const needed = MANAGEMENT_SCOPES.filter((s) => config.grant.type === 'password' || !/^internal_(role|user)_/.test(s))
+    const needed = managementScopes({ userGrant: config.grant.type === 'password', prune: config.prune })
+    const granted = await asgardeo.authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
     const lacking = needed.filter((s) => !granted.includes(s))
     if (lacking.length > 0) {
       throw new Error(
@@ -160,6 +160,7 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   })
 
   // --- Asgardeo: API resource, application, authorization, role ---------------------------------
+  let staleScopes: string[] = []
   const resource = graph.add('asgardeo: API resource', [asgAuth, apiScopes], async (_auth, { stored }) => {
     const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, stored)
     const names = [...out.scopeNames.entries()]
@@ -186,7 +187,13 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     }
     const missing = missingScopes(existing.scopes ?? [], known)
     const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`)
-    if (missing.length === 0 && unknownYet.length === 0) {
+    // With prune: scopes this action created (marked) for permissions no longer listed.
+    const wantedValues = new Set(config.scopes.map((s) => s.value))
+    staleScopes = config.prune
+      ? (existing.scopes ?? []).filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name))).map((s) => s.name)
+      : []
+    const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)]
+    if (details.length === 0) {
       row('Asgardeo API resource', identifier, 'no change', [], existing.id)
       return existing
     }
@@ -195,7 +202,7 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
         .addApiResourceScopes(existing.id, missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` })))
         .catch((err) => scopeClash(err, missing))
     }
-    row('Asgardeo API resource', identifier, 'update', [...missing, ...unknownYet].map((m) => `add scope ${m}`), existing.id)
+    row('Asgardeo API resource', identifier, 'update', details, existing.id)
     return apply ? asgardeo.getApiResource(existing.id) : existing
   })
 
@@ -249,6 +256,12 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     } else {
       row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`])
     }
+  })
+
+  // Pruned scopes go last: first out of the authorization (above), then off the resource.
+  graph.add('asgardeo: prune scopes', [resource, authorization], async (res) => {
+    if (!apply || !res) return
+    for (const name of staleScopes) await asgardeo.deleteApiResourceScope(res.id, name)
   })
 
   const role = graph.add('asgardeo: role', [application, authorization], async (app) => {

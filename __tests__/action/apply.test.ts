@@ -251,3 +251,38 @@ describe('password grant', () => {
     expect(run.stdout).toContain('::error::Input "username": Asgardeo has no user "nobody"')
   })
 })
+
+describe('prune', () => {
+  test('without prune a dropped permission stays defined; with prune the scopes this action made go', async () => {
+    expect((await runSource(emulatorInputs(emu))).exitCode).toBe(0)
+    const readOnly = { scopes: 'read: GET /items, GET /items/{id}' }
+
+    const kept = await runSource(emulatorInputs(emu, readOnly))
+    expect(kept.exitCode).toBe(0)
+    const api = async () => (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body
+    expect((await api()).scopes.map((s: any) => s.scope.name)).toContain(WRITE)
+    // The application keeps exactly the listed scopes either way (least privilege).
+    expect(kept.outputs['granted-scopes']).toBe(READ)
+
+    const pruned = await runSource(emulatorInputs(emu, { ...readOnly, prune: 'true' }))
+    expect(pruned.exitCode).toBe(0)
+    const rows = JSON.parse(pruned.outputs.plan)
+    expect(rows.find((c: any) => c.resource === 'Choreo API scopes').details).toEqual(['remove scope write (prune)'])
+    expect(rows.find((c: any) => c.resource === 'Asgardeo API resource').details).toEqual([`remove scope ${WRITE} (prune)`])
+    const after = await api()
+    expect(after.scopes.map((s: any) => s.scope.name)).toEqual([READ])
+    expect(after.operations.find((op: any) => op.verb === 'POST').scopes).toEqual([])
+    const resource = (await asgardeo(emu, 'GET', `/api/server/v1/api-resources/${pruned.outputs['api-resource-id']}`)).body
+    expect(resource.scopes.map((s: any) => s.name)).toEqual([READ])
+  })
+
+  test('prune never removes a scope someone else made', async () => {
+    const api = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body
+    api.scopes.push({ scope: { name: 'urn:acme:itemsapi:audit', displayName: 'audit', description: 'made by hand', bindings: [] }, shared: false })
+    expect((await choreo(emu, 'PUT', `/publisher/v2/apis/${apiId()}`, api)).status).toBe(200)
+    const run = await runSource(emulatorInputs(emu, { prune: 'true' }))
+    expect(run.exitCode).toBe(0)
+    const after = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body
+    expect(after.scopes.map((s: any) => s.scope.name)).toContain('urn:acme:itemsapi:audit')
+  })
+})
