@@ -70,7 +70,7 @@ export class Emulator {
       options.stateFile && existsSync(options.stateFile)
         ? (JSON.parse(readFileSync(options.stateFile, 'utf8')) as EmulatorState)
         : freshState(options.seed)
-    this.keys = new KeyStore(this.state.keys)
+    this.keys = new KeyStore(this.state.keys, () => this.persist())
     this.log = new RequestLog(options.logCapacity)
     registerControl(this.control, this)
     registerAsgardeo(this.router)
@@ -134,7 +134,7 @@ export class Emulator {
 
   replaceState(state: EmulatorState): void {
     this.state = state
-    this.keys = new KeyStore(this.state.keys)
+    this.keys = new KeyStore(this.state.keys, () => this.persist())
     this.persist()
   }
 
@@ -203,6 +203,7 @@ export class Emulator {
       return
     }
     const reply = await this.dispatch(this.control, method, path, rawUrl, req, rawBody)
+    if (method !== 'GET' && method !== 'HEAD') this.persist() // control writes (e.g. GitHub jobs) change state too
     send(res, reply)
   }
 
@@ -265,18 +266,15 @@ function send(res: ServerResponse, reply: Reply, headOnly = false): void {
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAX_BODY) {
-        reject(new Error('too large'))
-        req.destroy()
-        return
-      }
-      chunks.push(c)
+      // Past the limit, drop what arrives but keep reading: destroying the socket here would hide the 413.
+      if (size > MAX_BODY) chunks = []
+      else chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => (size > MAX_BODY ? reject(new Error('too large')) : resolve(Buffer.concat(chunks).toString('utf8'))))
     req.on('error', reject)
   })
 }

@@ -15,7 +15,11 @@ export class KeyStore {
   private readonly imported = new Map<string, jose.CryptoKey | Uint8Array>()
   private readonly pending = new Map<string, Promise<StoredKey>>()
 
-  constructor(private readonly stored: Record<string, StoredKey>) {}
+  /** `onCreate` runs after a new key is added to `stored`, so the owner can persist it. */
+  constructor(
+    private readonly stored: Record<string, StoredKey>,
+    private readonly onCreate: () => void = () => {}
+  ) {}
 
   private async ensure(name: string): Promise<StoredKey> {
     const have = this.stored[name]
@@ -31,6 +35,7 @@ export class KeyStore {
           publicJwk: { ...(await jose.exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }
         }
         this.stored[name] = key
+        this.onCreate()
         return key
       })()
       this.pending.set(name, p)
