@@ -31643,7 +31643,8 @@ class Http {
             allowRetries: false, // retries are decided here, per method and status
             allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it
             keepAlive: true,
-            socketTimeout: options.requestTimeoutMs ?? 30_000
+            // A hung request must not eat the whole run: at most 30 s, and a third of the overall budget.
+            socketTimeout: options.requestTimeoutMs ?? Math.max(1000, Math.min(30_000, (options.deadline - Date.now()) / 3))
         });
     }
     /** Registers a value that must never appear in an error message this layer builds. */
@@ -31680,6 +31681,9 @@ class Http {
         const label = `${spec.method} ${redactUrl(url)}`;
         const maxAttempts = this.options.maxAttempts ?? 4;
         for (let attempt = 1;; attempt++) {
+            if (Date.now() > this.options.deadline) {
+                throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
+            }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
             if (spec.method !== 'GET' && !spec.readOnly)

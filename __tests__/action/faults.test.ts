@@ -56,3 +56,18 @@ test('a connection reset before a read is retried (GET is idempotent)', async ()
   const run = await runSource(emulatorInputs(emu))
   expect(run.exitCode).toBe(0)
 })
+
+test('a hanging read times out and is retried within timeout-seconds', async () => {
+  emu.faults.add({ kind: 'hang', method: 'GET', path: '/api/am/devportal/v2/key-managers' })
+  const run = await runSource(emulatorInputs(emu, { 'timeout-seconds': '10' }))
+  expect(run.exitCode).toBe(0)
+  expect(hits('GET', /^\/api\/am\/devportal\/v2\/key-managers/, 0).map((e) => e.status)).toEqual([0, 200])
+})
+
+test('a key manager whose token endpoint is not on asgardeo-url is refused: the client secret would go there', async () => {
+  const port = new URL(emu.url).port
+  // Same emulator, other origin: the key manager reports 127.0.0.1, the input names localhost.
+  const run = await runSource(emulatorInputs(emu, { 'asgardeo-url': `http://localhost:${port}` }))
+  expect(run.exitCode).toBe(1)
+  expect(run.stdout).toContain(`::error::The key manager "Asgardeo" issues tokens at http://127.0.0.1:${port}, not at "asgardeo-url" (http://localhost:${port})`)
+})
