@@ -106,46 +106,49 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     return { stored, changed: diff.changed }
   })
 
-  const deployment = graph.add('choreo: deployment', [apiScopes], async ({ stored, changed }) => {
-    if (!config.deploy) return
-    const [revisions, environments] = await Promise.all([choreo.listRevisions(stored.id), choreo.environments()])
-    const deployedTo = (env: string) => revisions.find((r) => (r.deploymentInfo ?? []).some((d) => d.name === env))
-    const current = [...new Set(revisions.flatMap((r) => (r.deploymentInfo ?? []).map((d) => d.name)))]
-    const targets = config.environments.length > 0 ? config.environments : current.length > 0 ? current : ['Production']
+  // What is deployed where, read while the scopes are being written.
+  const deployed = graph.add('choreo: deployed revisions', [api], async ({ current }) => {
+    if (!config.deploy) return undefined
+    const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()])
+    const revisionIn = (env: string) => revisions.find((r) => (r.deploymentInfo ?? []).some((d) => d.name === env))
+    const now = [...new Set(revisions.flatMap((r) => (r.deploymentInfo ?? []).map((d) => d.name)))]
+    const targets = config.environments.length > 0 ? config.environments : now.length > 0 ? now : ['Production']
     const unknown = targets.filter((t) => !environments.some((e) => e.name === t))
     if (unknown.length > 0) {
       throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`)
     }
-    const stale: string[] = []
-    for (const env of targets) {
-      const revision = deployedTo(env)
-      if (changed || !revision) {
-        stale.push(env)
-        continue
-      }
-      const { api: deployed } = await choreo.getApi(revision.id)
-      if (!revisionCarries(deployed, config.scopes, out.scopeNames)) stale.push(env)
-    }
+    // A revision reads as an API (isRevision): its content says whether the scopes went live.
+    const ids = [...new Set(targets.map((t) => revisionIn(t)?.id).filter((id): id is string => !!id))]
+    const contents = new Map(await Promise.all(ids.map(async (id) => [id, (await choreo.getApi(id)).api] as const)))
+    return { revisions, environments, targets, contentIn: (env: string) => contents.get(revisionIn(env)?.id ?? '') }
+  })
+
+  const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+    if (!live) return
+    const stale = live.targets.filter((env) => {
+      const content = live.contentIn(env)
+      return changed || !content || !revisionCarries(content, config.scopes, out.scopeNames)
+    })
     if (stale.length === 0) {
-      row('Choreo API deployment', stored.name, 'no change', [`deployed to ${targets.join(', ')}`])
+      row('Choreo API deployment', stored.name, 'no change', [`deployed to ${live.targets.join(', ')}`])
       return
     }
     let revisionId: string | undefined
     if (apply) {
-      const revision = await createRevision(choreo, stored.id, revisions)
-      await choreo.deployRevision(stored.id, revision.id, stale.map((name) => ({ name, vhost: vhostOf(environments, name) })))
+      const revision = await createRevision(choreo, stored.id, live.revisions)
+      await choreo.deployRevision(stored.id, revision.id, stale.map((name) => ({ name, vhost: vhostOf(live.environments, name) })))
       revisionId = revision.id
     }
     row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId)
   })
 
-  const lifecycle = graph.add('choreo: lifecycle', [apiScopes, deployment], async ({ stored }) => {
-    if (stored.lifeCycleStatus === 'PUBLISHED') {
-      row('Choreo API lifecycle', stored.name, 'no change', ['PUBLISHED'])
+  const lifecycle = graph.add('choreo: lifecycle', [api, deployment], async ({ current }) => {
+    if (current.lifeCycleStatus === 'PUBLISHED') {
+      row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED'])
       return
     }
-    if (apply) await choreo.publish(stored.id)
-    row('Choreo API lifecycle', stored.name, 'update', [`${stored.lifeCycleStatus ?? 'unknown'} → PUBLISHED`])
+    if (apply) await choreo.publish(current.id)
+    row('Choreo API lifecycle', current.name, 'update', [`${current.lifeCycleStatus ?? 'unknown'} → PUBLISHED`])
   })
 
   const keyManager = graph.add('choreo: key manager', [org], async () => {
@@ -160,11 +163,15 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   })
 
   // --- Asgardeo: API resource, application, authorization, role ---------------------------------
+  // The lookup needs only the identifier, so it overlaps the Choreo write; the diff waits for the names.
+  const resourceLookup = graph.add('asgardeo: find API resource', [asgAuth, api], async (_auth, { current }) => {
+    const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current)
+    return { identifier, existing: await asgardeo.findApiResource(identifier) }
+  })
+
   let staleScopes: string[] = []
-  const resource = graph.add('asgardeo: API resource', [asgAuth, apiScopes], async (_auth, { stored }) => {
-    const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, stored)
+  const resource = graph.add('asgardeo: API resource', [resourceLookup, apiScopes], async ({ identifier, existing }, { stored }) => {
     const names = [...out.scopeNames.entries()]
-    const existing = await asgardeo.findApiResource(identifier)
     const known = names.filter(([, n]) => n).map(([, n]) => n!)
     if (!existing) {
       let created: ApiResource | undefined
@@ -231,17 +238,22 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     if (!oidc.clientSecret) {
       throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`)
     }
-    return { id: id!, clientId: oidc.clientId, clientSecret: oidc.clientSecret }
+    return { id: id!, clientId: oidc.clientId, clientSecret: oidc.clientSecret, created: !existing }
   })
 
-  const authorization = graph.add('asgardeo: authorization', [resource, application], async (res, app) => {
+  // A new application has nothing authorized yet: no need to ask.
+  const authorized = graph.add('asgardeo: authorized APIs', [application], async (app) =>
+    !app ? undefined : app.created ? [] : asgardeo.listAuthorizedApis(app.id)
+  )
+
+  const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
     const identifier = config.apiIdentifier ?? res?.identifier ?? 'the API resource'
-    if (!res || !app) {
+    if (!res || !app || !list) {
       row('Asgardeo API authorization', identifier, 'create', [`authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`])
       return
     }
-    const current = (await asgardeo.listAuthorizedApis(app.id)).find((a) => a.id === res.id)
+    const current = list.find((a) => a.id === res.id)
     const { add, remove } = diffAuthorization(current?.authorizedScopes.map((s) => s.name), want)
     if (current && current.policyId && current.policyId.toUpperCase() !== 'RBAC') {
       throw new Error(`The API resource "${res.identifier}" is authorized to "${config.application}" with policy "${current.policyId}", which cannot be changed in place. Remove that authorization in the Asgardeo Console (application > API Authorization) and re-run.`)
@@ -264,17 +276,22 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     for (const name of staleScopes) await asgardeo.deleteApiResourceScope(res.id, name)
   })
 
-  const role = graph.add('asgardeo: role', [application, authorization], async (app) => {
-    if (config.grant.type !== 'password') return
+  const user = graph.add('asgardeo: user', [asgAuth], async () => {
+    if (config.grant.type !== 'password') return undefined
+    const id = await asgardeo.findUserId(config.grant.username)
+    if (!id) throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}".`)
+    return id
+  })
+
+  const role = graph.add('asgardeo: role', [application, authorization, user], async (app, _authorized, userId) => {
+    if (config.grant.type !== 'password' || !userId) return
     const roleName = `${config.application}-api-access`
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
-    const userId = await asgardeo.findUserId(config.grant.username)
-    if (!userId) throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}".`)
     if (!app) {
       row('Asgardeo application role', roleName, 'create', [`permissions ${config.scopes.map((s) => s.value).join(', ')}`, `assign ${config.grant.username}`])
       return
     }
-    const existing = await asgardeo.findRole(roleName, app.id)
+    const existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id)
     if (!existing) {
       const created = apply ? await asgardeo.createRole(roleName, app.id, want, [userId]) : undefined
       row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created?.id)
@@ -297,21 +314,23 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     if (existing) {
       row('Choreo application', config.application, 'no change', [], existing.applicationId)
       out.choreoApplicationId = existing.applicationId
-      return existing
+      return { app: existing, created: false }
     }
     const created = apply ? await choreo.createApplication(config.application, `${MARKER}.`, config.throttlingPolicy) : undefined
     out.choreoApplicationId = created?.applicationId
     row('Choreo application', config.application, 'create', [], created?.applicationId)
-    return created
+    return created ? { app: created, created: true } : undefined
   })
 
-  const keys = graph.add('choreo: production keys', [devApp, application, keyManager], async (dev, app, km) => {
+  graph.add('choreo: production keys', [devApp, application, keyManager], async (dev, app, km) => {
     const clientId = app?.clientId
     if (!dev || !clientId) {
       row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`])
       return
     }
-    const production = (await choreo.listKeys(dev.applicationId)).find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name))
+    const appId = dev.app.applicationId
+    const keys = dev.created ? [] : await choreo.listKeys(appId)
+    const production = keys.find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name))
     if (production?.consumerKey === clientId) {
       row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId)
       return
@@ -320,38 +339,43 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
       throw new Error(`The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`)
     }
     if (apply) {
-      const res = await choreo.mapKeys(dev.applicationId, clientId, km.name)
+      const res = await choreo.mapKeys(appId, clientId, km.name)
       if (res.status === 409) {
-        const owner = await ownerOfClientId(choreo, clientId, km.name, dev.applicationId)
+        const owner = await ownerOfClientId(choreo, clientId, km.name, appId)
         throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`)
       }
     }
     row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`])
   })
 
-  const subscription = graph.add('choreo: subscription', [devApp, lifecycle, apiScopes], async (dev, _published, { stored }) => {
+  graph.add('choreo: subscription', [devApp, api], async (dev, { current }) => {
+    const name = `${config.application} → ${current.name}`
     if (!dev) {
-      row('Choreo subscription', `${config.application} → ${stored.name}`, 'create', [`plan ${config.throttlingPolicy}`])
+      row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`])
       return
     }
-    const existing = (await choreo.listSubscriptions(dev.applicationId)).find((s) => s.apiId === stored.id)
+    const appId = dev.app.applicationId
+    const existing = dev.created ? undefined : (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)
     if (existing) {
       out.subscriptionId = existing.subscriptionId
       if (existing.status && existing.status !== 'UNBLOCKED') {
-        throw new Error(`The subscription of "${config.application}" to "${stored.name}" is ${existing.status}; unblock it in the Choreo Console (API > Manage > Subscriptions).`)
+        throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}; unblock it in the Choreo Console (API > Manage > Subscriptions).`)
       }
-      row('Choreo subscription', `${config.application} → ${stored.name}`, 'no change', [], existing.subscriptionId)
+      row('Choreo subscription', name, 'no change', [], existing.subscriptionId)
       return
     }
     if (apply) {
-      const created = await choreo.subscribe(dev.applicationId, stored.id, config.throttlingPolicy)
-      out.subscriptionId = created?.subscriptionId ?? (await choreo.listSubscriptions(dev.applicationId)).find((s) => s.apiId === stored.id)?.subscriptionId
+      // Only a published API can be subscribed to: wait for the lifecycle branch only when it publishes.
+      if (current.lifeCycleStatus !== 'PUBLISHED') await lifecycle.promise
+      const created = await choreo.subscribe(appId, current.id, config.throttlingPolicy)
+      out.subscriptionId = created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId
     }
-    row('Choreo subscription', `${config.application} → ${stored.name}`, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId)
+    row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId)
   })
 
   // --- The token: only when applying, after everything it depends on holds ----------------------
-  graph.add('token', [application, authorization, role, keys, keyManager, deployment], async (app) => {
+  // The token needs Asgardeo only; Choreo's branches finish alongside and the run waits for all.
+  graph.add('token', [application, authorization, role, keyManager], async (app) => {
     if (!apply || !app) return
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
@@ -372,7 +396,6 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   })
 
   await graph.settle()
-  void subscription
   return out
 }
 
