@@ -32748,15 +32748,15 @@ async function reconcile(config, asgardeo, choreo, io) {
         if (!current) {
             if (apply)
                 await asgardeo.authorizeApi(app.id, res.id, want);
-            row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`]);
+            row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`], res.id);
         }
         else if (add.length || remove.length || unknownYet.length) {
             if (apply)
                 await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove);
-            row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)]);
+            row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)], res.id);
         }
         else {
-            row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`]);
+            row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`], res.id);
         }
     });
     // Pruned scopes go last: first out of the authorization (above), then off the resource.
@@ -32831,14 +32831,16 @@ async function reconcile(config, asgardeo, choreo, io) {
         if (production) {
             throw new Error(`The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`);
         }
+        let mappingId;
         if (apply) {
             const res = await choreo.mapKeys(appId, clientId, km.name);
+            mappingId = res.body?.keyMappingId;
             if (res.status === 409) {
                 const owner = await ownerOfClientId(choreo, clientId, km.name, appId);
                 throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`);
             }
         }
-        row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`]);
+        row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId);
     });
     graph.add('choreo: subscription', [devApp, api], async (dev, { current }) => {
         const name = `${config.application} → ${current.name}`;
@@ -32961,12 +32963,14 @@ async function writeSummary(config, o) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
+    // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
+    const cell = (text) => (text ? escapeHtml(text) : '—');
     const rows = o.plan.changes.map((c) => [
-        c.resource,
-        c.name,
-        c.action === 'no change' ? 'no change' : `${c.action}${verb}`,
-        c.id ?? '',
-        c.details.join('; ')
+        cell(c.resource),
+        cell(c.name),
+        cell(c.action === 'no change' ? 'no change' : `${c.action}${verb}`),
+        cell(c.id),
+        cell(c.details.join('; '))
     ]);
     summary
         .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
@@ -32982,10 +32986,14 @@ async function writeSummary(config, o) {
     ]);
     if (o.token) {
         const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        summary.addRaw(`Token: ${o.token.token_type}, scopes <code>${(o.token.scope ?? '').split(' ').join('</code> <code>')}</code>, expires ${expires}.`, true);
+        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`);
+        summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
     }
     summary.addRaw(o.plan.changed ? '' : 'No changes.', true);
     await summary.write();
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

@@ -261,12 +261,12 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     const unknownYet = config.scopes.filter((s) => !out.scopeNames.get(s.value)).map((s) => `${s.value} (name known after apply)`)
     if (!current) {
       if (apply) await asgardeo.authorizeApi(app.id, res.id, want)
-      row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`])
+      row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`], res.id)
     } else if (add.length || remove.length || unknownYet.length) {
       if (apply) await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove)
-      row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)])
+      row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)], res.id)
     } else {
-      row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`])
+      row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`], res.id)
     }
   })
 
@@ -338,14 +338,16 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     if (production) {
       throw new Error(`The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`)
     }
+    let mappingId: string | undefined
     if (apply) {
       const res = await choreo.mapKeys(appId, clientId, km.name)
+      mappingId = (res.body as { keyMappingId?: string } | undefined)?.keyMappingId
       if (res.status === 409) {
         const owner = await ownerOfClientId(choreo, clientId, km.name, appId)
         throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`)
       }
     }
-    row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`])
+    row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId)
   })
 
   graph.add('choreo: subscription', [devApp, api], async (dev, { current }) => {

@@ -6,12 +6,14 @@ import type { Outcome } from './reconcile.js'
 export async function writeSummary(config: Config, o: Outcome): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const verb = config.mode === 'apply' ? '' : ' (plan)'
+  // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
+  const cell = (text: string | undefined): string => (text ? escapeHtml(text) : '—')
   const rows = o.plan.changes.map((c) => [
-    c.resource,
-    c.name,
-    c.action === 'no change' ? 'no change' : `${c.action}${verb}`,
-    c.id ?? '',
-    c.details.join('; ')
+    cell(c.resource),
+    cell(c.name),
+    cell(c.action === 'no change' ? 'no change' : `${c.action}${verb}`),
+    cell(c.id),
+    cell(c.details.join('; '))
   ])
   core.summary
     .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
@@ -27,8 +29,13 @@ export async function writeSummary(config: Config, o: Outcome): Promise<void> {
     ])
   if (o.token) {
     const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString()
-    core.summary.addRaw(`Token: ${o.token.token_type}, scopes <code>${(o.token.scope ?? '').split(' ').join('</code> <code>')}</code>, expires ${expires}.`, true)
+    const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`)
+    core.summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true)
   }
   core.summary.addRaw(o.plan.changed ? '' : 'No changes.', true)
   await core.summary.write()
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 }

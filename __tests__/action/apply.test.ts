@@ -68,7 +68,9 @@ describe('first run', () => {
     expect(await gateway(emu, 'DELETE', '/items/7', token)).toBe(200)
 
     // The summary lists every resource, never the token.
-    expect(run.summary).toContain('Asgardeo API authorization')
+    expect(run.summary).toContain('<td>Asgardeo API authorization</td><td>urn:choreo:acme:items-api:v1.0</td><td>create</td>')
+    expect(run.summary.split('<td>').length).toBe(run.summary.split('</td>').length) // every cell closes
+    expect(run.summary).toContain(`<code>${READ}</code>`)
     expect(run.summary).not.toContain(token)
   })
 
