@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { call, createApp, createResource, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { alignToMinute, call, createApp, createResource, expectScopeGuard, mgmtToken, MGMT, MGMT_ERROR } from './asgardeo-mgmt-helpers.js'
 
 let emu: Emulator
 let token: string
@@ -15,7 +15,7 @@ beforeEach(async () => {
   token = await mgmtToken(emu)
 })
 
-const systemResource = (): { id: string; scopes: { id: string; name: string }[] } =>
+const systemResource = (): { id: string; name: string; scopes: { id: string; name: string }[] } =>
   emu.state.asgardeo.orgs.acme.apiResources.find((r) => r.type === 'SYSTEM')!
 
 describe('auth', () => {
@@ -23,6 +23,7 @@ describe('auth', () => {
     const res = await call(emu, 'GET', `${MGMT}/api-resources`)
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    expect(res.body).toEqual(MGMT_ERROR)
   })
 
   test('401 with an unknown bearer token', async () => {
@@ -39,7 +40,24 @@ describe('auth', () => {
     expect(del.status).toBe(403)
   })
 
+  test('every API-resource route needs its own internal_api_resource_* scope', async () => {
+    const r = await createResource(emu, token, { identifier: 'guarded', scopes: [{ name: 'g:1' }, { name: 'g:2' }, { name: 'g:3' }] })
+    const base = `${MGMT}/api-resources`
+    await expectScopeGuard(emu, { method: 'GET', path: base }, ['internal_api_resource_view'])
+    await expectScopeGuard(emu, { method: 'POST', path: base, body: { name: 'n', identifier: 'new-one' } }, ['internal_api_resource_create'])
+    await expectScopeGuard(emu, { method: 'GET', path: `${base}/${r.id}` }, ['internal_api_resource_view'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}`, body: { description: 'd' } }, ['internal_api_resource_update'])
+    await expectScopeGuard(emu, { method: 'GET', path: `${base}/${r.id}/scopes` }, ['internal_api_resource_view'])
+    await expectScopeGuard(emu, { method: 'PUT', path: `${base}/${r.id}/scopes`, body: [{ name: 'g:1' }, { name: 'g:2' }] }, ['internal_api_resource_update'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/g:1`, body: { displayName: 'x' } }, ['internal_api_resource_update'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/id/${r.scopes[0].id}`, body: { displayName: 'y' } }, ['internal_api_resource_update'])
+    await expectScopeGuard(emu, { method: 'DELETE', path: `${base}/${r.id}/scopes/g:2` }, ['internal_api_resource_delete'])
+    await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/scopes` }, ['internal_api_resource_view'])
+    await expectScopeGuard(emu, { method: 'DELETE', path: `${base}/${r.id}` }, ['internal_api_resource_delete'])
+  })
+
   test('the /api/server/* rate-limit group applies when the org turns it on (429, no Retry-After)', async () => {
+    alignToMinute(emu)
     emu.state.asgardeo.orgs.acme.rateLimitPerMinute = 3
     for (let i = 0; i < 3; i++) expect((await call(emu, 'GET', `${MGMT}/api-resources`, { token })).status).toBe(200)
     const limited = await call(emu, 'GET', `${MGMT}/applications`, { token })
@@ -273,13 +291,14 @@ describe('patch', () => {
     expect([res.status, res.body.code]).toEqual([409, 'API-RESOURCE-60004'])
   })
 
-  test('SYSTEM resources cannot be patched or deleted (API-RESOURCE-60012)', async () => {
+  test('SYSTEM resources cannot be patched or deleted → 400 API-RESOURCE-60012 (reference §3)', async () => {
     const sys = systemResource()
+    const name = sys.name
     const res = await call(emu, 'PATCH', `${MGMT}/api-resources/${sys.id}`, { token, body: { name: 'x' } })
-    expect(res.body.code).toBe('API-RESOURCE-60012')
-    expect(res.status).toBe(403)
+    expect([res.status, res.body.code]).toEqual([400, 'API-RESOURCE-60012'])
     const del = await call(emu, 'DELETE', `${MGMT}/api-resources/${sys.id}`, { token })
-    expect(del.body.code).toBe('API-RESOURCE-60012')
+    expect([del.status, del.body.code]).toEqual([400, 'API-RESOURCE-60012'])
+    expect((await call(emu, 'GET', `${MGMT}/api-resources/${sys.id}`, { token })).body.name).toBe(name)
   })
 
   test('PATCH of an unknown id → 404', async () => {
@@ -362,9 +381,9 @@ describe('scopes sub-resource', () => {
   test('scope operations on a SYSTEM resource → API-RESOURCE-60012', async () => {
     const sys = systemResource()
     const put = await call(emu, 'PUT', `${MGMT}/api-resources/${sys.id}/scopes`, { token, body: [] })
-    expect(put.body.code).toBe('API-RESOURCE-60012')
+    expect([put.status, put.body.code]).toEqual([400, 'API-RESOURCE-60012'])
     const del = await call(emu, 'DELETE', `${MGMT}/api-resources/${sys.id}/scopes/${sys.scopes[0].name}`, { token })
-    expect(del.body.code).toBe('API-RESOURCE-60012')
+    expect([del.status, del.body.code]).toEqual([400, 'API-RESOURCE-60012'])
   })
 
   test('org-wide GET /scopes?filter=name eq … finds a scope on any resource, SYSTEM ones included', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { call, clientToken, createApp, createResource, idFromLocation, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { call, clientToken, createApp, createResource, expectScopeGuard, idFromLocation, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
 
 let emu: Emulator
 let token: string
@@ -95,6 +95,22 @@ describe('create', () => {
     expect((await call(emu, 'POST', `${MGMT}/applications`, { token: viewOnly, body: M2M_BODY })).status).toBe(403)
     expect((await call(emu, 'POST', `${MGMT}/applications`, { body: M2M_BODY })).status).toBe(401)
     expect((await call(emu, 'GET', `${MGMT}/applications`)).status).toBe(401)
+  })
+
+  test('every application route needs its own internal_application_mgt_* scope (401 body, 403 empty)', async () => {
+    const id = await createApp(emu, token, 'guarded')
+    const app = `${MGMT}/applications/${id}`
+    await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/applications` }, ['internal_application_mgt_view'])
+    await expectScopeGuard(emu, { method: 'POST', path: `${MGMT}/applications`, body: { ...M2M_BODY, name: 'guard-new' } }, ['internal_application_mgt_create'])
+    await expectScopeGuard(emu, { method: 'GET', path: app }, ['internal_application_mgt_view'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: app, body: { description: 'd' } }, ['internal_application_mgt_update'])
+    await expectScopeGuard(emu, { method: 'GET', path: `${app}/inbound-protocols/oidc` }, ['internal_application_mgt_view'])
+    await expectScopeGuard(emu, { method: 'PUT', path: `${app}/inbound-protocols/oidc`, body: { grantTypes: ['client_credentials'] } }, ['internal_application_mgt_update'])
+    await expectScopeGuard(emu, { method: 'POST', path: `${app}/inbound-protocols/oidc/regenerate-secret` }, [
+      'internal_application_mgt_client_secret_create',
+      'internal_application_mgt_create'
+    ])
+    await expectScopeGuard(emu, { method: 'DELETE', path: app }, ['internal_application_mgt_delete'])
   })
 
   test('mappedLocalSubjectMandatory without useMappedLocalSubject → 400 APP-60513', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { call, createApp, createResource, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { call, createApp, createResource, expectScopeGuard, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
 
 let emu: Emulator
 let token: string
@@ -97,6 +97,14 @@ describe('authorize (POST)', () => {
     expect(res.status).toBe(403)
     expect(res.text).toBe('')
     expect((await call(emu, 'POST', path(), { body: { id: api.id } })).status).toBe(401)
+  })
+
+  test('list needs internal_application_mgt_view; add / change / remove need internal_application_mgt_update (401 body, 403 empty)', async () => {
+    const business = ['internal_application_business_api_update']
+    await expectScopeGuard(emu, { method: 'GET', path: path() }, ['internal_application_mgt_view'])
+    await expectScopeGuard(emu, { method: 'POST', path: path(), body: { id: api.id, scopes: ['items:read'] } }, ['internal_application_mgt_update'], business)
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${path()}/${api.id}`, body: { addedScopes: ['items:write'] } }, ['internal_application_mgt_update'], business)
+    await expectScopeGuard(emu, { method: 'DELETE', path: `${path()}/${api.id}` }, ['internal_application_mgt_update'], business)
   })
 
   test('unknown application → 404 APP-60006', async () => {

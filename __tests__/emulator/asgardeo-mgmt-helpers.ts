@@ -1,4 +1,5 @@
 /** Shared helpers of the asgardeo-mgmt-*.test.ts files: HTTP calls and management tokens. */
+import { expect } from '@jest/globals'
 import type { Emulator } from '../../emulator/index.js'
 import { SYSTEM_APIS } from '../../emulator/asgardeo/state.js'
 
@@ -92,4 +93,39 @@ export async function createApp(emu: Emulator, token: string, name: string, extr
   })
   if (res.status !== 201) throw new Error(`create app answered ${res.status}: ${res.text}`)
   return idFromLocation(res)
+}
+
+/** The management error body: {code, message, description, traceId}. */
+export const MGMT_ERROR = { code: expect.any(String), message: expect.any(String), description: expect.any(String), traceId: expect.any(String) }
+
+/**
+ * Proves one management route is guarded by its internal_* scope: no token and an unknown token → 401 with
+ * the management error body and a Bearer challenge; a token with every other internal scope → 403 with an
+ * empty body; a token with the scope (any one of `scopes`, plus `extra`) → neither 401 nor 403.
+ */
+export async function expectScopeGuard(
+  emu: Emulator,
+  route: { method: string; path: string; body?: unknown },
+  scopes: string[],
+  extra: string[] = []
+): Promise<void> {
+  const label = `${route.method} ${route.path}`
+  for (const token of [undefined, 'not-a-token']) {
+    const res = await call(emu, route.method, route.path, { token, body: route.body })
+    expect([label, res.status, res.body, res.headers.get('www-authenticate')?.startsWith('Bearer')]).toEqual([label, 401, MGMT_ERROR, true])
+  }
+  const others = await mgmtToken(emu, ALL_SCOPES.filter((s) => !scopes.includes(s)))
+  const denied = await call(emu, route.method, route.path, { token: others, body: route.body })
+  expect([label, denied.status, denied.text]).toEqual([label, 403, ''])
+  const only = await mgmtToken(emu, [scopes[0], ...extra])
+  const allowed = await call(emu, route.method, route.path, { token: only, body: route.body })
+  expect([label, allowed.status === 401 || allowed.status === 403]).toEqual([label, false])
+}
+
+/**
+ * Moves the emulated clock to 50 ms past the start of the next emulated minute, so requests counted against a
+ * per-minute rate limit all fall in one window however long they take (short of a minute).
+ */
+export function alignToMinute(emu: Emulator): void {
+  emu.clockOffsetMs += 60_000 - (emu.now() % 60_000) + 50
 }

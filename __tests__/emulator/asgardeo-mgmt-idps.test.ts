@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { call, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { call, expectScopeGuard, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
 
 let emu: Emulator
 let token: string
@@ -132,6 +132,20 @@ describe('trusted token issuer CRUD', () => {
     expect((await call(emu, 'DELETE', `${MGMT}/identity-providers/${idp.id}`, { token: viewOnly })).status).toBe(403)
     expect((await call(emu, 'GET', `${MGMT}/identity-providers/${idp.id}`, { token: viewOnly })).status).toBe(200)
     expect((await call(emu, 'GET', `${MGMT}/identity-providers`)).status).toBe(401)
+  })
+})
+
+describe('scopes per route', () => {
+  test('every IdP route needs its own internal_idp_* scope (401 body, 403 empty)', async () => {
+    const idp = await createIdp()
+    const one = `${MGMT}/identity-providers/${idp.id}`
+    await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/identity-providers` }, ['internal_idp_view'])
+    await expectScopeGuard(emu, { method: 'POST', path: `${MGMT}/identity-providers`, body: { ...GITHUB, name: 'second', idpIssuerName: 'https://second' } }, ['internal_idp_create'])
+    await expectScopeGuard(emu, { method: 'GET', path: one }, ['internal_idp_view'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: one, body: [{ operation: 'REPLACE', path: '/description', value: 'x' }] }, ['internal_idp_update'])
+    await expectScopeGuard(emu, { method: 'GET', path: `${one}/implicit-association` }, ['internal_idp_view'])
+    await expectScopeGuard(emu, { method: 'PUT', path: `${one}/implicit-association`, body: { isEnabled: false, lookupAttribute: ['x'] } }, ['internal_idp_update'])
+    await expectScopeGuard(emu, { method: 'DELETE', path: one }, ['internal_idp_delete'])
   })
 })
 

@@ -5,6 +5,7 @@ import { DEFAULT_SEED, startEmulator, type Emulator } from '../../emulator/index
 import { defaultOidc, SYSTEM_APIS, type AsgardeoOrg, type Application, type ApiResource, type IdentityProvider } from '../../emulator/asgardeo/state.js'
 import { checkRateLimit } from '../../emulator/asgardeo/token-ratelimit.js'
 import { ReplyError, type Ctx } from '../../emulator/core/http.js'
+import { alignToMinute } from './asgardeo-mgmt-helpers.js'
 
 let emu: Emulator
 beforeAll(async () => {
@@ -339,14 +340,34 @@ describe('access tokens', () => {
 
   test('same client + scope returns the cached token with a shrinking expires_in', async () => {
     const first = await token({ grant_type: 'client_credentials', scope: 'internal_role_mgt_view internal_idp_view' })
+    const exp = jose.decodeJwt(first.body.access_token as string).exp as number
     await advance(100)
+    const before = nowS()
     const second = await token({ grant_type: 'client_credentials', scope: 'internal_idp_view internal_role_mgt_view' })
+    const after = nowS()
     expect(second.body.access_token).toBe(first.body.access_token)
-    // 3600 - 100 s, give or take the second boundary crossed while the requests ran.
-    expect(second.body.expires_in).toBeGreaterThanOrEqual(3499)
+    // expires_in = exp − now at the second request (emulated clock): bracketed, whatever the requests took.
+    expect(second.body.expires_in).toBeGreaterThanOrEqual(exp - after)
+    expect(second.body.expires_in).toBeLessThanOrEqual(exp - before)
     expect(second.body.expires_in).toBeLessThanOrEqual(3500)
     const other = await token({ grant_type: 'client_credentials', scope: 'internal_role_mgt_view' })
     expect(other.body.access_token).not.toBe(first.body.access_token)
+  })
+
+  test('the cache key includes the user: same user + client + scope → same token; another user → another token', async () => {
+    const api = addApi('catalog', ['catalog:read'], false)
+    const app = addApp({ grantTypes: ['password'], authorize: [{ api, policy: 'NO POLICY' }] })
+    acme().users.push({ id: randomUUID(), userName: 'bob', password: 'Bob-pa55word!', emails: [], federatedAssociations: [], locked: false })
+    const asAlice = { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'catalog:read' }
+    const first = await token(asAlice, clientOf(app))
+    await advance(30)
+    const again = await token(asAlice, clientOf(app))
+    expect(again.body.access_token).toBe(first.body.access_token)
+    expect(again.body.expires_in).toBeLessThanOrEqual((first.body.expires_in as number) - 30)
+    const bob = await token({ ...asAlice, username: 'bob', password: 'Bob-pa55word!' }, clientOf(app))
+    expect(bob.status).toBe(200)
+    expect(bob.body.access_token).not.toBe(first.body.access_token)
+    expect(jose.decodeJwt(bob.body.access_token as string).sub).not.toBe(jose.decodeJwt(first.body.access_token as string).sub)
   })
 
   test('after expiry: introspection is inactive, management calls get 401, and a new token is issued', async () => {
@@ -605,11 +626,11 @@ describe('token exchange', () => {
     expect(r.body.error_description).toBe('Invalid audience values provided')
   })
 
-  test('wrong aud and no alias → invalid_request (as TokenExchangeGrantHandler.validateAudience answers)', async () => {
+  test('wrong aud and no alias → 400 invalid_target too (reference quirk 9)', async () => {
     addIdp()
     const r = await exchange(app, await subjectToken({ aud: 'https://elsewhere.example.com' }))
-    expectOAuthError(r, 400, 'invalid_request')
-    expect(r.body.error_description).toMatch(/^Issuer name of the token issuer is not included as a audience/)
+    expectOAuthError(r, 400, 'invalid_target')
+    expect(r.body.error_description).toBe('Invalid audience values provided')
   })
 
   test('the IdP alias as aud is accepted', async () => {
@@ -621,8 +642,11 @@ describe('token exchange', () => {
 
   test('no repository / ref / sub check: any subject of the trusted issuer passes', async () => {
     addIdp()
-    const r = await exchange(app, await subjectToken({ sub: 'repo:evil/fork:ref:refs/heads/x', repository: 'evil/fork' }), { scope: 'catalog:read' })
+    const claims = { sub: 'repo:evil/fork:ref:refs/heads/x', repository: 'evil/fork', repository_owner: 'evil', ref: 'refs/heads/x', environment: 'anything' }
+    const r = await exchange(app, await subjectToken(claims), { scope: 'catalog:read' })
     expect(r.status).toBe(200)
+    expect(r.body.scope).toBe('catalog:read')
+    expect(jose.decodeJwt(r.body.access_token as string).sub).toBe(claims.sub)
   })
 
   test('unknown issuer → invalid_request "No Registered IDP found…"; a disabled IdP is refused too', async () => {
@@ -658,6 +682,13 @@ describe('token exchange', () => {
     const r = await exchange(app, t)
     expectOAuthError(r, 400, 'invalid_request')
     expect(r.body.error_description).toMatch(/^JSON Web Token is expired/)
+  })
+
+  test('nbf in the future (beyond the clock skew) → invalid_request', async () => {
+    addIdp()
+    const r = await exchange(app, await subjectToken({ nbf: nowS() + 600, iat: nowS() }))
+    expectOAuthError(r, 400, 'invalid_request')
+    expect(r.body.error_description).toMatch(/^JSON Web Token is used before Not_Before_Time/)
   })
 
   test('iat older than 60 minutes → invalid_request', async () => {
@@ -735,6 +766,7 @@ describe('token exchange', () => {
 
 describe('rate limit (off by default)', () => {
   test('beyond the per-minute limit → 429 without Retry-After; the next minute is fresh', async () => {
+    alignToMinute(emu)
     acme().rateLimitPerMinute = 3
     for (let i = 0; i < 3; i++) expect((await get('/t/acme/oauth2/jwks')).status).toBe(200)
     const r = await token({ grant_type: 'client_credentials' })
@@ -746,11 +778,22 @@ describe('rate limit (off by default)', () => {
     expect((await get('/t/acme/oauth2/jwks')).status).toBe(200)
   })
 
+  test('at Asgardeo’s documented 200 requests/min: request 201 of a group → 429, another group unaffected', async () => {
+    alignToMinute(emu)
+    acme().rateLimitPerMinute = 200
+    for (let i = 0; i < 200; i++) expect((await get('/t/acme/oauth2/jwks')).status).toBe(200)
+    const r = await get('/t/acme/oauth2/jwks')
+    expect(r.status).toBe(429)
+    expect(r.headers.get('retry-after')).toBeNull()
+    expect((await get('/t/acme/scim2/v2/Roles')).status).toBe(401)
+  })
+
   test('off by default: many requests pass', async () => {
     for (let i = 0; i < 30; i++) expect((await get('/t/acme/oauth2/jwks')).status).toBe(200)
   })
 
   test('/scim2/Bulk has its own limit of 5', () => {
+    alignToMinute(emu)
     const org = acme()
     org.rateLimitPerMinute = 200
     const ctx = { emulator: emu } as unknown as Ctx

@@ -79,6 +79,20 @@ describe('applications (quirks 5 and 6)', () => {
     })
   })
 
+  test('with an application-creation workflow: 202 + Location + WorkflowResponse; the app waits in CREATED and cannot subscribe', async () => {
+    org().applicationWorkflow = true
+    const res = await call('POST', `${DEV}/applications`, { name: 'Pending Client', throttlingPolicy: 'Unlimited', tokenType: 'OAUTH' })
+    expect(res.status).toBe(202)
+    expect(res.body).toEqual({ workflowStatus: 'CREATED', jsonPayload: expect.any(String) })
+    const payload = JSON.parse(res.body.jsonPayload)
+    expect(payload).toMatchObject({ name: 'Pending Client', status: 'CREATED', tokenType: 'JWT' })
+    expect(res.headers.get('location')).toBe(`${emu.url}${DEV}/applications/${payload.applicationId}`)
+    expect((await call('GET', `${DEV}/applications/${payload.applicationId}`)).body.status).toBe('CREATED')
+    const sub = await call('POST', `${DEV}/subscriptions`, { applicationId: payload.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })
+    expect(sub.status).toBe(400)
+    expect(sub.body).toMatchObject({ code: 400, description: 'Workflow status is not Approved' })
+  })
+
   test('a duplicate name → 409 with code 409 and the exact upstream body', async () => {
     await newApp('Items Client')
     const res = await call('POST', `${DEV}/applications`, { name: 'Items Client', throttlingPolicy: 'Unlimited' })
@@ -147,6 +161,14 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
     })
     const resident = res.body.list.find((k: { name: string }) => k.name === 'Resident Key Manager')
     expect(resident).toMatchObject({ enabled: true, enableMapOAuthConsumerApps: false })
+    // That tokenEndpoint is Asgardeo's real token endpoint: the client's own credentials get a token there.
+    const issued = await fetch(km.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${SEED.mgmtClientId}:${SEED.mgmtClientSecret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials'
+    })
+    expect(issued.status).toBe(200)
+    expect(((await issued.json()) as { token_type: string }).token_type).toBe('Bearer')
   })
 
   test('map-keys → 200 MAPPED key; listed by oauth-keys and in the application', async () => {
@@ -155,6 +177,9 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ keyMappingId: expect.any(String), keyManager: SEED.keyManagerName, consumerKey: 'asg-client-1', keyType: 'PRODUCTION', mode: 'MAPPED' })
     expect(res.body.consumerSecret).toBeUndefined()
+    // The token endpoint is not a field of the key: it comes from GET /key-managers (quirk 10).
+    expect(res.body.tokenEndpoint).toBeUndefined()
+    expect(JSON.stringify(res.body)).not.toContain('/oauth2/token')
     const keys = await call('GET', `${DEV}/applications/${app.applicationId}/oauth-keys`)
     expect(keys.body).toEqual({ count: 1, list: [res.body] })
     expect((await call('GET', `${DEV}/applications/${app.applicationId}`)).body.keys).toEqual([res.body])
@@ -187,6 +212,26 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
     const disabled = await mapKey(a.applicationId, { consumerKey: 'c', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
     expect(disabled.status).toBe(400)
     expect(disabled.body.code).toBe(901403)
+  })
+
+  test('a key manager with tokenType EXCHANGED → 400 901405', async () => {
+    const a = await newApp()
+    org().keyManagers.find((k) => k.name === SEED.keyManagerName)!.tokenType = 'EXCHANGED'
+    const res = await mapKey(a.applicationId, { consumerKey: 'c', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({ code: 901405, message: expect.any(String), moreInfo: '', error: [] })
+    expect((await call('GET', `${DEV}/applications/${a.applicationId}/oauth-keys`)).body.count).toBe(0)
+  })
+
+  test('a key manager that validates the client and does not know it → generic 500 900967 "General Error"', async () => {
+    const a = await newApp()
+    org().keyManagers.find((k) => k.name === SEED.keyManagerName)!.validateMappedClients = true
+    const res = await mapKey(a.applicationId, { consumerKey: 'not-an-asgardeo-client', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
+    expect(res.status).toBe(500)
+    expect(res.body).toEqual({ code: 900967, message: 'General Error', description: 'Server Error Occurred', moreInfo: '', error: [] })
+    expect((await call('GET', `${DEV}/applications/${a.applicationId}/oauth-keys`)).body.count).toBe(0)
+    // A client ID the Asgardeo organization has is accepted.
+    expect((await mapKey(a.applicationId, { consumerKey: SEED.mgmtClientId, keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })).status).toBe(200)
   })
 
   test('an omitted keyManager means "Resident Key Manager", which cannot map an existing client → 400', async () => {

@@ -154,6 +154,29 @@ describe('gateway', () => {
     expect((await gw('/items', without, 'GET', 'Development')).status).toBe(200) // Development still runs Revision 1
   })
 
+  test('404 for a while after a deploy (org.gatewayPropagationSeconds, emulated clock), then the new revision', async () => {
+    await application()
+    emu.state.choreo.orgs[SEED.choreoOrgUuid].gatewayPropagationSeconds = 600
+    const advance = async (s: number) => {
+      const r = await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: s }) })
+      expect(r.status).toBe(200)
+    }
+    await advance(601) // the seeded deployments are now old enough
+    const token = await asgardeoToken(emu, { clientId: CLIENT })
+    expect((await gw('/items', token)).body.revision).toBe('Revision 1')
+    await secureGetItems(true) // Revision 2 → Production
+    const fresh = await gw('/items', token)
+    expect(fresh.status).toBe(404)
+    expect(fresh.body).toEqual({ code: '404', message: 'Not Found', description: 'The requested resource is not available.' })
+    expect((await gw('/items', token, 'GET', 'Development')).status).toBe(200) // not redeployed there
+    await advance(300)
+    expect((await gw('/items', token)).status).toBe(404)
+    await advance(301)
+    const live = await gw('/items', await asgardeoToken(emu, { clientId: CLIENT, scope: fq('items_read') }))
+    expect(live.status).toBe(200)
+    expect(live.body.revision).toBe('Revision 2')
+  })
+
   test('404 on an environment the API is not deployed to, or an unknown API', async () => {
     await application()
     const token = await asgardeoToken(emu, { clientId: CLIENT })

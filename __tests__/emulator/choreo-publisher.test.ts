@@ -64,6 +64,14 @@ describe('authentication and organizationId (quirk 1)', () => {
     expect(res.body).toEqual({ code: 900357, message: 'Organization Not Found', description: 'Organization is not found in the request', moreInfo: '', error: [] })
   })
 
+  test('only the v2 bases are served: publisher v4 and devportal v3 paths → 404', async () => {
+    expect((await call('GET', `${PUB}/apis`)).status).toBe(200)
+    for (const path of ['/api/am/publisher/v4/apis', '/api/am/publisher/v1/apis', '/api/am/devportal/v3/apis']) {
+      const res = await call('GET', path)
+      expect([path, res.status]).toEqual([path, 404])
+    }
+  })
+
   test('an organization the PAT is not bound to gets 403 900900', async () => {
     const res = await call('GET', `${PUB}/apis`, undefined, { org: '11111111-2222-4333-8444-555555555555' })
     expect(res.status).toBe(403)
@@ -225,6 +233,29 @@ describe('PUT /apis/{apiId} (quirks 8 and 9)', () => {
     expect(res.body).toMatchObject({ code: 900988, message: 'Scope already assigned locally by another API', moreInfo: '', error: [] })
   })
 
+  test('shared scopes: POST /scopes → 201; the same name again → 409 900984; a name local to an API → 409 900984', async () => {
+    addPat(emu.state.choreo, 'scopes-pat', { organizationUuid: ORG, userIdpId: SEED.userId, allowedScopes: ['apim:api_view', 'apim:api_manage', 'apim:shared_scope_manage'] })
+    const opts = { pat: 'scopes-pat' }
+    const created = await call('POST', `${PUB}/scopes`, { name: 'urn:acme:shared:audit', displayName: 'audit', bindings: [] }, opts)
+    expect(created.status).toBe(201)
+    expect(created.headers.get('location')).toBe(`${emu.url}${PUB}/scopes/${created.body.id}`)
+    expect(created.body).toEqual({ id: expect.any(String), name: 'urn:acme:shared:audit', displayName: 'audit', description: '', bindings: [], usageCount: 0 })
+    const dup = await call('POST', `${PUB}/scopes`, { name: 'urn:acme:shared:audit' }, opts)
+    expect(dup.status).toBe(409)
+    expect(dup.body).toEqual({ code: 900984, message: 'Scope already exists', description: 'Scope urn:acme:shared:audit already exists', moreInfo: '', error: [] })
+    await putScopes(['items_read'])
+    const local = await call('POST', `${PUB}/scopes`, { name: `urn:${SEED.choreoOrgHandle}:itemsapi:items_read` }, opts)
+    expect([local.status, local.body.code]).toEqual([409, 900984])
+    const list = await call('GET', `${PUB}/scopes`, undefined, opts)
+    expect(list.body).toMatchObject({ count: 1, list: [{ id: created.body.id }], pagination: { total: 1 } })
+    expect((await call('GET', `${PUB}/scopes/${created.body.id}`, undefined, opts)).body.name).toBe('urn:acme:shared:audit')
+    expect((await call('DELETE', `${PUB}/scopes/${created.body.id}`, undefined, opts)).status).toBe(200)
+    expect((await call('GET', `${PUB}/scopes/${created.body.id}`, undefined, opts)).status).toBe(404)
+    // Managing shared scopes needs apim:shared_scope_manage, which the seeded PAT lacks.
+    const denied = await call('POST', `${PUB}/scopes`, { name: 'x' })
+    expect([denied.status, denied.body.code]).toEqual([403, 900910])
+  })
+
   test('an operation scope that is not one of the API scopes → 400', async () => {
     const res = await putScopes(['items_read'], { 'GET /items': ['items_admin'] })
     expect(res.status).toBe(400)
@@ -287,6 +318,25 @@ describe('revisions and deployments (quirk 4)', () => {
     const again = await call('POST', `${API}/revisions`, {})
     expect(again.status).toBe(201)
     expect(again.body.displayName).toBe('Revision 6')
+  })
+
+  test('restore-revision → 201 with the restored API; restoring does not deploy anything', async () => {
+    await putScopes(['items_read'], { 'GET /items': ['items_read'] })
+    const rev = (await call('POST', `${API}/revisions`, { description: 'with items_read' })).body
+    await putScopes(['items_admin'], { 'DELETE /items/{id}': ['items_admin'] })
+    const before = (await call('GET', `${API}/deployments`)).body.list
+    const res = await call('POST', `${API}/restore-revision?revisionId=${rev.id}`)
+    expect(res.status).toBe(201)
+    expect(res.body.scopes.map((x: { scope: { name: string } }) => x.scope.name)).toEqual([`urn:${SEED.choreoOrgHandle}:itemsapi:items_read`])
+    expect(res.body).toMatchObject({ id: SEED.apiId, isRevision: false })
+    expect((await call('GET', API)).body.operations.find((o: { verb: string; target: string }) => o.verb === 'GET' && o.target === '/items').scopes).toEqual([
+      `urn:${SEED.choreoOrgHandle}:itemsapi:items_read`
+    ])
+    expect((await call('GET', `${API}/deployments`)).body.list).toEqual(before)
+    const deployed = (await call('GET', `${API}/revisions?query=deployed:true`)).body.list.map((r: { displayName: string }) => r.displayName)
+    expect(deployed).toEqual(['Revision 1'])
+    const missing = await call('POST', `${API}/restore-revision?revisionId=nope`)
+    expect([missing.status, missing.body.code]).toEqual([404, 900347])
   })
 
   test('a deployed revision cannot be deleted (400 900348)', async () => {

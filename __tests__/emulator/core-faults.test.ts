@@ -101,6 +101,21 @@ describe('status faults', () => {
     expect(res.headers.has('retry-after')).toBe(false)
   })
 
+  test.each([
+    ['with', 3],
+    ['without', undefined]
+  ])('N failures: times 3 of 429 %s Retry-After, then the real answer', async (_, retryAfter) => {
+    await arm({ kind: 'status', status: 429, path: DISCOVERY, times: 3, ...(retryAfter === undefined ? {} : { retryAfter }) })
+    for (let i = 0; i < 3; i++) {
+      const res = await get(DISCOVERY)
+      expect(res.status).toBe(429)
+      expect(res.headers.get('retry-after')).toBe(retryAfter === undefined ? null : String(retryAfter))
+      expect(await res.json()).toEqual({ error: 'injected fault', status: 429 })
+    }
+    expect((await get(DISCOVERY)).status).toBe(200)
+    expect(emu.log.since(0).map((e) => e.status)).toEqual([429, 429, 429, 200])
+  })
+
   test.each([500, 502, 503])('%i, then the real answer once the fault is used up', async (status) => {
     await arm({ kind: 'status', status, path: DISCOVERY })
     const res = await get(DISCOVERY)

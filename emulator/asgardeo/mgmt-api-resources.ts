@@ -38,8 +38,8 @@ const ERR = {
   removedScopes: () => mgmtError(501, 'API-RESOURCE-60006', 'Removed scopes patching is not supported yet.', 'Removed scopes patching is not supported yet for API resources.'),
   limit: () => mgmtError(400, 'API-RESOURCE-60010', 'Invalid limit provided.', 'Limit should be a positive integer.'),
   beforeAndAfter: () => mgmtError(400, 'API-RESOURCE-60011', 'Invalid before/after provided.', 'Both before and after parameters cannot be provided at the same time.'),
-  // IS answers 403 here (handleSystemAPI); see README "Management API" for the reference's 400.
-  system: () => mgmtError(403, 'API-RESOURCE-60012', 'Cannot modify or delete System APIs.', 'Cannot modify or delete the read-only System APIs.'),
+  // 400 as shared/reference/asgardeo-api.md §3 records (IS master's handleSystemAPI throws FORBIDDEN; the reference wins).
+  system: () => mgmtError(400, 'API-RESOURCE-60012', 'Cannot modify or delete System APIs.', 'Cannot modify or delete the read-only System APIs.'),
   attributes: () => mgmtError(400, 'API-RESOURCE-60013', 'Invalid attribute name.', 'Invalid attribute name provided as required attribute.'),
   filterFormat: () => mgmtError(400, 'API-RESOURCE-60001', 'Unable to retrieve API resources.', 'Invalid format used for filtering.'),
   filterValue: () => mgmtError(400, 'API-RESOURCE-60005', 'Unable to retrieve API resources.', 'Invalid filter value used for filtering.'),

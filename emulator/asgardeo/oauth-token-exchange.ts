@@ -86,15 +86,15 @@ function checkTimes(claims: jose.JWTPayload, nowSeconds: number): void {
   }
 }
 
-/** The org issuer, or else the IdP alias, must be an audience; with no alias the error is invalid_request. */
+/**
+ * The org issuer (`{base}/oauth2/token`) or the IdP alias must be among the audiences; otherwise 400
+ * `invalid_target` "Invalid audience values provided", with or without an alias configured
+ * (shared/reference/asgardeo-api.md quirk 9 and §7 step 5).
+ */
 function checkAudience(ctx: Ctx, org: AsgardeoOrg, idp: IdentityProvider, aud: string[]): void {
   if (aud.includes(issuerOf(ctx, org.handle))) return
-  if (!idp.alias) {
-    throw invalidRequest(
-      `Issuer name of the token issuer is not included as a audience. Alias of the local Identity Provider has not been configured for ${idp.name}`
-    )
-  }
-  if (!aud.includes(idp.alias)) throw oauthFail(400, 'invalid_target', 'Invalid audience values provided')
+  if (idp.alias && aud.includes(idp.alias)) return
+  throw oauthFail(400, 'invalid_target', 'Invalid audience values provided')
 }
 
 type LinkStrategy = 'MANDATORY' | 'OPTIONAL' | 'DISABLED'

@@ -4,7 +4,7 @@ import type { Router } from '../core/router.js'
 import { authorizeFor, type Caller } from './auth.js'
 import { alreadyExists, apimError, badRequest, isRecord, notFound, objectBody } from './errors.js'
 import { pageParams, paginate } from './paging.js'
-import { APPLICATION_POLICIES, RESIDENT_KEY_MANAGER, type ChoreoOrg, type DevApplication, type KeyMapping } from './state.js'
+import { APPLICATION_POLICIES, RESIDENT_KEY_MANAGER, type ChoreoOrg, type DevApplication, type KeyManager, type KeyMapping } from './state.js'
 
 /** The caller's idpId: the Developer Portal shows each user their own applications. */
 export function ownerOf(caller: Caller): string {
@@ -113,25 +113,32 @@ export function registerApplications(router: Router, D: string): void {
     return json(200, { ...page, list: page.list.map((a) => applicationInfoView(caller.org, a)) })
   })
 
-  /** POST /applications: 201 + Location; tokenType forced to JWT whatever was sent (reference quirk 6). */
+  /**
+   * POST /applications: 201 + Location; tokenType forced to JWT whatever was sent (reference quirk 6). With the
+   * org's application workflow on, 202 + Location + WorkflowResponse {workflowStatus: CREATED, jsonPayload} and
+   * the application stays CREATED (not subscribable) until approved.
+   */
   router.post(`${D}/applications`, (ctx) => {
     const caller = authorizeFor(ctx, 'app')
     const body = objectBody(ctx)
     const { name, throttlingPolicy } = validApplication(caller, body)
+    const pending = caller.org.applicationWorkflow === true
     const app: DevApplication = {
       applicationId: randomUUID(),
       name,
       throttlingPolicy,
       description: typeof body.description === 'string' ? body.description : '',
       tokenType: 'JWT',
-      status: 'APPROVED',
+      status: pending ? 'CREATED' : 'APPROVED',
       groups: groupsOf(body.groups),
       attributes: attributesOf(body.attributes),
       owner: ownerOf(caller),
       createdTime: ctx.emulator.now()
     }
     caller.org.applications.push(app)
-    return json(201, applicationView(caller.org, app), { location: `${ctx.baseUrl}${D}/applications/${app.applicationId}` })
+    const location = { location: `${ctx.baseUrl}${D}/applications/${app.applicationId}` }
+    if (pending) return json(202, { workflowStatus: 'CREATED', jsonPayload: JSON.stringify(applicationView(caller.org, app)) }, location)
+    return json(201, applicationView(caller.org, app), location)
   })
 
   router.get(`${D}/applications/{applicationId}`, (ctx) => {
@@ -199,7 +206,9 @@ function findKey(caller: Caller, ctx: Ctx): KeyMapping {
  * - keyManager defaults to "Resident Key Manager" (quirk 10), which cannot map existing clients here → 400;
  * - unknown or disabled key manager → 400 `901403`; an EXCHANGED one → 400 `901405`;
  * - the client ID already mapped (this key manager, any application) or this application already holding a
- *   key for that key manager and key type → 409 `901409`.
+ *   key for that key manager and key type → 409 `901409`;
+ * - a key manager with `validateMappedClients` that does not know the client (no OIDC app with that client ID
+ *   in its Asgardeo org) → the generic 500 `900967` "General Error", as upstream surfaces key-manager failures.
  * The secret is neither checked nor stored.
  */
 function mapKeys(ctx: Ctx) {
@@ -222,6 +231,9 @@ function mapKeys(ctx: Ctx) {
     (k) => k.keyManager === km.name && (k.consumerKey === consumerKey || (k.applicationId === app.applicationId && k.keyType === keyType))
   )
   if (taken) throw apimError(409, 901409, 'Key Mappings already exists', 'Key Mappings already exists')
+  if (km.validateMappedClients && !knownToKeyManager(ctx, km, consumerKey)) {
+    throw apimError(500, 900967, 'General Error', 'Server Error Occurred')
+  }
   const key: KeyMapping = {
     keyMappingId: randomUUID(),
     applicationId: app.applicationId,
@@ -232,4 +244,10 @@ function mapKeys(ctx: Ctx) {
   }
   org.keyMappings.push(key)
   return json(200, keyView(org, key))
+}
+
+/** Whether the key manager's Asgardeo organization has an OIDC application with this client ID. */
+function knownToKeyManager(ctx: Ctx, km: KeyManager, clientId: string): boolean {
+  const asgardeo = km.asgardeoOrg ? ctx.emulator.state.asgardeo.orgs[km.asgardeoOrg] : undefined
+  return asgardeo?.applications.some((a) => a.oidc?.clientId === clientId) ?? false
 }

@@ -7,6 +7,7 @@ import { publisherKeyManagerView } from './keymanagers.js'
 import { apiMatcher, pageParams, paginate } from './paging.js'
 import type { ChoreoApi } from './state.js'
 import { registerRevisions } from './revisions.js'
+import { registerSharedScopes } from './shared-scopes.js'
 
 export const PUBLISHER = '/api/am/publisher/v2'
 
@@ -22,6 +23,7 @@ export function registerPublisher(router: Router): void {
     return json(200, lifecycleStateView(findApi(org, ctx.params.apiId)))
   })
   registerRevisions(router, P)
+  registerSharedScopes(router, P)
   router.get(`${P}/settings`, settings)
   router.get(`${P}/key-managers`, (ctx) => {
     const { org } = authorizeFor(ctx, 'publisherKeyManagers')

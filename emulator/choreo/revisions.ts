@@ -2,7 +2,7 @@ import { json, type Ctx } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { authorizeFor } from './auth.js'
 import { apimError, badRequest, isRecord, jsonBody } from './errors.js'
-import { deploymentView, findApi, hostOf, revisionView } from './apis.js'
+import { deploymentView, etagOf, findApi, hostOf, publisherApiView, revisionView } from './apis.js'
 import { snapshotRevision, type ApiRevision, type ChoreoApi, type ChoreoOrg } from './state.js'
 
 /**
@@ -20,6 +20,7 @@ export function registerRevisions(router: Router, P: string): void {
   router.delete(`${P}/apis/{apiId}/revisions/{revisionId}`, deleteRevision)
   router.post(`${P}/apis/{apiId}/deploy-revision`, deployRevision)
   router.post(`${P}/apis/{apiId}/undeploy-revision`, undeployRevision)
+  router.post(`${P}/apis/{apiId}/restore-revision`, restoreRevision)
   router.get(`${P}/apis/{apiId}/deployments`, (ctx) => {
     const { org } = authorizeFor(ctx, 'deployments')
     const api = findApi(org, ctx.params.apiId)
@@ -167,4 +168,22 @@ function undeployRevision(ctx: Ctx) {
   const removed = api.deployments.filter((d) => d.revisionId === rev.id && (all || envs.has(d.environment)))
   api.deployments = api.deployments.filter((d) => !removed.includes(d))
   return json(201, removed.map((d) => deploymentView(ctx, d)))
+}
+
+/**
+ * POST …/restore-revision?revisionId=: copies the revision's scopes and operations back into the working copy
+ * and answers 201 with the API. Like creating a revision, restoring one deploys nothing (reference quirk 4):
+ * the gateway keeps serving whatever revision each environment has.
+ */
+function restoreRevision(ctx: Ctx) {
+  const { org } = authorizeFor(ctx, 'revisionRestore')
+  const api = findApi(org, ctx.params.apiId)
+  const revisionId = ctx.query.get('revisionId')
+  if (!revisionId) throw badRequest('revisionId query parameter is required')
+  const rev = findRevision(api, revisionId)
+  api.scopes = structuredClone(rev.scopes)
+  api.operations = structuredClone(rev.operations)
+  api.lastUpdatedTime = ctx.emulator.now()
+  api.changeSeq++
+  return json(201, publisherApiView(api), { etag: etagOf(api) })
 }

@@ -50,6 +50,18 @@ export interface ChoreoOrg {
   applications: DevApplication[]
   keyMappings: KeyMapping[]
   subscriptions: DevSubscription[]
+  /** Shared scopes (publisher `/scopes`); absent in older dumps = none. */
+  sharedScopes?: StoredScope[]
+  /**
+   * Application-creation workflow: when true, `POST /applications` answers 202 with a WorkflowResponse and the
+   * application waits in status CREATED (reference quirk 6). Off (absent) by default.
+   */
+  applicationWorkflow?: boolean
+  /**
+   * Seconds after a deploy during which the gateway still answers 404 for that environment (reference quirk 10:
+   * "the gateway can serve 404s for minutes after a deploy"), on the emulated clock. Absent / 0 = at once.
+   */
+  gatewayPropagationSeconds?: number
 }
 
 export interface GatewayEnvironment {
@@ -72,6 +84,12 @@ export interface KeyManager {
   availableGrantTypes: string[]
   /** The Asgardeo organization whose token endpoint and JWKS this key manager uses; absent for the resident one. */
   asgardeoOrg?: string
+  /**
+   * Upstream's EnableProvisionedAppValidation: map-keys asks the key manager about the client, and an unknown
+   * client ID (no OIDC app with it in `asgardeoOrg`) fails with the generic 500 `900967` (reference quirk 3).
+   * Off (absent) on the seeded key managers, as Choreo stores external-IdP keys without asking (carbon-apimgt#12100).
+   */
+  validateMappedClients?: boolean
 }
 
 export interface StoredScope {
@@ -141,7 +159,8 @@ export interface DevApplication {
   throttlingPolicy: string
   description: string
   tokenType: 'JWT' | 'OAUTH'
-  status: 'APPROVED'
+  /** CREATED while an application-creation workflow is pending (`org.applicationWorkflow`). */
+  status: 'APPROVED' | 'CREATED'
   groups: string[]
   attributes: Record<string, string>
   /** The idpId of the user that created it: the Developer Portal lists a user's own applications. */

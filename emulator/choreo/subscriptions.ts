@@ -72,7 +72,8 @@ export function registerSubscriptions(router: Router, D: string): void {
 
 /**
  * POST /subscriptions {applicationId, apiId, throttlingPolicy}: 201 UNBLOCKED. Only a PUBLISHED API can be
- * subscribed to (another state → 404, as upstream's "Subscriptions not allowed on APIs/API Products in the
+ * subscribed to (an application still waiting for its creation workflow → 400 "Workflow status is not Approved";
+ * an API in another state → 404, as upstream's "Subscriptions not allowed on APIs/API Products in the
  * state: …" is a not-found error); a tier the API does not offer → 403 `902002`; a duplicate → 409 with
  * `code: 409` (not in the spec; reference quirk 7).
  */
@@ -86,6 +87,7 @@ function subscribe(ctx: Ctx) {
   if (!apiId) throw badRequest('apiId is required')
   if (!tier) throw badRequest('Throttling tier cannot be null')
   const app = findApplication(caller, applicationId)
+  if (app.status !== 'APPROVED') throw badRequest('Workflow status is not Approved')
   const api = caller.org.apis.find((a) => a.id === apiId)
   if (!api) throw apiNotFound(apiId)
   if (api.lifeCycleStatus !== 'PUBLISHED') {
