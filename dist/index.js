@@ -300,7 +300,7 @@ const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(9746)
+const MockClient = __nccwpck_require__(7365)
 const MockAgent = __nccwpck_require__(7501)
 const MockPool = __nccwpck_require__(4004)
 const mockErrors = __nccwpck_require__(2429)
@@ -10705,7 +10705,7 @@ const {
   kOptions,
   kFactory
 } = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(9746)
+const MockClient = __nccwpck_require__(7365)
 const MockPool = __nccwpck_require__(4004)
 const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
 const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
@@ -10854,7 +10854,7 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9746:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -31675,8 +31675,9 @@ class Http {
         if (spec.bearer)
             headers.authorization = `Bearer ${spec.bearer}`;
         else if (spec.basic) {
+            // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
             const { user, password } = spec.basic;
-            headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(password)}`).toString('base64')}`;
+            headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
         const maxAttempts = this.options.maxAttempts ?? 4;
@@ -31718,8 +31719,10 @@ class Http {
             // 429 and 503 mean the request was not processed, so even a POST may be sent again.
             const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
             const retryAfter = retryAfterMs(resHeaders['retry-after']);
-            if (retryable && this.mayRetry(attempt, maxAttempts, retryAfter ?? 0)) {
-                await this.backoff(attempt, retryAfter);
+            // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
+            const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined);
+            if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
+                await this.backoff(attempt, wait);
                 continue;
             }
             const { code, detail } = errorDetail(body);
@@ -31728,6 +31731,10 @@ class Http {
     }
     mayRetry(attempt, maxAttempts, waitMs) {
         return attempt < maxAttempts && Date.now() + waitMs < this.options.deadline;
+    }
+    rateLimitWait(attempt) {
+        const base = (this.options.rateLimitWaitMs ?? 15_000) * 2 ** (attempt - 1);
+        return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2));
     }
     async backoff(attempt, retryAfter) {
         this.stats.retries++;
@@ -31819,27 +31826,27 @@ function idFromLocation(headers) {
 ;// CONCATENATED MODULE: ./src/asgardeo.ts
 
 /**
- * The management scopes this action asks for: least privilege for the run at hand. Roles and users only
- * for a user-bound grant; deleting scopes only with prune.
+ * The management scopes this action asks for: least privilege for the run at hand. Plan and check
+ * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
 function managementScopes(options) {
+    const { userGrant, prune, readOnly } = options;
+    const write = (...scopes) => (readOnly ? [] : scopes);
     return [
         'internal_api_resource_view',
-        'internal_api_resource_create',
-        'internal_api_resource_update',
-        ...(options.prune ? ['internal_api_resource_delete'] : []),
+        ...write('internal_api_resource_create', 'internal_api_resource_update'),
+        ...(prune ? write('internal_api_resource_delete') : []),
         'internal_application_mgt_view',
-        'internal_application_mgt_create',
-        'internal_application_mgt_update',
-        'internal_application_business_api_update',
-        ...(options.userGrant
-            ? ['internal_role_mgt_view', 'internal_role_mgt_create', 'internal_role_mgt_update', 'internal_user_mgt_view', 'internal_user_mgt_list']
-            : [])
+        ...write('internal_application_mgt_create', 'internal_application_mgt_update', 'internal_application_business_api_update'),
+        ...(userGrant ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list'] : [])
     ];
 }
-/** A SCIM-like filter value: quoted when it holds a space (names of apps may). */
+/**
+ * A filter value, always quoted: the server's tokenizer drops characters outside a small set from
+ * unquoted values (and splits on spaces), so an identifier such as a URL only matches when quoted.
+ */
 function filterValue(value) {
-    return /\s/.test(value) ? `"${value.replace(/"/g, '\\"')}"` : value;
+    return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 class Asgardeo {
     http;
@@ -31855,12 +31862,29 @@ class Asgardeo {
         this.mgmt = `${this.base}/api/server/v1`;
         this.tokenEndpoint = `${this.base}/oauth2/token`;
     }
-    /** Client-credentials token for the management APIs. Returns the scopes granted. */
-    async authenticate(clientId, clientSecret, scopes, onToken) {
-        const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') });
-        onToken(res.access_token);
+    /** Client-credentials token for the management APIs, valid for at least `minLifetime` seconds. Returns the scopes granted. */
+    async authenticate(clientId, clientSecret, scopes, minLifetime, onToken) {
+        const res = await this.freshToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') }, minLifetime, onToken);
         this.token = res.access_token;
         return (res.scope ?? '').split(' ').filter(Boolean);
+    }
+    /**
+     * A token valid for at least `minLifetime` seconds. Asgardeo hands back its cached token for the same
+     * client, user and scopes, however little time it has left: such a token is revoked and a new one asked for.
+     */
+    async freshToken(endpoint, clientId, clientSecret, form, minLifetime, onToken) {
+        const first = await this.requestToken(endpoint, clientId, clientSecret, form);
+        onToken(first.access_token);
+        if (first.refresh_token)
+            onToken(first.refresh_token);
+        if (first.expires_in >= minLifetime)
+            return first;
+        await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token);
+        const second = await this.requestToken(endpoint, clientId, clientSecret, form);
+        onToken(second.access_token);
+        if (second.refresh_token)
+            onToken(second.refresh_token);
+        return second;
     }
     /** Any grant at a token endpoint, with HTTP Basic client authentication. */
     async requestToken(endpoint, clientId, clientSecret, form) {
@@ -31877,6 +31901,16 @@ class Asgardeo {
         }
         return res.body;
     }
+    /** RFC 7009 revocation (200 even for an unknown token). */
+    async revoke(endpoint, clientId, clientSecret, token) {
+        await this.http.request({
+            service: 'asgardeo',
+            method: 'POST',
+            url: endpoint,
+            form: { token, token_type_hint: 'access_token' },
+            basic: { user: clientId, password: clientSecret }
+        });
+    }
     call(method, path, extra = {}) {
         return this.http.request({
             service: 'asgardeo',
@@ -31892,7 +31926,7 @@ class Asgardeo {
     // --- API resources -------------------------------------------------------------------------
     /** The API resource with this identifier, following every `next` link (never only the first page). */
     async findApiResource(identifier) {
-        let query = { filter: `identifier eq ${identifier}`, limit: 100 };
+        let query = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 };
         let url = '/api-resources';
         for (let page = 0; page < 1000; page++) {
             const res = await this.call('GET', url, { query });
@@ -31953,6 +31987,9 @@ class Asgardeo {
             throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined);
         return id;
     }
+    async patchApplication(id, patch) {
+        await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch });
+    }
     async getOidc(appId) {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`)).body;
     }
@@ -31974,7 +32011,7 @@ class Asgardeo {
     async findUserId(userName) {
         const res = await this.call('GET', '/scim2/Users', {
             scim: true,
-            query: { filter: `userName eq ${userName}`, attributes: 'userName' }
+            query: { filter: `userName eq ${filterValue(userName)}`, attributes: 'userName' }
         });
         // Asgardeo may prefix the user store ("DEFAULT/alice"): compare without it.
         return (res.body?.Resources ?? []).find((u) => u.userName === userName || u.userName.endsWith(`/${userName}`))?.id;
@@ -31982,7 +32019,7 @@ class Asgardeo {
     async findRole(displayName, appId) {
         const res = await this.call('GET', '/scim2/v2/Roles', {
             scim: true,
-            query: { filter: `displayName eq ${filterValue(displayName)} and audience.value eq ${appId}` }
+            query: { filter: `displayName eq ${filterValue(displayName)} and audience.value eq ${filterValue(appId)}` }
         });
         const found = (res.body?.Resources ?? []).find((r) => r.displayName === displayName);
         return found ? (await this.call('GET', `/scim2/v2/Roles/${encodeURIComponent(found.id)}`, { scim: true })).body : undefined;
@@ -32008,7 +32045,58 @@ class Asgardeo {
     }
 }
 
+;// CONCATENATED MODULE: ./src/advice.ts
+
+/**
+ * What the services refuse, turned into what to do: the input to check and the fix. The server's own
+ * words stay in the message after the advice, so nothing is lost.
+ */
+const PAT_PERMISSIONS = 'apim:api_view, apim:api_manage, apim:api_publish, apim:subscribe and apim:app_manage';
+function advise(err, advice) {
+    return new ApiError(`${advice} (${err.message})`, err.service, err.status, err.code, err.body);
+}
+/** Any Choreo call: credentials and permissions of the personal access token. */
+function choreoAdvice(err) {
+    if (!(err instanceof ApiError))
+        return err;
+    if (err.status === 401) {
+        return advise(err, 'Input "choreo-token": Choreo did not accept the personal access token; it may be expired or revoked. Create a new one (Choreo Console > Account Settings > Personal Access Tokens) and update the secret.');
+    }
+    if (err.status === 403) {
+        return advise(err, `Input "choreo-token": the token's user may not do this. It must be able to manage the API and the Developer Portal (API Manager ${PAT_PERMISSIONS}).`);
+    }
+    if (err.status === 400 && (err.code === '900988' || err.code === '903204')) {
+        return advise(err, 'A scope name in "scopes" is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.');
+    }
+    return err;
+}
+/** The management token: the inputs that name the management application. */
+function managementTokenAdvice(err, org) {
+    if (!(err instanceof ApiError))
+        return err;
+    if (err.code === 'invalid_client') {
+        return advise(err, `Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "${org}" did not accept these credentials. Check both, and that the application belongs to "asgardeo-org".`);
+    }
+    if (err.code === 'unauthorized_client') {
+        return advise(err, 'The management application (input "asgardeo-client-id") does not allow the client_credentials grant: use an M2M application, or enable that grant on its Protocol tab.');
+    }
+    return err;
+}
+/** The API token: the grant's own inputs. */
+function apiTokenAdvice(err, grant, application) {
+    if (!(err instanceof ApiError))
+        return err;
+    if (err.code === 'invalid_grant' && grant === 'password') {
+        return advise(err, 'Inputs "username" and "password": Asgardeo refused the password grant; check both, and that the account is not locked.');
+    }
+    if (err.code === 'unauthorized_client') {
+        return advise(err, `The Asgardeo application "${application}" does not allow the ${grant} grant; enable it on its Protocol tab, or re-run to let this action enable it.`);
+    }
+    return err;
+}
+
 ;// CONCATENATED MODULE: ./src/choreo.ts
+
 
 class Choreo {
     http;
@@ -32029,7 +32117,11 @@ class Choreo {
     async resolveOrg(handle) {
         if (this.orgId)
             return this.orgId;
-        const res = await this.http.request({ service: 'choreo', method: 'GET', url: `${this.consoleUrl}/orgs/1.0.0/orgs`, bearer: this.token });
+        const res = await this.http
+            .request({ service: 'choreo', method: 'GET', url: `${this.consoleUrl}/orgs/1.0.0/orgs`, bearer: this.token })
+            .catch((err) => {
+            throw choreoAdvice(err);
+        });
         const orgs = (Array.isArray(res.body) ? res.body : (res.body?.list ?? []));
         const org = orgs.find((o) => o.handle === handle);
         if (!org?.uuid) {
@@ -32042,7 +32134,8 @@ class Choreo {
     call(base, method, path, extra = {}) {
         if (!this.orgId)
             throw new Error('Choreo organization not resolved yet');
-        return this.http.request({
+        return this.http
+            .request({
             service: 'choreo',
             method,
             url: `${base === 'publisher' ? this.publisher : this.devportal}${path}`,
@@ -32051,6 +32144,9 @@ class Choreo {
             expect: extra.expect,
             headers: extra.headers,
             bearer: this.token
+        })
+            .catch((err) => {
+            throw choreoAdvice(err);
         });
     }
     /** Every item of a paginated API Manager list. */
@@ -32092,14 +32188,15 @@ class Choreo {
     async deployRevision(apiId, revisionId, targets) {
         await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
             query: { revisionId },
-            json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: true }))
+            json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
         });
     }
     async environments() {
         return (await this.call('publisher', 'GET', '/settings')).body?.environment ?? [];
     }
-    async publish(apiId) {
-        await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action: 'Publish' } });
+    /** A lifecycle action: `Publish` (from CREATED or PROTOTYPED), `Re-Publish` (from BLOCKED), … */
+    async changeLifecycle(apiId, action) {
+        await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action } });
     }
     // --- Developer Portal ----------------------------------------------------------------------
     async keyManagers() {
@@ -32154,7 +32251,91 @@ class Choreo {
     }
 }
 
+;// CONCATENATED MODULE: ./src/graph.ts
+/**
+ * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
+ * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
+ * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
+ * failure never leaves a write running unobserved.
+ */
+class SkippedError extends Error {
+    task;
+    constructor(task) {
+        super(`${task} skipped: a task it depends on failed`);
+        this.task = task;
+    }
+}
+/** Every independent failure of a run; the message is the first one's. */
+class GraphFailure extends Error {
+    failures;
+    constructor(failures) {
+        super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
+        this.failures = failures;
+        this.name = 'GraphFailure';
+    }
+}
+class TaskGraph {
+    timings = [];
+    all = [];
+    origin = Date.now();
+    add(name, deps, fn) {
+        const promise = (async () => {
+            let values;
+            try {
+                values = (await Promise.all(deps.map((d) => d.promise)));
+            }
+            catch {
+                throw new SkippedError(name);
+            }
+            const start = Date.now() - this.origin;
+            try {
+                const value = await fn(...values);
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
+                return value;
+            }
+            catch (err) {
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
+                throw err;
+            }
+        })();
+        promise.catch(() => undefined); // observed in settle()
+        this.all.push(promise);
+        return { name, promise };
+    }
+    /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
+    async settle() {
+        const results = await Promise.allSettled(this.all);
+        const failures = results
+            .filter((r) => r.status === 'rejected')
+            .map((r) => r.reason)
+            .filter((e) => !(e instanceof SkippedError));
+        if (failures.length > 0)
+            throw new GraphFailure(failures);
+    }
+    /**
+     * The chain that decided the wall time: from the task that finished last, back through the
+     * dependency that released it (the one that finished last). `ms` is when that chain ended.
+     */
+    criticalPath() {
+        const byName = new Map(this.timings.map((t) => [t.name, t]));
+        let last = this.timings.reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
+        const ms = last?.end ?? 0;
+        const chain = [];
+        while (last) {
+            chain.unshift(last.name);
+            last = last.deps
+                .map((d) => byName.get(d))
+                .filter((t) => !!t)
+                .reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
+        }
+        return { ms, chain };
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 class InputError extends Error {
@@ -32294,15 +32475,22 @@ function readConfig(getInput, env = process.env) {
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
         problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`);
     }
+    if (config.asgardeo.clientId.includes(':'))
+        problems.push('Input "asgardeo-client-id" contains ":", which no client ID has; check that the client ID and secret are not swapped or joined.');
     if (problems.length > 0)
         throw new InputError(problems);
     return config;
 }
-/** `github-<owner>-<repo>` from the workflow's repository, so each repository gets its own client. */
+/**
+ * `github-<owner>-<repo>-<hash>` from the workflow's repository: each repository gets its own client.
+ * The slug alone could collide (octo-org/items and octo/org-items); the hash of the exact name cannot.
+ */
 function defaultApplicationName(env) {
     const repo = env.GITHUB_REPOSITORY ?? '';
-    const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-    return slug ? `github-${slug}`.slice(0, 100) : 'github-actions-client';
+    if (!repo)
+        return 'github-actions-client';
+    const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+    return `github-${slug}-${(0,external_node_crypto_.createHash)('sha256').update(repo).digest('hex').slice(0, 6)}`;
 }
 function baseUrl(value, input, problems) {
     let url;
@@ -32333,78 +32521,6 @@ function bool(value, fallback, input, problems) {
         return false;
     problems.push(`Input "${input}" is "${value}"; use true or false.`);
     return fallback;
-}
-
-;// CONCATENATED MODULE: ./src/graph.ts
-/**
- * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
- * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
- * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
- * failure never leaves a write running unobserved.
- */
-class SkippedError extends Error {
-    task;
-    constructor(task) {
-        super(`${task} skipped: a task it depends on failed`);
-        this.task = task;
-    }
-}
-class TaskGraph {
-    timings = [];
-    all = [];
-    origin = Date.now();
-    add(name, deps, fn) {
-        const promise = (async () => {
-            let values;
-            try {
-                values = (await Promise.all(deps.map((d) => d.promise)));
-            }
-            catch {
-                throw new SkippedError(name);
-            }
-            const start = Date.now() - this.origin;
-            try {
-                const value = await fn(...values);
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
-                return value;
-            }
-            catch (err) {
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
-                throw err;
-            }
-        })();
-        promise.catch(() => undefined); // observed in settle()
-        this.all.push(promise);
-        return { name, promise };
-    }
-    /** Waits for every task; rethrows the first real failure (not the skips it caused). */
-    async settle() {
-        const results = await Promise.allSettled(this.all);
-        const failures = results
-            .filter((r) => r.status === 'rejected')
-            .map((r) => r.reason)
-            .filter((e) => !(e instanceof SkippedError));
-        if (failures.length > 0)
-            throw failures[0];
-    }
-    /**
-     * The chain that decided the wall time: from the task that finished last, back through the
-     * dependency that released it (the one that finished last). `ms` is when that chain ended.
-     */
-    criticalPath() {
-        const byName = new Map(this.timings.map((t) => [t.name, t]));
-        let last = this.timings.reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
-        const ms = last?.end ?? 0;
-        const chain = [];
-        while (last) {
-            chain.unshift(last.name);
-            last = last.deps
-                .map((d) => byName.get(d))
-                .filter((t) => !!t)
-                .reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
-        }
-        return { ms, chain };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
@@ -32442,11 +32558,13 @@ function findScope(api, value) {
     return (api.scopes ?? []).find((s) => s.scope.name === value || s.scope.name.endsWith(`:${value}`));
 }
 /**
- * Adds the missing scopes to the API and binds each to its operations. New scopes are sent with the
- * bare value as name: Choreo qualifies it (urn:<org>:<api>:<value>); the stored name is read back.
- * With `prune`, scopes this action created (marked) that are no longer wanted are removed.
+ * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
+ * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
+ * created (marked) that are no longer wanted are removed.
  */
-function diffApiScopes(api, wanted, prune) {
+function diffApiScopes(api, wanted, prune, choreoOrg) {
     const next = structuredClone(api);
     next.scopes = next.scopes ?? [];
     next.operations = next.operations ?? [];
@@ -32456,8 +32574,7 @@ function diffApiScopes(api, wanted, prune) {
         const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none';
         throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`);
     }
-    // Follow the naming the API already uses (urn:<org>:<api>:); otherwise let the server qualify.
-    const prefix = urnPrefix(api);
+    const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
     for (const spec of wanted) {
         let entry = findScope(next, spec.value);
         if (!entry) {
@@ -32469,7 +32586,7 @@ function diffApiScopes(api, wanted, prune) {
         for (const op of spec.operations) {
             const operation = findOperation(next.operations, op);
             const bound = operation.scopes ?? [];
-            if (!bound.some((b) => b === name || b === spec.value)) {
+            if (!bound.includes(name)) {
                 operation.scopes = [...bound, name];
                 details.push(`bind ${spec.value} to ${op.verb} ${op.target}`);
             }
@@ -32507,14 +32624,21 @@ function bareValue(name) {
 function qualifiedNames(api, wanted) {
     return new Map(wanted.map((s) => [s.value, findScope(api, s.value)?.scope.name]));
 }
-/** Whether a deployed revision already carries every wanted scope on every wanted operation. */
-function revisionCarries(revision, wanted, names) {
-    return wanted.every((spec) => {
+/**
+ * Whether a deployed revision is what the stored API says: every wanted scope bound to every wanted
+ * operation, and no scope this action created (marked) that the stored API has since dropped (a prune
+ * whose deploy failed must still reach the gateway on the next run).
+ */
+function revisionMatches(revision, stored, wanted, names) {
+    const carries = wanted.every((spec) => {
         const name = names.get(spec.value);
         if (!name || !(revision.scopes ?? []).some((s) => s.scope.name === name))
             return false;
         return spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name));
     });
+    const storedNames = new Set((stored.scopes ?? []).map((s) => s.scope.name));
+    const leftovers = (revision.scopes ?? []).some((s) => (s.scope.description ?? '').includes(MARKER) && !storedNames.has(s.scope.name));
+    return carries && !leftovers;
 }
 // --- Asgardeo -----------------------------------------------------------------------------------
 /** Scope names the API resource lacks. */
@@ -32539,140 +32663,79 @@ function defaultApiIdentifier(choreoOrg, api) {
     return `urn:choreo:${choreoOrg}:${slug}:${api.version}`;
 }
 
-;// CONCATENATED MODULE: ./src/reconcile.ts
+;// CONCATENATED MODULE: ./src/run.ts
 
-
-
-
-const ORIGIN = (url) => new URL(url).origin;
-async function reconcile(config, asgardeo, choreo, io) {
-    const apply = config.mode === 'apply';
-    const plan = new Plan();
-    const graph = new TaskGraph();
-    const out = { plan, graph, scopeNames: new Map() };
-    const row = (resource, name, action, details = [], id) => {
+function newRow(plan, io, apply) {
+    return (resource, name, action, details = [], id) => {
         plan.record({ resource, name, action, details, id });
         const phase = resource.startsWith('Asgardeo') ? 'Asgardeo' : /application|keys|subscription/.test(resource) ? 'Choreo Developer Portal' : 'Choreo publisher';
         const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`;
         io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
     };
-    // Level 0: credentials of both services, in parallel.
-    const asgAuth = graph.add('asgardeo: management token', [], async () => {
-        const needed = managementScopes({ userGrant: config.grant.type === 'password', prune: config.prune });
-        const granted = await asgardeo.authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret);
+}
+
+;// CONCATENATED MODULE: ./src/tasks-asgardeo.ts
+
+
+
+
+/**
+ * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for
+ * the grant, the API authorized to it with exactly those scopes, and for a user-bound grant a role.
+ */
+function asgardeoTasks(run, choreo) {
+    const { config, apply, asgardeo, graph, out, row, io } = run;
+    const userGrant = config.grant.type === 'password';
+    const auth = graph.add('asgardeo: management token', [], async () => {
+        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply });
+        // A cached management token must outlive the run.
+        const lifetime = Math.ceil((run.deadline - Date.now()) / 1000) + 60;
+        const granted = await asgardeo
+            .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, lifetime, io.secret)
+            .catch((err) => {
+            throw managementTokenAdvice(err, config.asgardeo.org);
+        });
         const lacking = needed.filter((s) => !granted.includes(s));
         if (lacking.length > 0) {
             throw new Error(`The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
     });
-    const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
-    // --- Choreo publisher: scopes, bindings, a deployed revision, published ----------------------
-    const api = graph.add('choreo: find API', [org], async () => {
-        let id = config.api.id;
-        if (!id) {
-            const found = await choreo.findApis(config.api.name, config.api.version);
-            if (found.length === 0) {
-                throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`);
-            }
-            if (found.length > 1) {
-                throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`);
-            }
-            id = found[0].id;
-        }
-        const { api: current, etag } = await choreo.getApi(id);
-        out.choreoApiId = current.id;
-        return { current, etag };
-    });
-    const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
-        const diff = diffApiScopes(current, config.scopes, config.prune);
-        let stored = current;
-        if (diff.changed && apply)
-            stored = await choreo.putApi(diff.next, etag);
-        // Names are read back from what the server stored, never built here.
-        out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
-        row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id);
-        return { stored, changed: diff.changed };
-    });
-    // What is deployed where, read while the scopes are being written.
-    const deployed = graph.add('choreo: deployed revisions', [api], async ({ current }) => {
-        if (!config.deploy)
-            return undefined;
-        const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()]);
-        const revisionIn = (env) => revisions.find((r) => (r.deploymentInfo ?? []).some((d) => d.name === env));
-        const now = [...new Set(revisions.flatMap((r) => (r.deploymentInfo ?? []).map((d) => d.name)))];
-        const targets = config.environments.length > 0 ? config.environments : now.length > 0 ? now : ['Production'];
-        const unknown = targets.filter((t) => !environments.some((e) => e.name === t));
-        if (unknown.length > 0) {
-            throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`);
-        }
-        // A revision reads as an API (isRevision): its content says whether the scopes went live.
-        const ids = [...new Set(targets.map((t) => revisionIn(t)?.id).filter((id) => !!id))];
-        const contents = new Map(await Promise.all(ids.map(async (id) => [id, (await choreo.getApi(id)).api])));
-        return { revisions, environments, targets, contentIn: (env) => contents.get(revisionIn(env)?.id ?? '') };
-    });
-    const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
-        if (!live)
-            return;
-        const stale = live.targets.filter((env) => {
-            const content = live.contentIn(env);
-            return changed || !content || !revisionCarries(content, config.scopes, out.scopeNames);
-        });
-        if (stale.length === 0) {
-            row('Choreo API deployment', stored.name, 'no change', [`deployed to ${live.targets.join(', ')}`]);
-            return;
-        }
-        let revisionId;
-        if (apply) {
-            const revision = await createRevision(choreo, stored.id, live.revisions);
-            await choreo.deployRevision(stored.id, revision.id, stale.map((name) => ({ name, vhost: vhostOf(live.environments, name) })));
-            revisionId = revision.id;
-        }
-        row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId);
-    });
-    const lifecycle = graph.add('choreo: lifecycle', [api, deployment], async ({ current }) => {
-        if (current.lifeCycleStatus === 'PUBLISHED') {
-            row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED']);
-            return;
-        }
-        if (apply)
-            await choreo.publish(current.id);
-        row('Choreo API lifecycle', current.name, 'update', [`${current.lifeCycleStatus ?? 'unknown'} → PUBLISHED`]);
-    });
-    const keyManager = graph.add('choreo: key manager', [org], async () => {
-        const managers = await choreo.keyManagers();
-        const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
-        if (!km || km.enabled === false) {
-            const names = managers.filter((k) => k.enabled !== false).map((k) => k.name).join(', ') || 'none';
-            throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`);
-        }
-        out.tokenEndpoint = tokenEndpointOf(km, asgardeo, config);
-        return km;
-    });
-    // --- Asgardeo: API resource, application, authorization, role ---------------------------------
     // The lookup needs only the identifier, so it overlaps the Choreo write; the diff waits for the names.
-    const resourceLookup = graph.add('asgardeo: find API resource', [asgAuth, api], async (_auth, { current }) => {
+    const resourceLookup = graph.add('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
         const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current);
         return { identifier, existing: await asgardeo.findApiResource(identifier) };
     });
     let staleScopes = [];
-    const resource = graph.add('asgardeo: API resource', [resourceLookup, apiScopes], async ({ identifier, existing }, { stored }) => {
+    const resource = graph.add('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
         const names = [...out.scopeNames.entries()];
         const known = names.filter(([, n]) => n).map(([, n]) => n);
         if (!existing) {
-            let created;
-            if (apply) {
-                created = await asgardeo.createApiResource({
+            if (!apply) {
+                row('Asgardeo API resource', identifier, 'create', names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`));
+                return undefined;
+            }
+            try {
+                const created = await asgardeo.createApiResource({
                     name: `${stored.name} ${stored.version}`,
                     identifier,
                     description: `${MARKER}. Choreo API ${stored.id}.`,
                     requiresAuthorization: true,
                     scopes: known.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
-                }).catch((err) => scopeClash(err, known));
+                });
                 out.apiResourceId = created.id;
+                row('Asgardeo API resource', identifier, 'create', known.map((n) => `scope ${n}`), created.id);
+                return created;
             }
-            row('Asgardeo API resource', identifier, 'create', names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`), created?.id);
-            return created;
+            catch (err) {
+                scopeClash(err, known);
+                // Made meanwhile (a concurrent run): adopt it below.
+                if (!(err instanceof ApiError && err.status === 409))
+                    throw err;
+                existing = await asgardeo.findApiResource(identifier);
+                if (!existing)
+                    throw err;
+            }
         }
         out.apiResourceId = existing.id;
         if (!existing.requiresAuthorization) {
@@ -32693,27 +32756,38 @@ async function reconcile(config, asgardeo, choreo, io) {
         if (apply && missing.length > 0) {
             await asgardeo
                 .addApiResourceScopes(existing.id, missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` })))
-                .catch((err) => scopeClash(err, missing));
+                .catch((err) => scopeClash(err, missing, true));
         }
         row('Asgardeo API resource', identifier, 'update', details, existing.id);
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
-    const application = graph.add('asgardeo: application', [asgAuth], async () => {
-        const grant = config.grant.type;
-        const existing = await asgardeo.findApplication(config.application);
+    const application = graph.add('asgardeo: application', [auth], async () => {
+        let existing = await asgardeo.findApplication(config.application);
         let id = existing?.id;
         if (!existing) {
-            if (apply)
-                id = await asgardeo.createApplication(applicationModel(config));
-            row('Asgardeo application', config.application, 'create', [grant === 'password' ? 'OIDC application with the password grant' : 'M2M application (client credentials)'], id);
-            if (!apply)
+            const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)';
+            if (!apply) {
+                row('Asgardeo application', config.application, 'create', [kind]);
                 return undefined;
+            }
+            try {
+                id = await asgardeo.createApplication(applicationModel(config));
+                row('Asgardeo application', config.application, 'create', [kind], id);
+            }
+            catch (err) {
+                // A duplicate name answers 400, 409 or 500 depending on the server: look again before failing.
+                existing = await asgardeo.findApplication(config.application);
+                if (!existing)
+                    throw err;
+                id = existing.id;
+            }
         }
         const oidc = await asgardeo.getOidc(id);
         if (oidc.clientSecret)
             io.secret(oidc.clientSecret);
         if (existing) {
             const details = [];
+            const grant = config.grant.type;
             if (!oidc.grantTypes.includes(grant))
                 details.push(`enable the ${grant} grant`);
             if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
@@ -32721,36 +32795,59 @@ async function reconcile(config, asgardeo, choreo, io) {
             if (details.length > 0 && apply) {
                 await asgardeo.putOidc(id, { ...oidc, grantTypes: [...new Set([...oidc.grantTypes, grant])], accessToken: { ...oidc.accessToken, type: 'JWT' } });
             }
+            // Application roles (the password grant's) need the application audience.
+            if (userGrant) {
+                const app = await asgardeo.getApplication(id);
+                const audience = app.associatedRoles?.allowedAudience;
+                if (audience && audience.toUpperCase() !== 'APPLICATION') {
+                    details.push(`role audience ${audience} → APPLICATION`);
+                    if (apply)
+                        await asgardeo.patchApplication(id, { associatedRoles: { allowedAudience: 'APPLICATION', roles: [] } });
+                }
+            }
             row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id);
         }
         out.asgardeoApplicationId = id;
         out.clientId = oidc.clientId;
-        if (!oidc.clientSecret) {
+        if (!oidc.clientSecret && apply) {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
-        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret, created: !existing };
+        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing };
     });
     // A new application has nothing authorized yet: no need to ask.
     const authorized = graph.add('asgardeo: authorized APIs', [application], async (app) => !app ? undefined : app.created ? [] : asgardeo.listAuthorizedApis(app.id));
     const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
         const want = [...out.scopeNames.values()].filter((n) => !!n);
-        const identifier = config.apiIdentifier ?? res?.identifier ?? 'the API resource';
         if (!res || !app || !list) {
-            row('Asgardeo API authorization', identifier, 'create', [`authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`]);
+            row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [`authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`]);
             return;
         }
-        const current = list.find((a) => a.id === res.id);
-        const { add, remove } = diffAuthorization(current?.authorizedScopes.map((s) => s.name), want);
-        if (current && current.policyId && current.policyId.toUpperCase() !== 'RBAC') {
+        let current = list.find((a) => a.id === res.id);
+        if (current?.policyId && current.policyId.toUpperCase() !== 'RBAC') {
             throw new Error(`The API resource "${res.identifier}" is authorized to "${config.application}" with policy "${current.policyId}", which cannot be changed in place. Remove that authorization in the Asgardeo Console (application > API Authorization) and re-run.`);
         }
         const unknownYet = config.scopes.filter((s) => !out.scopeNames.get(s.value)).map((s) => `${s.value} (name known after apply)`);
         if (!current) {
-            if (apply)
+            if (!apply) {
+                row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`], res.id);
+                return;
+            }
+            try {
                 await asgardeo.authorizeApi(app.id, res.id, want);
-            row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${[...want, ...unknownYet].join(', ')}`], res.id);
+                row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${want.join(', ')}`], res.id);
+                return;
+            }
+            catch (err) {
+                // 409 60509: authorized meanwhile; reconcile its scopes below.
+                if (!(err instanceof ApiError && err.status === 409))
+                    throw err;
+                current = (await asgardeo.listAuthorizedApis(app.id)).find((a) => a.id === res.id);
+                if (!current)
+                    throw err;
+            }
         }
-        else if (add.length || remove.length || unknownYet.length) {
+        const { add, remove } = diffAuthorization(current.authorizedScopes.map((s) => s.name), want);
+        if (add.length || remove.length || unknownYet.length) {
             if (apply)
                 await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove);
             row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)], res.id);
@@ -32759,14 +32856,14 @@ async function reconcile(config, asgardeo, choreo, io) {
             row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`], res.id);
         }
     });
-    // Pruned scopes go last: first out of the authorization (above), then off the resource.
-    graph.add('asgardeo: prune scopes', [resource, authorization], async (res) => {
+    // Pruned scopes go last: out of the authorization first, and only once the gateway no longer asks for them.
+    graph.add('asgardeo: prune scopes', [resource, authorization, choreo.deployment], async (res) => {
         if (!apply || !res)
             return;
         for (const name of staleScopes)
             await asgardeo.deleteApiResourceScope(res.id, name);
     });
-    const user = graph.add('asgardeo: user', [asgAuth], async () => {
+    const user = graph.add('asgardeo: user', [auth], async () => {
         if (config.grant.type !== 'password')
             return undefined;
         const id = await asgardeo.findUserId(config.grant.username);
@@ -32783,11 +32880,24 @@ async function reconcile(config, asgardeo, choreo, io) {
             row('Asgardeo application role', roleName, 'create', [`permissions ${config.scopes.map((s) => s.value).join(', ')}`, `assign ${config.grant.username}`]);
             return;
         }
-        const existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
+        let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
         if (!existing) {
-            const created = apply ? await asgardeo.createRole(roleName, app.id, want, [userId]) : undefined;
-            row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created?.id);
-            return;
+            if (!apply) {
+                row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`]);
+                return;
+            }
+            try {
+                const created = await asgardeo.createRole(roleName, app.id, want, [userId]);
+                row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created.id);
+                return;
+            }
+            catch (err) {
+                if (!(err instanceof ApiError && err.status === 409))
+                    throw err;
+                existing = await asgardeo.findRole(roleName, app.id);
+                if (!existing)
+                    throw err;
+            }
         }
         const have = (existing.permissions ?? []).map((p) => p.value);
         const addPerms = want.filter((w) => !have.includes(w));
@@ -32802,8 +32912,43 @@ async function reconcile(config, asgardeo, choreo, io) {
         const details = [...addPerms.map((p) => `add permission ${p}`), ...(addUser ? [`assign ${config.grant.username}`] : [])];
         row('Asgardeo application role', roleName, ops.length ? 'update' : 'no change', details, existing.id);
     });
-    // --- Choreo Developer Portal: application, keys, subscription ----------------------------------
-    const devApp = graph.add('choreo: application', [org], async () => {
+    return { auth, application, authorization, role };
+}
+function applicationModel(config) {
+    const password = config.grant.type === 'password';
+    return {
+        name: config.application,
+        description: `${MARKER}.`,
+        templateId: password ? 'b9c5e11e-fc78-484b-9bec-015d247561b8' : 'm2m-application',
+        inboundProtocolConfiguration: {
+            oidc: {
+                grantTypes: password ? ['password', 'refresh_token'] : ['client_credentials'],
+                publicClient: false,
+                accessToken: { type: 'JWT' }
+            }
+        },
+        authenticationSequence: { type: 'DEFAULT' },
+        associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
+    };
+}
+/** The org-wide scope-name clash (409 API-RESOURCE-60004), as advice; other errors pass through (or are rethrown). */
+function scopeClash(err, names, rethrow = false) {
+    if (err instanceof ApiError && err.status === 409 && err.code === 'API-RESOURCE-60004') {
+        throw new Error(`Asgardeo scope names are unique across the organization, and one of ${names.join(', ')} already belongs to another API resource. Remove it there, or point "api-identifier" at the API resource that holds it.`);
+    }
+    if (rethrow)
+        throw err;
+}
+
+;// CONCATENATED MODULE: ./src/tasks-devportal.ts
+
+/**
+ * Choreo Developer Portal: an application, its Production keys mapped to the Asgardeo client ID
+ * through the key manager, and its subscription to the API.
+ */
+function devportalTasks(run, deps) {
+    const { config, apply, choreo, graph, out, row } = run;
+    const devApp = graph.add('choreo: application', [deps.org], async () => {
         const existing = await choreo.findApplication(config.application);
         if (existing) {
             row('Choreo application', config.application, 'no change', [], existing.applicationId);
@@ -32815,15 +32960,15 @@ async function reconcile(config, asgardeo, choreo, io) {
         row('Choreo application', config.application, 'create', [], created?.applicationId);
         return created ? { app: created, created: true } : undefined;
     });
-    graph.add('choreo: production keys', [devApp, application, keyManager], async (dev, app, km) => {
+    const keys = graph.add('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
         const clientId = app?.clientId;
         if (!dev || !clientId) {
             row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`]);
             return;
         }
         const appId = dev.app.applicationId;
-        const keys = dev.created ? [] : await choreo.listKeys(appId);
-        const production = keys.find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name));
+        // A new application has no keys yet: no need to ask.
+        const production = (dev.created ? [] : await choreo.listKeys(appId)).find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name));
         if (production?.consumerKey === clientId) {
             row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId);
             return;
@@ -32834,15 +32979,15 @@ async function reconcile(config, asgardeo, choreo, io) {
         let mappingId;
         if (apply) {
             const res = await choreo.mapKeys(appId, clientId, km.name);
-            mappingId = res.body?.keyMappingId;
             if (res.status === 409) {
                 const owner = await ownerOfClientId(choreo, clientId, km.name, appId);
                 throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`);
             }
+            mappingId = res.body?.keyMappingId;
         }
         row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId);
     });
-    graph.add('choreo: subscription', [devApp, api], async (dev, { current }) => {
+    const subscription = graph.add('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
         const name = `${config.application} → ${current.name}`;
         if (!dev) {
             row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`]);
@@ -32852,34 +32997,223 @@ async function reconcile(config, asgardeo, choreo, io) {
         const existing = dev.created ? undefined : (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id);
         if (existing) {
             out.subscriptionId = existing.subscriptionId;
-            if (existing.status && existing.status !== 'UNBLOCKED') {
-                throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}; unblock it in the Choreo Console (API > Manage > Subscriptions).`);
-            }
+            const problem = existing.status ? SUBSCRIPTION_PROBLEMS[existing.status] : undefined;
+            if (problem)
+                throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}: ${problem}`);
             row('Choreo subscription', name, 'no change', [], existing.subscriptionId);
             return;
         }
         if (apply) {
             // Only a published API can be subscribed to: wait for the lifecycle branch only when it publishes.
             if (current.lifeCycleStatus !== 'PUBLISHED')
-                await lifecycle.promise;
+                await deps.lifecycle.promise;
             const created = await choreo.subscribe(appId, current.id, config.throttlingPolicy);
             out.subscriptionId = created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId;
         }
         row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId);
     });
-    // --- The token: only when applying, after everything it depends on holds ----------------------
-    // The token needs Asgardeo only; Choreo's branches finish alongside and the run waits for all.
-    graph.add('token', [application, authorization, role, keyManager], async (app) => {
+    return { devApp, keys, subscription };
+}
+/** What to do about a subscription that exists but does not let calls through. */
+const SUBSCRIPTION_PROBLEMS = {
+    BLOCKED: 'unblock it in the Choreo Console (API > Manage > Subscriptions).',
+    PROD_ONLY_BLOCKED: 'its Production access is blocked; unblock it in the Choreo Console (API > Manage > Subscriptions).',
+    ON_HOLD: 'it awaits approval; approve it in Choreo, then re-run.',
+    TIER_UPDATE_PENDING: 'a business-plan change awaits approval; approve it in Choreo, then re-run.',
+    REJECTED: 'it was rejected; delete it in the Developer Portal and re-run to request it again.',
+    DELETE_PENDING: 'its deletion awaits approval; complete or cancel that in Choreo, then re-run.'
+};
+/** Which Developer Portal application holds a client ID (there is no search by client ID: scan). */
+async function ownerOfClientId(choreo, clientId, km, except) {
+    const apps = (await choreo.listApplications()).filter((a) => a.applicationId !== except).slice(0, 200);
+    for (const app of apps) {
+        const keys = await choreo.listKeys(app.applicationId);
+        if (keys.some((k) => k.consumerKey === clientId && (!k.keyManager || k.keyManager === km)))
+            return app.name;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/tasks-publisher.ts
+
+
+/**
+ * Choreo publisher: the API's scopes and their bindings, a revision deployed where the API runs, the
+ * API published; and the key manager whose token endpoint issues the token.
+ */
+function publisherTasks(run, org) {
+    const { config, apply, choreo, graph, out, row } = run;
+    const api = graph.add('choreo: find API', [org], async () => {
+        let id = config.api.id;
+        if (!id) {
+            const found = await choreo.findApis(config.api.name, config.api.version);
+            if (found.length === 0) {
+                throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`);
+            }
+            if (found.length > 1) {
+                throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`);
+            }
+            id = found[0].id;
+        }
+        const { api: current, etag } = await choreo.getApi(id);
+        out.choreoApiId = current.id;
+        return { current, etag };
+    });
+    const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
+        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org);
+        let stored = current;
+        if (diff.changed && apply)
+            stored = await choreo.putApi(diff.next, etag);
+        // Names are read back from what the server stored, never built here.
+        out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
+        row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id);
+        return { stored, changed: diff.changed };
+    });
+    // What is deployed where, read while the scopes are being written.
+    const deployed = graph.add('choreo: deployed revisions', [api], async ({ current }) => {
+        if (!config.deploy)
+            return undefined;
+        const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()]);
+        const deploymentIn = (env) => {
+            for (const revision of revisions) {
+                const deployment = (revision.deploymentInfo ?? []).find((d) => d.name === env);
+                if (deployment)
+                    return { revision, deployment };
+            }
+            return undefined;
+        };
+        const now = [...new Set(revisions.flatMap((r) => (r.deploymentInfo ?? []).map((d) => d.name)))];
+        const targets = config.environments.length > 0 ? config.environments : now.length > 0 ? now : ['Production'];
+        const unknown = targets.filter((t) => !environments.some((e) => e.name === t));
+        if (unknown.length > 0) {
+            throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`);
+        }
+        // A revision reads as an API (isRevision): its content says whether the scopes went live.
+        const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id) => !!id))];
+        const contents = new Map(await Promise.all(ids.map(async (id) => [id, (await choreo.getApi(id)).api])));
+        // Redeploying keeps each environment's vhost and Developer Portal visibility as they are.
+        const deploymentTo = (env) => {
+            const live = deploymentIn(env)?.deployment;
+            const vhost = live?.vhost ?? environments.find((e) => e.name === env)?.vhosts?.[0]?.host;
+            return { name: env, vhost, displayOnDevportal: live?.displayOnDevportal ?? true };
+        };
+        return { revisions, targets, deploymentTo, contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? '') };
+    });
+    const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+        if (!live)
+            return;
+        const stale = live.targets.filter((env) => {
+            const content = live.contentIn(env);
+            return changed || !content || !revisionMatches(content, stored, config.scopes, out.scopeNames);
+        });
+        if (stale.length === 0) {
+            row('Choreo API deployment', stored.name, 'no change', [`deployed to ${live.targets.join(', ')}`]);
+            return;
+        }
+        let revisionId;
+        if (apply) {
+            const revision = await createRevision(choreo, stored.id, live.revisions);
+            await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo));
+            revisionId = revision.id;
+        }
+        row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId);
+    });
+    const lifecycle = graph.add('choreo: lifecycle', [api, deployment], async ({ current }) => {
+        const state = current.lifeCycleStatus ?? 'UNKNOWN';
+        if (state === 'PUBLISHED') {
+            row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED']);
+            return;
+        }
+        const action = PUBLISH_FROM[state];
+        if (!action) {
+            throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
+        }
+        if (apply)
+            await choreo.changeLifecycle(current.id, action);
+        row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`]);
+    });
+    const keyManager = graph.add('choreo: key manager', [org], async () => {
+        const managers = await choreo.keyManagers();
+        const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
+        if (!km || km.enabled === false) {
+            const names = managers.filter((k) => k.enabled !== false).map((k) => k.name).join(', ') || 'none';
+            throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`);
+        }
+        out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
+        return km;
+    });
+    return { api, apiScopes, deployment, lifecycle, keyManager };
+}
+/** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
+const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };
+/** Creates a revision, making room under the revision limit by deleting the oldest undeployed one. */
+async function createRevision(choreo, apiId, revisions) {
+    const description = `${MARKER}: scopes and operation bindings.`;
+    try {
+        return await choreo.createRevision(apiId, description);
+    }
+    catch (err) {
+        if (!(err instanceof ApiError && err.status === 400 && err.code === '900351'))
+            throw err;
+        const undeployed = revisions
+            .filter((r) => (r.deploymentInfo ?? []).length === 0)
+            .sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)));
+        if (undeployed.length === 0) {
+            throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.');
+        }
+        await choreo.deleteRevision(apiId, undeployed[0].id);
+        return choreo.createRevision(apiId, description);
+    }
+}
+/**
+ * The key manager's token endpoint, only when it is the token endpoint of the Asgardeo organization
+ * the inputs name: the application's client secret is sent there.
+ */
+function tokenEndpointOf(km, asgardeoEndpoint) {
+    const endpoint = km.tokenEndpoint || asgardeoEndpoint;
+    assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`);
+    if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
+        throw new Error(`The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`);
+    }
+    return endpoint;
+}
+
+;// CONCATENATED MODULE: ./src/reconcile.ts
+
+
+
+
+
+
+
+/**
+ * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md).
+ * Each task observes one resource, records its row in the plan, and (in apply mode only) makes the write
+ * that row describes. In plan and check modes nothing is written; values only a write would produce are
+ * unknown, and the rows that depend on them say so.
+ */
+async function reconcile(config, asgardeo, choreo, io, deadline) {
+    const apply = config.mode === 'apply';
+    const plan = new Plan();
+    const graph = new TaskGraph();
+    const out = { plan, graph, scopeNames: new Map() };
+    const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
+    const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
+    const publisher = publisherTasks(run, org);
+    const identity = asgardeoTasks(run, publisher);
+    devportalTasks(run, { org, api: publisher.api, lifecycle: publisher.lifecycle, keyManager: publisher.keyManager, application: identity.application });
+    // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
+    graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
         if (!apply || !app)
             return;
         const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
         if (config.grant.type === 'password')
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
-        const token = await asgardeo.requestToken(out.tokenEndpoint, app.clientId, app.clientSecret, form);
-        io.secret(token.access_token);
-        if (token.refresh_token)
-            io.secret(token.refresh_token);
+        // Later steps get at least five minutes out of it, however long Asgardeo has cached it.
+        const token = await asgardeo.freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, 300, io.secret).catch((err) => {
+            throw apiTokenAdvice(err, config.grant.type, config.application);
+        });
         const missing = ungranted(requested, token.scope);
         if (missing.length > 0) {
             throw new Error(`Asgardeo issued a token without ${missing.join(', ')}. It drops scopes silently when they are not authorized to the application ("${config.application}", API Authorization)` +
@@ -32891,69 +33225,6 @@ async function reconcile(config, asgardeo, choreo, io) {
     });
     await graph.settle();
     return out;
-}
-/** Creates a revision, making room under the revision limit by deleting the oldest undeployed one. */
-async function createRevision(choreo, apiId, revisions) {
-    const description = `${MARKER}: scopes and operation bindings.`;
-    try {
-        return await choreo.createRevision(apiId, description);
-    }
-    catch (err) {
-        if (!(err instanceof ApiError && err.status === 400 && err.code === '900351'))
-            throw err;
-        const undeployed = revisions.filter((r) => (r.deploymentInfo ?? []).length === 0).sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)));
-        if (undeployed.length === 0) {
-            throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.');
-        }
-        await choreo.deleteRevision(apiId, undeployed[0].id);
-        return choreo.createRevision(apiId, description);
-    }
-}
-function vhostOf(environments, name) {
-    return environments.find((e) => e.name === name)?.vhosts?.[0]?.host;
-}
-/** The key manager's token endpoint, only when it is on the Asgardeo host the inputs name: the client secret goes there. */
-function tokenEndpointOf(km, asgardeo, config) {
-    const endpoint = km.tokenEndpoint || asgardeo.tokenEndpoint;
-    assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`);
-    if (ORIGIN(endpoint) !== ORIGIN(config.asgardeo.url)) {
-        throw new Error(`The key manager "${km.name}" issues tokens at ${ORIGIN(endpoint)}, not at "asgardeo-url" (${ORIGIN(config.asgardeo.url)}). Set "asgardeo-url" to ${ORIGIN(endpoint)} if that is your Asgardeo, or name the right "key-manager".`);
-    }
-    return endpoint;
-}
-function applicationModel(config) {
-    const grant = config.grant.type;
-    return {
-        name: config.application,
-        description: `${MARKER}.`,
-        templateId: grant === 'password' ? 'b9c5e11e-fc78-484b-9bec-015d247561b8' : 'm2m-application',
-        inboundProtocolConfiguration: {
-            oidc: {
-                grantTypes: grant === 'password' ? ['password', 'refresh_token'] : ['client_credentials'],
-                publicClient: false,
-                accessToken: { type: 'JWT' }
-            }
-        },
-        authenticationSequence: { type: 'DEFAULT' },
-        associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
-    };
-}
-/** Turns the org-wide scope-name clash (409 API-RESOURCE-60004) into advice. */
-function scopeClash(err, names) {
-    if (err instanceof ApiError && err.status === 409 && err.code === 'API-RESOURCE-60004') {
-        throw new Error(`Asgardeo scope names are unique across the organization, and one of ${names.join(', ')} already belongs to another API resource. Remove it there, or point "api-identifier" at the API resource that holds it.`);
-    }
-    throw err;
-}
-/** Which Developer Portal application holds a client ID (there is no search by client ID: scan). */
-async function ownerOfClientId(choreo, clientId, km, except) {
-    const apps = (await choreo.listApplications()).filter((a) => a.applicationId !== except).slice(0, 200);
-    for (const app of apps) {
-        const keys = await choreo.listKeys(app.applicationId);
-        if (keys.some((k) => k.consumerKey === clientId && (!k.keyManager || k.keyManager === km)))
-            return app.name;
-    }
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
@@ -33004,6 +33275,7 @@ function escapeHtml(text) {
 
 
 
+
 const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
@@ -33018,7 +33290,8 @@ async function run() {
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
         const config = readConfig((name) => getInput(name));
-        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? core_debug : undefined });
+        const deadline = Date.now() + config.timeoutSeconds * 1000;
+        http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
         for (const name of SECRET_INPUTS)
             http.addSecret(getInput(name));
         const secret = (value) => {
@@ -33030,7 +33303,7 @@ async function run() {
         info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
         let outcome;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase).push({ line, order }), secret });
+            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase).push({ line, order }), secret }, deadline);
         }
         finally {
             flush(lines);
@@ -33047,6 +33320,10 @@ async function run() {
         }
     }
     catch (err) {
+        // Independent branches can fail together: say every failure, so one re-run can fix them all.
+        if (err instanceof GraphFailure)
+            for (const other of err.failures.slice(1))
+                error(other instanceof Error ? other.message : String(other));
         setFailed(err instanceof Error ? err.message : String(err));
     }
     finally {

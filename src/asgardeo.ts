@@ -65,28 +65,28 @@ export interface TokenResponse {
 }
 
 /**
- * The management scopes this action asks for: least privilege for the run at hand. Roles and users only
- * for a user-bound grant; deleting scopes only with prune.
+ * The management scopes this action asks for: least privilege for the run at hand. Plan and check
+ * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
-export function managementScopes(options: { userGrant: boolean; prune: boolean }): string[] {
+export function managementScopes(options: { userGrant: boolean; prune: boolean; readOnly: boolean }): string[] {
+  const { userGrant, prune, readOnly } = options
+  const write = (...scopes: string[]) => (readOnly ? [] : scopes)
   return [
     'internal_api_resource_view',
-    'internal_api_resource_create',
-    'internal_api_resource_update',
-    ...(options.prune ? ['internal_api_resource_delete'] : []),
+    ...write('internal_api_resource_create', 'internal_api_resource_update'),
+    ...(prune ? write('internal_api_resource_delete') : []),
     'internal_application_mgt_view',
-    'internal_application_mgt_create',
-    'internal_application_mgt_update',
-    'internal_application_business_api_update',
-    ...(options.userGrant
-      ? ['internal_role_mgt_view', 'internal_role_mgt_create', 'internal_role_mgt_update', 'internal_user_mgt_view', 'internal_user_mgt_list']
-      : [])
+    ...write('internal_application_mgt_create', 'internal_application_mgt_update', 'internal_application_business_api_update'),
+    ...(userGrant ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list'] : [])
   ]
 }
 
-/** A SCIM-like filter value: quoted when it holds a space (names of apps may). */
+/**
+ * A filter value, always quoted: the server's tokenizer drops characters outside a small set from
+ * unquoted values (and splits on spaces), so an identifier such as a URL only matches when quoted.
+ */
 export function filterValue(value: string): string {
-  return /\s/.test(value) ? `"${value.replace(/"/g, '\\"')}"` : value
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
 
 export class Asgardeo {
@@ -105,12 +105,27 @@ export class Asgardeo {
     this.tokenEndpoint = `${this.base}/oauth2/token`
   }
 
-  /** Client-credentials token for the management APIs. Returns the scopes granted. */
-  async authenticate(clientId: string, clientSecret: string, scopes: string[], onToken: (token: string) => void): Promise<string[]> {
-    const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') })
-    onToken(res.access_token)
+  /** Client-credentials token for the management APIs, valid for at least `minLifetime` seconds. Returns the scopes granted. */
+  async authenticate(clientId: string, clientSecret: string, scopes: string[], minLifetime: number, onToken: (token: string) => void): Promise<string[]> {
+    const res = await this.freshToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') }, minLifetime, onToken)
     this.token = res.access_token
     return (res.scope ?? '').split(' ').filter(Boolean)
+  }
+
+  /**
+   * A token valid for at least `minLifetime` seconds. Asgardeo hands back its cached token for the same
+   * client, user and scopes, however little time it has left: such a token is revoked and a new one asked for.
+   */
+  async freshToken(endpoint: string, clientId: string, clientSecret: string, form: Record<string, string>, minLifetime: number, onToken: (token: string) => void): Promise<TokenResponse> {
+    const first = await this.requestToken(endpoint, clientId, clientSecret, form)
+    onToken(first.access_token)
+    if (first.refresh_token) onToken(first.refresh_token)
+    if (first.expires_in >= minLifetime) return first
+    await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token)
+    const second = await this.requestToken(endpoint, clientId, clientSecret, form)
+    onToken(second.access_token)
+    if (second.refresh_token) onToken(second.refresh_token)
+    return second
   }
 
   /** Any grant at a token endpoint, with HTTP Basic client authentication. */
@@ -127,6 +142,17 @@ export class Asgardeo {
       throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined)
     }
     return res.body
+  }
+
+  /** RFC 7009 revocation (200 even for an unknown token). */
+  async revoke(endpoint: string, clientId: string, clientSecret: string, token: string): Promise<void> {
+    await this.http.request({
+      service: 'asgardeo',
+      method: 'POST',
+      url: endpoint,
+      form: { token, token_type_hint: 'access_token' },
+      basic: { user: clientId, password: clientSecret }
+    })
   }
 
   private call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}) {
@@ -146,7 +172,7 @@ export class Asgardeo {
 
   /** The API resource with this identifier, following every `next` link (never only the first page). */
   async findApiResource(identifier: string): Promise<ApiResource | undefined> {
-    let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${identifier}`, limit: 100 }
+    let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 }
     let url = '/api-resources'
     for (let page = 0; page < 1000; page++) {
       const res: { body: ApiResourceList } = await this.call<ApiResourceList>('GET', url, { query })
@@ -210,6 +236,10 @@ export class Asgardeo {
     return id
   }
 
+  async patchApplication(id: string, patch: Record<string, unknown>): Promise<void> {
+    await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch })
+  }
+
   async getOidc(appId: string): Promise<OidcConfig> {
     return (await this.call<OidcConfig>('GET', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`)).body
   }
@@ -237,7 +267,7 @@ export class Asgardeo {
   async findUserId(userName: string): Promise<string | undefined> {
     const res = await this.call<{ Resources?: { id: string; userName: string }[] }>('GET', '/scim2/Users', {
       scim: true,
-      query: { filter: `userName eq ${userName}`, attributes: 'userName' }
+      query: { filter: `userName eq ${filterValue(userName)}`, attributes: 'userName' }
     })
     // Asgardeo may prefix the user store ("DEFAULT/alice"): compare without it.
     return (res.body?.Resources ?? []).find((u) => u.userName === userName || u.userName.endsWith(`/${userName}`))?.id
@@ -246,7 +276,7 @@ export class Asgardeo {
   async findRole(displayName: string, appId: string): Promise<Role | undefined> {
     const res = await this.call<{ Resources?: Role[] }>('GET', '/scim2/v2/Roles', {
       scim: true,
-      query: { filter: `displayName eq ${filterValue(displayName)} and audience.value eq ${appId}` }
+      query: { filter: `displayName eq ${filterValue(displayName)} and audience.value eq ${filterValue(appId)}` }
     })
     const found = (res.body?.Resources ?? []).find((r) => r.displayName === displayName)
     return found ? (await this.call<Role>('GET', `/scim2/v2/Roles/${encodeURIComponent(found.id)}`, { scim: true })).body : undefined

@@ -1,3 +1,4 @@
+import { choreoAdvice } from './advice.js'
 import { ApiError, idFromLocation, type Http } from './http.js'
 
 /** Typed calls to Choreo: its platform API (org lookup) and API Manager publisher / developer portal v2. */
@@ -34,7 +35,14 @@ export interface Revision {
   displayName?: string
   description?: string
   createdTime?: string | number
-  deploymentInfo?: { name: string; vhost?: string; revisionUuid?: string }[]
+  deploymentInfo?: Deployment[]
+}
+
+export interface Deployment {
+  name: string
+  vhost?: string
+  displayOnDevportal?: boolean
+  revisionUuid?: string
 }
 
 export interface Environment {
@@ -101,7 +109,11 @@ export class Choreo {
   /** Resolves the organization UUID (the organizationId of every API Manager call) from its handle. */
   async resolveOrg(handle: string): Promise<string> {
     if (this.orgId) return this.orgId
-    const res = await this.http.request<unknown>({ service: 'choreo', method: 'GET', url: `${this.consoleUrl}/orgs/1.0.0/orgs`, bearer: this.token })
+    const res = await this.http
+      .request<unknown>({ service: 'choreo', method: 'GET', url: `${this.consoleUrl}/orgs/1.0.0/orgs`, bearer: this.token })
+      .catch((err: unknown) => {
+        throw choreoAdvice(err)
+      })
     const orgs = (Array.isArray(res.body) ? res.body : ((res.body as { list?: unknown[] })?.list ?? [])) as { handle?: string; uuid?: string; id?: unknown }[]
     const org = orgs.find((o) => o.handle === handle)
     if (!org?.uuid) {
@@ -114,16 +126,20 @@ export class Choreo {
 
   private call<T>(base: 'publisher' | 'devportal', method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}) {
     if (!this.orgId) throw new Error('Choreo organization not resolved yet')
-    return this.http.request<T>({
-      service: 'choreo',
-      method,
-      url: `${base === 'publisher' ? this.publisher : this.devportal}${path}`,
-      query: { ...extra.query, organizationId: this.orgId },
-      json: extra.json,
-      expect: extra.expect,
-      headers: extra.headers,
-      bearer: this.token
-    })
+    return this.http
+      .request<T>({
+        service: 'choreo',
+        method,
+        url: `${base === 'publisher' ? this.publisher : this.devportal}${path}`,
+        query: { ...extra.query, organizationId: this.orgId },
+        json: extra.json,
+        expect: extra.expect,
+        headers: extra.headers,
+        bearer: this.token
+      })
+      .catch((err: unknown) => {
+        throw choreoAdvice(err)
+      })
   }
 
   /** Every item of a paginated API Manager list. */
@@ -169,10 +185,10 @@ export class Choreo {
     await this.call('publisher', 'DELETE', `/apis/${encodeURIComponent(apiId)}/revisions/${encodeURIComponent(revisionId)}`)
   }
 
-  async deployRevision(apiId: string, revisionId: string, targets: { name: string; vhost?: string }[]): Promise<void> {
+  async deployRevision(apiId: string, revisionId: string, targets: Deployment[]): Promise<void> {
     await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
       query: { revisionId },
-      json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: true }))
+      json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
     })
   }
 
@@ -180,8 +196,9 @@ export class Choreo {
     return (await this.call<{ environment?: Environment[] }>('publisher', 'GET', '/settings')).body?.environment ?? []
   }
 
-  async publish(apiId: string): Promise<void> {
-    await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action: 'Publish' } })
+  /** A lifecycle action: `Publish` (from CREATED or PROTOTYPED), `Re-Publish` (from BLOCKED), … */
+  async changeLifecycle(apiId: string, action: string): Promise<void> {
+    await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action } })
   }
 
   // --- Developer Portal ----------------------------------------------------------------------

@@ -11,6 +11,14 @@ export class SkippedError extends Error {
   }
 }
 
+/** Every independent failure of a run; the message is the first one's. */
+export class GraphFailure extends Error {
+  constructor(readonly failures: unknown[]) {
+    super(failures[0] instanceof Error ? failures[0].message : String(failures[0]))
+    this.name = 'GraphFailure'
+  }
+}
+
 export interface TaskTiming {
   name: string
   deps: string[]
@@ -55,14 +63,14 @@ export class TaskGraph {
     return { name, promise }
   }
 
-  /** Waits for every task; rethrows the first real failure (not the skips it caused). */
+  /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
   async settle(): Promise<void> {
     const results = await Promise.allSettled(this.all)
     const failures = results
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => r.reason as unknown)
       .filter((e) => !(e instanceof SkippedError))
-    if (failures.length > 0) throw failures[0]
+    if (failures.length > 0) throw new GraphFailure(failures)
   }
 
   /**

@@ -62,6 +62,8 @@ export interface HttpOptions {
   maxAttempts?: number
   /** Longest single wait honoured from Retry-After, ms. */
   maxRetryDelayMs?: number
+  /** First wait after a 429 that names no Retry-After (doubled each time, with jitter), ms. */
+  rateLimitWaitMs?: number
   debug?: (message: string) => void
   userAgent?: string
 }
@@ -110,8 +112,9 @@ export class Http {
     }
     if (spec.bearer) headers.authorization = `Bearer ${spec.bearer}`
     else if (spec.basic) {
+      // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
       const { user, password } = spec.basic
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(password)}`).toString('base64')}`
+      headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
     }
     const label = `${spec.method} ${redactUrl(url)}`
     const maxAttempts = this.options.maxAttempts ?? 4
@@ -156,8 +159,10 @@ export class Http {
       // 429 and 503 mean the request was not processed, so even a POST may be sent again.
       const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method))
       const retryAfter = retryAfterMs(resHeaders['retry-after'])
-      if (retryable && this.mayRetry(attempt, maxAttempts, retryAfter ?? 0)) {
-        await this.backoff(attempt, retryAfter)
+      // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
+      const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined)
+      if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
+        await this.backoff(attempt, wait)
         continue
       }
       const { code, detail } = errorDetail(body)
@@ -173,6 +178,11 @@ export class Http {
 
   private mayRetry(attempt: number, maxAttempts: number, waitMs: number): boolean {
     return attempt < maxAttempts && Date.now() + waitMs < this.options.deadline
+  }
+
+  private rateLimitWait(attempt: number): number {
+    const base = (this.options.rateLimitWaitMs ?? 15_000) * 2 ** (attempt - 1)
+    return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2))
   }
 
   private async backoff(attempt: number, retryAfter: number | undefined): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { assertSecureUrl } from './http.js'
 
 /** Everything the run needs, validated before any network call. */
@@ -170,15 +171,20 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
     problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`)
   }
+  if (config.asgardeo.clientId.includes(':')) problems.push('Input "asgardeo-client-id" contains ":", which no client ID has; check that the client ID and secret are not swapped or joined.')
   if (problems.length > 0) throw new InputError(problems)
   return config
 }
 
-/** `github-<owner>-<repo>` from the workflow's repository, so each repository gets its own client. */
+/**
+ * `github-<owner>-<repo>-<hash>` from the workflow's repository: each repository gets its own client.
+ * The slug alone could collide (octo-org/items and octo/org-items); the hash of the exact name cannot.
+ */
 export function defaultApplicationName(env: NodeJS.ProcessEnv): string {
   const repo = env.GITHUB_REPOSITORY ?? ''
-  const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
-  return slug ? `github-${slug}`.slice(0, 100) : 'github-actions-client'
+  if (!repo) return 'github-actions-client'
+  const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80)
+  return `github-${slug}-${createHash('sha256').update(repo).digest('hex').slice(0, 6)}`
 }
 
 function baseUrl(value: string, input: string, problems: string[]): string {

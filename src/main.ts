@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { Asgardeo } from './asgardeo.js'
 import { Choreo } from './choreo.js'
+import { GraphFailure } from './graph.js'
 import { Http } from './http.js'
 import { readConfig, type Config } from './inputs.js'
 import { reconcile, type Outcome, type Phase } from './reconcile.js'
@@ -20,7 +21,8 @@ export async function run(): Promise<void> {
   const lines = new Map<Phase, { line: string; order: number }[]>(PHASES.map((p) => [p, []]))
   try {
     const config = readConfig((name) => core.getInput(name))
-    http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: core.isDebug() ? core.debug : undefined })
+    const deadline = Date.now() + config.timeoutSeconds * 1000
+    http = new Http({ deadline, debug: core.isDebug() ? core.debug : undefined })
     for (const name of SECRET_INPUTS) http.addSecret(core.getInput(name))
     const secret = (value: string): void => {
       core.setSecret(value)
@@ -31,7 +33,7 @@ export async function run(): Promise<void> {
     core.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`)
     let outcome: Outcome
     try {
-      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret })
+      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret }, deadline)
     } finally {
       flush(lines)
     }
@@ -45,6 +47,8 @@ export async function run(): Promise<void> {
       core.setFailed(`Drift: ${outcome.plan.changes.filter((c) => c.action !== 'no change').map((c) => `${c.resource} "${c.name}" (${c.action})`).join(', ')}. Run with mode: apply to repair it.`)
     }
   } catch (err) {
+    // Independent branches can fail together: say every failure, so one re-run can fix them all.
+    if (err instanceof GraphFailure) for (const other of err.failures.slice(1)) core.error(other instanceof Error ? other.message : String(other))
     core.setFailed(err instanceof Error ? err.message : String(err))
   } finally {
     http?.dispose()

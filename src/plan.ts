@@ -68,11 +68,13 @@ export interface ApiScopeDiff {
 }
 
 /**
- * Adds the missing scopes to the API and binds each to its operations. New scopes are sent with the
- * bare value as name: Choreo qualifies it (urn:<org>:<api>:<value>); the stored name is read back.
- * With `prune`, scopes this action created (marked) that are no longer wanted are removed.
+ * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
+ * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
+ * created (marked) that are no longer wanted are removed.
  */
-export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean): ApiScopeDiff {
+export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string): ApiScopeDiff {
   const next: ChoreoApi = structuredClone(api)
   next.scopes = next.scopes ?? []
   next.operations = next.operations ?? []
@@ -84,8 +86,7 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
     throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`)
   }
 
-  // Follow the naming the API already uses (urn:<org>:<api>:); otherwise let the server qualify.
-  const prefix = urnPrefix(api)
+  const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
   for (const spec of wanted) {
     let entry = findScope(next, spec.value)
     if (!entry) {
@@ -97,7 +98,7 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
     for (const op of spec.operations) {
       const operation = findOperation(next.operations, op)!
       const bound = operation.scopes ?? []
-      if (!bound.some((b) => b === name || b === spec.value)) {
+      if (!bound.includes(name)) {
         operation.scopes = [...bound, name]
         details.push(`bind ${spec.value} to ${op.verb} ${op.target}`)
       }
@@ -140,13 +141,20 @@ export function qualifiedNames(api: ChoreoApi, wanted: ScopeSpec[]): Map<string,
   return new Map(wanted.map((s) => [s.value, findScope(api, s.value)?.scope.name]))
 }
 
-/** Whether a deployed revision already carries every wanted scope on every wanted operation. */
-export function revisionCarries(revision: ChoreoApi, wanted: ScopeSpec[], names: Map<string, string | undefined>): boolean {
-  return wanted.every((spec) => {
+/**
+ * Whether a deployed revision is what the stored API says: every wanted scope bound to every wanted
+ * operation, and no scope this action created (marked) that the stored API has since dropped (a prune
+ * whose deploy failed must still reach the gateway on the next run).
+ */
+export function revisionMatches(revision: ChoreoApi, stored: ChoreoApi, wanted: ScopeSpec[], names: Map<string, string | undefined>): boolean {
+  const carries = wanted.every((spec) => {
     const name = names.get(spec.value)
     if (!name || !(revision.scopes ?? []).some((s) => s.scope.name === name)) return false
     return spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name))
   })
+  const storedNames = new Set((stored.scopes ?? []).map((s) => s.scope.name))
+  const leftovers = (revision.scopes ?? []).some((s) => (s.scope.description ?? '').includes(MARKER) && !storedNames.has(s.scope.name))
+  return carries && !leftovers
 }
 
 // --- Asgardeo -----------------------------------------------------------------------------------

@@ -288,3 +288,74 @@ describe('prune', () => {
     expect(after.scopes.map((s: any) => s.scope.name)).toContain('urn:acme:itemsapi:audit')
   })
 })
+
+describe('what a redeploy keeps, what a re-run repairs', () => {
+  test('each environment keeps its Developer Portal visibility and vhost', async () => {
+    const before = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list.flatMap((r: any) => r.deploymentInfo)
+    expect(before.find((d: any) => d.name === 'Development').displayOnDevportal).toBe(false)
+    expect((await runSource(emulatorInputs(emu))).exitCode).toBe(0)
+    const after = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list.flatMap((r: any) => r.deploymentInfo)
+    const view = (list: any[]) => Object.fromEntries(list.map((d: any) => [d.name, [d.vhost, d.displayOnDevportal]]))
+    expect(view(after)).toEqual(view(before))
+  })
+
+  test('a prune whose deploy failed reaches the gateway on the next run', async () => {
+    expect((await runSource(emulatorInputs(emu))).exitCode).toBe(0)
+    const readOnly = { scopes: 'read: GET /items, GET /items/{id}', prune: 'true' }
+    emu.faults.add({ kind: 'status', status: 500, method: 'POST', path: '/api/am/publisher/v2/apis/*/deploy-revision' })
+    const failed = await runSource(emulatorInputs(emu, readOnly))
+    expect(failed.exitCode).toBe(1)
+    // The Asgardeo scope is not deleted while the gateway may still ask for it.
+    const resource = (await asgardeo(emu, 'GET', `/api/server/v1/api-resources?filter=${encodeURIComponent('identifier eq "urn:choreo:acme:items-api:v1.0"')}`)).body.apiResources[0]
+    expect((await asgardeo(emu, 'GET', `/api/server/v1/api-resources/${resource.id}`)).body.scopes.map((s: any) => s.name)).toContain(WRITE)
+
+    const run = await runSource(emulatorInputs(emu, readOnly))
+    expect(run.exitCode).toBe(0)
+    expect(actions(run.outputs.plan)['Choreo API deployment']).toBe('update')
+    expect(await gateway(emu, 'POST', '/items', run.outputs['access-token'])).toBe(200) // POST /items is open again
+    expect((await asgardeo(emu, 'GET', `/api/server/v1/api-resources/${resource.id}`)).body.scopes.map((s: any) => s.name)).toEqual([READ])
+  })
+
+  test('a blocked API is re-published', async () => {
+    expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=Block`)).status).toBe(200)
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API lifecycle').details).toEqual(['BLOCKED → PUBLISHED (Re-Publish)'])
+  })
+
+  test('a retired API is a clear error', async () => {
+    for (const action of ['Deprecate', 'Retire']) expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=${action}`)).status).toBe(200)
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain('::error::The API "Items API" is RETIRED, and a RETIRED API cannot be published again')
+  })
+
+  test('tokens Asgardeo cached until nearly expired are replaced, for the run and for later steps', async () => {
+    const first = await runSource(emulatorInputs(emu))
+    expect(first.exitCode).toBe(0)
+    // Asgardeo would hand back the same tokens with 100 s left.
+    await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 3500 }) })
+    const second = await runSource(emulatorInputs(emu))
+    expect(second.exitCode).toBe(0)
+    expect(second.outputs['access-token']).not.toBe(first.outputs['access-token'])
+    expect(Number(second.outputs['expires-in'])).toBeGreaterThanOrEqual(3500)
+    expect(emu.log.since(0).filter((e) => e.path === '/t/acme/oauth2/revoke')).toHaveLength(2) // management + API token
+  })
+})
+
+describe('password grant on an adopted application', () => {
+  test('an application whose roles are organization-wide is switched to application roles', async () => {
+    const s = emu.state.seed
+    const created = await asgardeo(emu, 'POST', '/api/server/v1/applications', {
+      name: 'ci-items-client',
+      inboundProtocolConfiguration: { oidc: { grantTypes: ['password'] } },
+      associatedRoles: { allowedAudience: 'ORGANIZATION', roles: [] }
+    })
+    expect(created.status).toBe(201)
+    const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword }))
+    expect(run.stdout).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application').details).toEqual(['role audience ORGANIZATION → APPLICATION'])
+    expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
+  })
+})

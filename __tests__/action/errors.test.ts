@@ -60,7 +60,8 @@ describe('what the services refuse becomes advice', () => {
   test('wrong Asgardeo management credentials', async () => {
     const run = await runSource(emulatorInputs(emu, { 'asgardeo-client-secret': 'wrong-secret-value' }))
     expect(run.exitCode).toBe(1)
-    expect(errorLine(run.stdout)).toMatch(/Asgardeo answered 401 .*invalid_client/)
+    expect(errorLine(run.stdout)).toContain('Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "acme" did not accept these credentials')
+    expect(errorLine(run.stdout)).toMatch(/Asgardeo answered 401 .*invalid_client/) // the server's words are kept
   })
 
   test('a client ID already mapped to another Developer Portal application names that application', async () => {
@@ -111,5 +112,38 @@ describe('what the services refuse becomes advice', () => {
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
     expect(run.outputs['access-token']).toBeTruthy()
+  })
+})
+
+describe('credential errors name the inputs to fix', () => {
+  test('a rejected Choreo token', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'choreo-token': 'chp_expired_or_revoked' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Input "choreo-token": Choreo did not accept the personal access token')
+  })
+
+  test('a wrong user password', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: emu.state.seed.userName, password: 'not-the-password' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain('Inputs "username" and "password": Asgardeo refused the password grant')
+  })
+
+  test('failures of both services are all reported, not just the first', async () => {
+    const run = await runSource(emulatorInputs(emu, { 'choreo-token': 'chp_expired_or_revoked', 'asgardeo-client-secret': 'wrong-secret-value' }))
+    expect(run.exitCode).toBe(1)
+    const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'))
+    expect(errors.some((l) => l.includes('Input "choreo-token"'))).toBe(true)
+    expect(errors.some((l) => l.includes('Inputs "asgardeo-client-id" and "asgardeo-client-secret"'))).toBe(true)
+  })
+
+  test('plan and check need only read access to Asgardeo; apply names the missing write scopes', async () => {
+    // The management application loses every write scope.
+    const app = emu.state.asgardeo.orgs.acme.applications[0]
+    for (const api of app.authorizedApis) api.scopes = api.scopes.filter((s) => /_(view|list)$/.test(s))
+    const plan = await runSource(emulatorInputs(emu, { mode: 'plan' }))
+    expect(plan.exitCode).toBe(0)
+    const apply = await runSource(emulatorInputs(emu))
+    expect(apply.exitCode).toBe(1)
+    expect(errorLine(apply.stdout)).toContain('is not authorized for internal_api_resource_create, internal_api_resource_update')
   })
 })

@@ -38,17 +38,25 @@ test('a 500 on a create fails the run with the service named; the re-run converg
   expect(run.outputs['access-token']).toBeTruthy()
 })
 
-test('a connection reset after the server applied a create: the re-run adopts what was made', async () => {
+test('a connection reset after the server applied a create: the run looks again and adopts what was made', async () => {
   emu.faults.add({ kind: 'reset-after', method: 'POST', path: '/t/acme/api/server/v1/applications' })
-  const failed = await runSource(emulatorInputs(emu))
-  expect(failed.exitCode).toBe(1)
-  expect(failed.stdout).toMatch(/::error::Asgardeo could not be reached: POST .*\/applications failed/)
   const run = await runSource(emulatorInputs(emu))
   expect(run.exitCode).toBe(0)
-  const row = JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application')
-  expect(row.action).toBe('no change') // adopted, not created twice
+  expect(hits('POST', /^\/t\/acme\/api\/server\/v1\/applications$/, 0).map((e) => e.status)).toEqual([0]) // not sent twice
   const apps = emu.state.asgardeo.orgs.acme.applications.filter((a) => a.name === 'ci-items-client')
   expect(apps).toHaveLength(1)
+  expect(run.outputs['asgardeo-application-id']).toBe(apps[0].id)
+  expect(run.outputs['access-token']).toBeTruthy()
+})
+
+test('a connection reset after a create the run cannot find again fails, and the re-run converges', async () => {
+  emu.faults.add({ kind: 'reset-after', method: 'POST', path: '/api/am/publisher/v2/apis/*/revisions' })
+  const failed = await runSource(emulatorInputs(emu))
+  expect(failed.exitCode).toBe(1)
+  expect(failed.stdout).toMatch(/::error::Choreo could not be reached: POST .*\/revisions/)
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API deployment').action).toBe('update')
 })
 
 test('a connection reset before a read is retried (GET is idempotent)', async () => {
@@ -69,5 +77,5 @@ test('a key manager whose token endpoint is not on asgardeo-url is refused: the 
   // Same emulator, other origin: the key manager reports 127.0.0.1, the input names localhost.
   const run = await runSource(emulatorInputs(emu, { 'asgardeo-url': `http://localhost:${port}` }))
   expect(run.exitCode).toBe(1)
-  expect(run.stdout).toContain(`::error::The key manager "Asgardeo" issues tokens at http://127.0.0.1:${port}, not at "asgardeo-url" (http://localhost:${port})`)
+  expect(run.stdout).toContain(`::error::The key manager "Asgardeo" issues tokens at http://127.0.0.1:${port}/t/acme/oauth2/token, not at http://localhost:${port}/t/acme/oauth2/token`)
 })

@@ -55,7 +55,7 @@ describe('readConfig', () => {
     expect(c.asgardeo.url).toBe('https://api.asgardeo.io')
     expect(c.choreo.url).toBe('https://sts.choreo.dev')
     expect(c.choreo.consoleUrl).toBe('https://apis.choreo.dev')
-    expect(c.application).toBe('github-octo-org-items-service')
+    expect(c.application).toMatch(/^github-octo-org-items-service-[0-9a-f]{6}$/)
     expect(c.tokenScopes).toEqual(['read', 'write'])
     expect(c.grant).toEqual({ type: 'client_credentials' })
     expect(c.keyManager).toBe('Asgardeo')
@@ -88,7 +88,8 @@ describe('readConfig', () => {
     [{ 'asgardeo-url': 'https://api.asgardeo.io/t/acme' }, 'includes the organization path'],
     [{ 'timeout-seconds': '5' }, 'Input "timeout-seconds" is "5"'],
     [{ deploy: 'maybe' }, 'Input "deploy" is "maybe"; use true or false'],
-    [{ application: ' bad/name' }, 'Input "application"']
+    [{ application: ' bad/name' }, 'Input "application"'],
+    [{ 'asgardeo-client-id': 'id:secret' }, 'Input "asgardeo-client-id" contains ":"']
   ])('%j → %s', (over, message) => {
     expect(problems(over).join('\n')).toContain(message)
   })
@@ -100,6 +101,10 @@ describe('readConfig', () => {
   })
 })
 
-test('default application name without a repository', () => {
+test('default application names differ for repositories whose slugs collide', () => {
   expect(defaultApplicationName({})).toBe('github-actions-client')
+  const a = defaultApplicationName({ GITHUB_REPOSITORY: 'octo-org/items' })
+  const b = defaultApplicationName({ GITHUB_REPOSITORY: 'octo/org-items' })
+  expect(a.slice(0, -7)).toBe(b.slice(0, -7))
+  expect(a).not.toBe(b)
 })

@@ -9,7 +9,7 @@ import {
   diffAuthorization,
   missingScopes,
   qualifiedNames,
-  revisionCarries,
+  revisionMatches,
   ungranted,
   urnPrefix
 } from '../../src/plan.js'
@@ -31,16 +31,19 @@ const api = (over: Partial<ChoreoApi> = {}): ChoreoApi => ({
 const wanted = parseScopes('read: GET /items, GET /items/{id}\nwrite: POST /items')
 
 describe('diffApiScopes', () => {
-  test('adds missing scopes with bare names and binds them', () => {
-    const d = diffApiScopes(api(), wanted, false)
+  test('adds missing scopes, fully qualified as Choreo names them, and binds them', () => {
+    const d = diffApiScopes(api(), wanted, false, 'Acme')
     expect(d.changed).toBe(true)
-    expect(d.next.scopes!.map((s) => s.scope.name)).toEqual(['read', 'write'])
-    expect(d.next.operations!.map((o) => o.scopes)).toEqual([['read'], ['read'], ['write']])
+    expect(d.next.scopes!.map((s) => [s.scope.name, s.scope.displayName])).toEqual([
+      ['urn:acme:itemsapi:read', 'read'],
+      ['urn:acme:itemsapi:write', 'write']
+    ])
+    expect(d.next.operations!.map((o) => o.scopes)).toEqual([['urn:acme:itemsapi:read'], ['urn:acme:itemsapi:read'], ['urn:acme:itemsapi:write']])
     expect(d.details).toEqual(['add scope read', 'bind read to GET /items', 'bind read to GET /items/{id}', 'add scope write', 'bind write to POST /items'])
   })
   test('leaves the input object untouched', () => {
     const a = api()
-    diffApiScopes(a, wanted, false)
+    diffApiScopes(a, wanted, false, 'acme')
     expect(a.scopes).toEqual([])
   })
   test('is a no-op when the stored qualified names are already bound', () => {
@@ -52,7 +55,7 @@ describe('diffApiScopes', () => {
         { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
       ]
     })
-    expect(diffApiScopes(a, wanted, false)).toMatchObject({ changed: false, details: [] })
+    expect(diffApiScopes(a, wanted, false, 'acme')).toMatchObject({ changed: false, details: [] })
   })
   test('repairs a dropped binding only', () => {
     const a = api({
@@ -63,15 +66,19 @@ describe('diffApiScopes', () => {
         { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
       ]
     })
-    expect(diffApiScopes(a, wanted, false).details).toEqual(['bind read to GET /items/{id}'])
+    expect(diffApiScopes(a, wanted, false, 'acme').details).toEqual(['bind read to GET /items/{id}'])
   })
   test('new scopes follow the URN prefix the API already uses', () => {
-    const a = api({ scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }] })
-    expect(diffApiScopes(a, wanted, false).next.scopes!.map((s) => s.scope.name)).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:write'])
+    const a = api({ scopes: [{ scope: { name: 'urn:starkindustries:hrapi:read' } }] })
+    expect(diffApiScopes(a, wanted, false, 'acme').next.scopes!.map((s) => s.scope.name)).toEqual(['urn:starkindustries:hrapi:read', 'urn:starkindustries:hrapi:write'])
     expect(urnPrefix(api())).toBe('')
   })
+  test('a bare binding of a qualified scope is not taken for the qualified one', () => {
+    const a = api({ scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }], operations: [{ verb: 'GET', target: '/items', scopes: ['read'] }] })
+    expect(diffApiScopes(a, parseScopes('read: GET /items'), false, 'acme').details).toEqual(['bind read to GET /items'])
+  })
   test('an operation the API lacks is an input error listing the ones it has', () => {
-    expect(() => diffApiScopes(api(), parseScopes('admin: DELETE /items/{id}'), false)).toThrow(
+    expect(() => diffApiScopes(api(), parseScopes('admin: DELETE /items/{id}'), false, 'acme')).toThrow(
       'Input "scopes": the API "Items API" has no operation DELETE /items/{id} (permission admin). Its operations are: GET /items, GET /items/{id}, POST /items.'
     )
   })
@@ -85,8 +92,8 @@ describe('diffApiScopes', () => {
       operations: [{ verb: 'GET', target: '/items', scopes: ['urn:acme:itemsapi:read', 'urn:acme:itemsapi:old'] }]
     })
     const only = parseScopes('read: GET /items')
-    expect(diffApiScopes(a, only, false).changed).toBe(false)
-    const d = diffApiScopes(a, only, true)
+    expect(diffApiScopes(a, only, false, 'acme').changed).toBe(false)
+    const d = diffApiScopes(a, only, true, 'acme')
     expect(d.details).toEqual(['remove scope old (prune)'])
     expect(d.next.scopes!.map((s) => s.scope.name)).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:manual'])
     expect(d.next.operations![0].scopes).toEqual(['urn:acme:itemsapi:read'])
@@ -101,7 +108,7 @@ test('qualified names are read from the stored API', () => {
   ])
 })
 
-test('revisionCarries needs every scope on every operation', () => {
+test('revisionMatches needs every scope on every operation, and no scope of ours the API dropped', () => {
   const names = new Map<string, string | undefined>([
     ['read', 'urn:a:b:read'],
     ['write', 'urn:a:b:write']
@@ -114,11 +121,18 @@ test('revisionCarries needs every scope on every operation', () => {
       { verb: 'POST', target: '/items', scopes: ['urn:a:b:write'] }
     ]
   })
-  expect(revisionCarries(full, wanted, names)).toBe(true)
+  expect(revisionMatches(full, full, wanted, names)).toBe(true)
   const partial = structuredClone(full)
   partial.operations![1].scopes = []
-  expect(revisionCarries(partial, wanted, names)).toBe(false)
-  expect(revisionCarries(full, wanted, new Map([['read', undefined]]))).toBe(false)
+  expect(revisionMatches(partial, full, wanted, names)).toBe(false)
+  expect(revisionMatches(full, full, wanted, new Map([['read', undefined]]))).toBe(false)
+  // A pruned scope still live: the revision must be replaced.
+  const live = structuredClone(full)
+  live.scopes!.push({ scope: { name: 'urn:a:b:old', description: `${MARKER}.` } })
+  expect(revisionMatches(live, full, wanted, names)).toBe(false)
+  // …but a scope someone else added is not ours to chase.
+  live.scopes![2].scope.description = 'by hand'
+  expect(revisionMatches(live, full, wanted, names)).toBe(true)
 })
 
 test('Asgardeo diffs', () => {
