@@ -32268,6 +32268,8 @@ class SkippedError extends Error {
 /** Every independent failure of a run; the message is the first one's. */
 class GraphFailure extends Error {
     failures;
+    /** What the run had found and done before it failed (set by the caller), for the report. */
+    partial;
     constructor(failures) {
         super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
         this.failures = failures;
@@ -33223,14 +33225,21 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         out.token = { ...token, requested };
         io.log('Token', `issued a ${token.token_type} token with ${requested.length} scopes, valid ${token.expires_in} s`);
     });
-    await graph.settle();
+    try {
+        await graph.settle();
+    }
+    catch (err) {
+        if (err instanceof GraphFailure)
+            err.partial = out;
+        throw err;
+    }
     return out;
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
-async function writeSummary(config, o) {
+async function writeSummary(config, o, failures = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
@@ -33260,7 +33269,13 @@ async function writeSummary(config, o) {
         const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`);
         summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
     }
-    summary.addRaw(o.plan.changed ? '' : 'No changes.', true);
+    if (failures.length > 0) {
+        summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
+        summary.addList(failures.map(escapeHtml));
+    }
+    else if (!o.plan.changed) {
+        summary.addRaw('No changes.', true);
+    }
     await summary.write();
 }
 function escapeHtml(text) {
@@ -33287,9 +33302,10 @@ async function run() {
             core_setSecret(value);
     }
     let http;
+    let config;
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
-        const config = readConfig((name) => getInput(name));
+        config = readConfig((name) => getInput(name));
         const deadline = Date.now() + config.timeoutSeconds * 1000;
         http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
         for (const name of SECRET_INPUTS)
@@ -33320,11 +33336,15 @@ async function run() {
         }
     }
     catch (err) {
-        // Independent branches can fail together: say every failure, so one re-run can fix them all.
-        if (err instanceof GraphFailure)
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof GraphFailure) {
+            // Independent branches can fail together: say every failure, so one re-run can fix them all.
             for (const other of err.failures.slice(1))
                 error(other instanceof Error ? other.message : String(other));
-        setFailed(err instanceof Error ? err.message : String(err));
+            if (config && err.partial)
+                await writeSummary(config, err.partial, err.failures.map((f) => (f instanceof Error ? f.message : String(f))));
+        }
+        setFailed(message);
     }
     finally {
         http?.dispose();

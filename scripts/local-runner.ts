@@ -40,8 +40,11 @@ export function emulatorInputs(emu: Emulator, extra: Inputs = {}): Inputs {
   }
 }
 
-function runnerEnv(inputs: Inputs, debug: boolean): { env: Record<string, string>; files: { output: string; summary: string; state: string } } {
-  const dir = mkdtempSync(join(tmpdir(), 'action-run-'))
+/** In-process runs share one folder: @actions/core caches the summary file's path for the process's life. */
+let inProcessDir: string | undefined
+
+function runnerEnv(inputs: Inputs, debug: boolean, inProcess = false): { env: Record<string, string>; files: { output: string; summary: string; state: string } } {
+  const dir = inProcess ? (inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-run-'))) : mkdtempSync(join(tmpdir(), 'action-run-'))
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') }
   for (const f of Object.values(files)) writeFileSync(f, '')
   const env: Record<string, string> = {
@@ -78,7 +81,7 @@ function collect(files: { output: string; summary: string; state: string }, exit
 
 /** Runs src/main.ts in this process (jest), capturing what @actions/core writes. */
 export async function runSource(inputs: Inputs, options: { debug?: boolean } = {}): Promise<ActionRun> {
-  const { env, files } = runnerEnv(inputs, options.debug ?? true)
+  const { env, files } = runnerEnv(inputs, options.debug ?? true, true)
   const saved = { ...process.env }
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
   Object.assign(process.env, env)

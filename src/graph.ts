@@ -13,6 +13,9 @@ export class SkippedError extends Error {
 
 /** Every independent failure of a run; the message is the first one's. */
 export class GraphFailure extends Error {
+  /** What the run had found and done before it failed (set by the caller), for the report. */
+  partial?: unknown
+
   constructor(readonly failures: unknown[]) {
     super(failures[0] instanceof Error ? failures[0].message : String(failures[0]))
     this.name = 'GraphFailure'

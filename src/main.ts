@@ -18,9 +18,10 @@ export async function run(): Promise<void> {
     if (value) core.setSecret(value)
   }
   let http: Http | undefined
+  let config: Config | undefined
   const lines = new Map<Phase, { line: string; order: number }[]>(PHASES.map((p) => [p, []]))
   try {
-    const config = readConfig((name) => core.getInput(name))
+    config = readConfig((name) => core.getInput(name))
     const deadline = Date.now() + config.timeoutSeconds * 1000
     http = new Http({ deadline, debug: core.isDebug() ? core.debug : undefined })
     for (const name of SECRET_INPUTS) http.addSecret(core.getInput(name))
@@ -47,9 +48,13 @@ export async function run(): Promise<void> {
       core.setFailed(`Drift: ${outcome.plan.changes.filter((c) => c.action !== 'no change').map((c) => `${c.resource} "${c.name}" (${c.action})`).join(', ')}. Run with mode: apply to repair it.`)
     }
   } catch (err) {
-    // Independent branches can fail together: say every failure, so one re-run can fix them all.
-    if (err instanceof GraphFailure) for (const other of err.failures.slice(1)) core.error(other instanceof Error ? other.message : String(other))
-    core.setFailed(err instanceof Error ? err.message : String(err))
+    const message = err instanceof Error ? err.message : String(err)
+    if (err instanceof GraphFailure) {
+      // Independent branches can fail together: say every failure, so one re-run can fix them all.
+      for (const other of err.failures.slice(1)) core.error(other instanceof Error ? other.message : String(other))
+      if (config && err.partial) await writeSummary(config, err.partial as Outcome, err.failures.map((f) => (f instanceof Error ? f.message : String(f))))
+    }
+    core.setFailed(message)
   } finally {
     http?.dispose()
   }

@@ -1,7 +1,7 @@
 import { apiTokenAdvice } from './advice.js'
 import type { Asgardeo } from './asgardeo.js'
 import type { Choreo } from './choreo.js'
-import { TaskGraph } from './graph.js'
+import { GraphFailure, TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'
 import { Plan, ungranted } from './plan.js'
 import { newRow, type Outcome, type Reporter, type Run } from './run.js'
@@ -51,6 +51,11 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     io.log('Token', `issued a ${token.token_type} token with ${requested.length} scopes, valid ${token.expires_in} s`)
   })
 
-  await graph.settle()
+  try {
+    await graph.settle()
+  } catch (err) {
+    if (err instanceof GraphFailure) err.partial = out
+    throw err
+  }
   return out
 }

@@ -3,7 +3,7 @@ import type { Config } from './inputs.js'
 import type { Outcome } from './reconcile.js'
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
-export async function writeSummary(config: Config, o: Outcome): Promise<void> {
+export async function writeSummary(config: Config, o: Outcome, failures: string[] = []): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const verb = config.mode === 'apply' ? '' : ' (plan)'
   // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
@@ -32,7 +32,12 @@ export async function writeSummary(config: Config, o: Outcome): Promise<void> {
     const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`)
     core.summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true)
   }
-  core.summary.addRaw(o.plan.changed ? '' : 'No changes.', true)
+  if (failures.length > 0) {
+    core.summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true)
+    core.summary.addList(failures.map(escapeHtml))
+  } else if (!o.plan.changed) {
+    core.summary.addRaw('No changes.', true)
+  }
   await core.summary.write()
 }
 

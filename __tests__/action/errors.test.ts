@@ -106,9 +106,12 @@ describe('what the services refuse becomes advice', () => {
     expect(errorLine(run.stdout)).toContain('Input "environments": Staging is not a gateway environment of this organization')
   })
 
-  test('a failed run leaves nothing a re-run cannot converge', async () => {
+  test('a failed run reports what it did in the summary, and leaves nothing a re-run cannot converge', async () => {
     const failed = await runSource(emulatorInputs(emu, { 'key-manager': 'Okta' }))
     expect(failed.exitCode).toBe(1)
+    expect(failed.summary).toContain('<td>Choreo API scopes</td><td>Items API</td><td>update</td>')
+    expect(failed.summary).toContain('<strong>Failed</strong>')
+    expect(failed.summary).toContain('Input &quot;key-manager&quot;: Choreo has no enabled key manager named &quot;Okta&quot;')
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
     expect(run.outputs['access-token']).toBeTruthy()
