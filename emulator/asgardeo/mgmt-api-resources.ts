@@ -316,28 +316,21 @@ function applyScopePatch(ctx: Ctx, scope: ApiScope): void {
   if (typeof body.description === 'string') scope.description = body.description
 }
 
-/** displayName / description by scope name → 204. */
-async function patchScopeByName(ctx: Ctx): Promise<Reply> {
-  const org = mgmtOrg(ctx)
-  await requireScope(ctx, org, UPDATE)
-  const r = requireResource(org, ctx.params.id)
-  const scope = r.scopes.find((s) => s.name === ctx.params.scopeName)
-  if (!scope) throw ERR.scopeNotFound(ctx.params.scopeName)
-  assertModifiable(r)
-  applyScopePatch(ctx, scope)
-  return empty(204)
-}
+/** displayName / description by scope name → 204; by scope id the server answers 200 (spec: 204). */
+const patchScopeByName = patchScopeBy((scope, ctx) => scope.name === ctx.params.scopeName, 'scopeName', 204)
+const patchScopeById = patchScopeBy((scope, ctx) => scope.id === ctx.params.scopeId, 'scopeId', 200)
 
-/** Same by scope id, but the server answers 200 (spec: 204). */
-async function patchScopeById(ctx: Ctx): Promise<Reply> {
-  const org = mgmtOrg(ctx)
-  await requireScope(ctx, org, UPDATE)
-  const r = requireResource(org, ctx.params.id)
-  const scope = r.scopes.find((s) => s.id === ctx.params.scopeId)
-  if (!scope) throw ERR.scopeNotFound(ctx.params.scopeId)
-  assertModifiable(r)
-  applyScopePatch(ctx, scope)
-  return empty(200)
+function patchScopeBy(matches: (scope: ApiScope, ctx: Ctx) => boolean, param: string, status: number) {
+  return async (ctx: Ctx): Promise<Reply> => {
+    const org = mgmtOrg(ctx)
+    await requireScope(ctx, org, UPDATE)
+    const r = requireResource(org, ctx.params.id)
+    const scope = r.scopes.find((s) => matches(s, ctx))
+    if (!scope) throw ERR.scopeNotFound(ctx.params[param])
+    assertModifiable(r)
+    applyScopePatch(ctx, scope)
+    return empty(status)
+  }
 }
 
 /** 204 (the spec lists no 2xx), also when the resource or the scope is already gone. */
