@@ -32690,8 +32690,8 @@ function asgardeoTasks(run, choreo) {
     const userGrant = config.grant.type === 'password';
     const auth = graph.add('asgardeo: management token', [], async () => {
         const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply });
-        // A cached management token must outlive the run.
-        const lifetime = Math.ceil((run.deadline - Date.now()) / 1000) + 60;
+        // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
+        const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60);
         const granted = await asgardeo
             .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, lifetime, io.secret)
             .catch((err) => {
@@ -32814,7 +32814,10 @@ function asgardeoTasks(run, choreo) {
         if (!oidc.clientSecret && apply) {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
-        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing };
+        // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
+        const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
+        const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600;
+        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing, tokenLifetime };
     });
     // A new application has nothing authorized yet: no need to ask.
     const authorized = graph.add('asgardeo: authorized APIs', [application], async (app) => !app ? undefined : app.created ? [] : asgardeo.listAuthorizedApis(app.id));
@@ -33212,8 +33215,9 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
         if (config.grant.type === 'password')
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
-        // Later steps get at least five minutes out of it, however long Asgardeo has cached it.
-        const token = await asgardeo.freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, 300, io.secret).catch((err) => {
+        // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
+        const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2));
+        const token = await asgardeo.freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, minLifetime, io.secret).catch((err) => {
             throw apiTokenAdvice(err, config.grant.type, config.application);
         });
         const missing = ungranted(requested, token.scope);

@@ -35,8 +35,9 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })
-    // Later steps get at least five minutes out of it, however long Asgardeo has cached it.
-    const token = await asgardeo.freshToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form, 300, io.secret).catch((err: unknown) => {
+    // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
+    const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2))
+    const token = await asgardeo.freshToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form, minLifetime, io.secret).catch((err: unknown) => {
       throw apiTokenAdvice(err, config.grant.type, config.application)
     })
     const missing = ungranted(requested, token.scope)

@@ -20,8 +20,8 @@ export function asgardeoTasks(
 
   const auth = graph.add('asgardeo: management token', [], async () => {
     const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply })
-    // A cached management token must outlive the run.
-    const lifetime = Math.ceil((run.deadline - Date.now()) / 1000) + 60
+    // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
+    const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60)
     const granted = await asgardeo
       .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, lifetime, io.secret)
       .catch((err: unknown) => {
@@ -140,7 +140,10 @@ export function asgardeoTasks(
     if (!oidc.clientSecret && apply) {
       throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`)
     }
-    return { id: id!, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing }
+    // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
+    const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds
+    const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600
+    return { id: id!, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing, tokenLifetime }
   })
 
   // A new application has nothing authorized yet: no need to ask.
