@@ -150,3 +150,25 @@ describe('credential errors name the inputs to fix', () => {
     expect(errorLine(apply.stdout)).toContain('is not authorized for internal_api_resource_create, internal_api_resource_update')
   })
 })
+
+test('a scope Asgardeo silently drops fails the run, naming it and the usual cause', async () => {
+  // Someone revokes "write" from the application while the action is between authorizing and asking for
+  // the token: Asgardeo then issues the token without it, silently, as it does for unauthorized scopes.
+  emu.faults.add({ kind: 'latency', latencyMs: 600, method: 'POST', path: '/t/acme/oauth2/token' })
+  const revoke = (async () => {
+    for (let i = 0; i < 500; i++) {
+      if (emu.log.since(0).some((e) => e.method === 'POST' && /\/authorized-apis$/.test(e.path))) {
+        const app = emu.state.asgardeo.orgs.acme.applications.find((a) => a.name === 'ci-items-client')!
+        for (const api of app.authorizedApis) api.scopes = api.scopes.filter((s) => s !== 'urn:acme:itemsapi:write')
+        return true
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    return false
+  })()
+  const run = await runSource(emulatorInputs(emu))
+  expect(await revoke).toBe(true)
+  expect(run.exitCode).toBe(1)
+  expect(errorLine(run.stdout)).toContain('Asgardeo issued a token without urn:acme:itemsapi:write. It drops scopes silently when they are not authorized to the application ("ci-items-client", API Authorization)')
+  expect(run.outputs['access-token']).toBeUndefined()
+})
