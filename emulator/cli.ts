@@ -30,6 +30,7 @@ Choreo     org "${s.choreoOrgHandle}" (${s.choreoOrgUuid})
            PAT                  ${s.choreoPat}
            API                  "${s.apiName}" ${s.apiVersion} (${s.apiId})
            key manager          "${s.keyManagerName}"
+           gateway              ${u.base}/gateway/{Development|Production}${s.apiContext}/${s.apiVersion}/…
 GitHub     OIDC issuer          ${u.github}
 Control    ${u.control}/{health,state,reset,log,faults,clock}
 ${values.state ? `State file ${values.state}\n` : ''}
