@@ -68,7 +68,10 @@ export function publisherTasks(run: Run, org: Task<string>) {
   })
 
   const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
-    if (!live) return
+    if (!live) {
+      if (changed) row('Choreo API deployment', stored.name, 'no change', ['deploy: false — the gateway keeps the previous revision until the API is deployed'])
+      return
+    }
     const stale = live.targets.filter((env) => {
       const content = live.contentIn(env)
       return changed || !content || !revisionMatches(content, stored, config.scopes, out.scopeNames)

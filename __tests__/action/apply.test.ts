@@ -359,3 +359,12 @@ describe('password grant on an adopted application', () => {
     expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
   })
 })
+
+test('deploy: false changes the API but leaves the gateway on the deployed revision, and says so', async () => {
+  const run = await runSource(emulatorInputs(emu, { deploy: 'false', 'token-scopes': 'read' }))
+  expect(run.exitCode).toBe(0)
+  expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API deployment').details[0]).toMatch(/^deploy: false/)
+  expect(emu.log.since(0).some((e) => /deploy-revision|\/revisions/.test(e.path) && e.method === 'POST')).toBe(false)
+  // The live revision binds no scope yet: POST /items is still open to a token without "write".
+  expect(await gateway(emu, 'POST', '/items', run.outputs['access-token'])).toBe(200)
+})
