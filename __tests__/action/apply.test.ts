@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import { emulatorInputs, runSource, writesSince } from '../../scripts/local-runner.js'
 import { asgardeo, choreo, claims, gateway } from '../support/services.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const READ = 'urn:acme:itemsapi:read'
 const WRITE = 'urn:acme:itemsapi:write'

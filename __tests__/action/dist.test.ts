@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { expect, test } from '@jest/globals'
 import { existsSync } from 'node:fs'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { emulatorInputs, runDist, writesSince } from '../../scripts/local-runner.js'
 import { gateway } from '../support/services.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
+const emu = useEmulator({}, { resetEach: false })
 
 test('the committed bundle (dist/) runs end to end, then re-runs with no writes', async () => {
   expect(existsSync('dist/index.js')).toBe(true)

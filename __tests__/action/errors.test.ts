@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, test } from '@jest/globals'
 import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
 import { asgardeo, choreo } from '../support/services.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const errorLine = (stdout: string): string => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? ''
 

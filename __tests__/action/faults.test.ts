@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { expect, test } from '@jest/globals'
 import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const hits = (method: string, path: RegExp, since: number) => emu.log.since(since).filter((e) => e.method === method && path.test(e.path))
 

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { expect, test } from '@jest/globals'
 import { ApiError, Http } from '../../src/http.js'
+import { useEmulator } from '../support/emulator.js'
 
 /** The one HTTP layer against the emulator's faults: what it retries, how long it waits, what it never resends. */
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const http = (over: Partial<ConstructorParameters<typeof Http>[0]> = {}) => new Http({ deadline: Date.now() + 20_000, rateLimitWaitMs: 200, ...over })
 const jwks = () => `${emu.url}/t/acme/oauth2/jwks`

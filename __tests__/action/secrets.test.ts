@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { expect, test } from '@jest/globals'
 import { emulatorInputs, runSource, type ActionRun } from '../../scripts/local-runner.js'
 import { asgardeo } from '../support/services.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
+const emu = useEmulator({}, { resetEach: false })
 
 /** Every appearance of a secret outside its own ::add-mask:: command, and masks that came too late. */
 function leaks(run: ActionRun, secrets: Record<string, string>): string[] {

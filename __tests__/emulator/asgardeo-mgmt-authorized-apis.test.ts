@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import { call, createApp, createResource, expectScopeGuard, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
+const emu = useEmulator()
 let token: string
 let appId: string
 let api: { id: string; scopes: { id: string; name: string; displayName: string }[] }
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
 beforeEach(async () => {
-  emu.reset()
   token = await mgmtToken(emu)
   api = await createResource(emu, token, { name: 'Items API', identifier: 'https://items.example.com', scopes: [{ name: 'items:read', displayName: 'Read' }, { name: 'items:write' }] })
   appId = await createApp(emu, token, 'consumer')

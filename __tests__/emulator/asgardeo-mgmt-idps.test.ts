@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import { call, expectScopeGuard, mgmtToken, MGMT } from './asgardeo-mgmt-helpers.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
+const emu = useEmulator()
 let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
 beforeEach(async () => {
-  emu.reset()
   token = await mgmtToken(emu)
 })
 

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
 import * as jose from 'jose'
-import { DEFAULT_SEED, startEmulator, type Emulator } from '../../emulator/index.js'
+import { DEFAULT_SEED } from '../../emulator/index.js'
 import { defaultOidc, SYSTEM_APIS, type AsgardeoOrg, type Application, type ApiResource, type IdentityProvider } from '../../emulator/asgardeo/state.js'
 import { checkRateLimit } from '../../emulator/asgardeo/token-ratelimit.js'
 import { ReplyError, type Ctx } from '../../emulator/core/http.js'
 import { alignToMinute } from './asgardeo-mgmt-helpers.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const TX = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt'

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
-import { DEFAULT_SEED, startEmulator, type Emulator } from '../../emulator/index.js'
+import { DEFAULT_SEED } from '../../emulator/index.js'
 import { defaultOidc, type AsgardeoOrg, type ApiResource, type Application } from '../../emulator/asgardeo/state.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'

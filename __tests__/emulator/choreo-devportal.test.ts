@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, test } from '@jest/globals'
 import { addPat, createApi } from '../../emulator/choreo/state.js'
 import { caller, DEV, ORG, PUB, SEED } from './choreo-helpers.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const call = caller(() => emu)
 const org = () => emu.state.choreo.orgs[ORG]

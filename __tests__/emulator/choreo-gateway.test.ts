@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, test } from '@jest/globals'
 import { tokenHash } from '../../emulator/asgardeo/auth.js'
 import { asgardeoToken, caller, DEV, PUB, SEED } from './choreo-helpers.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const call = caller(() => emu)
 const API = `${PUB}/apis/${SEED.apiId}`

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { DEFAULT_SEED, startEmulator, type Emulator, type EmulatorState } from '../../emulator/index.js'
+import { describe, expect, test } from '@jest/globals'
+import { DEFAULT_SEED, type EmulatorState } from '../../emulator/index.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 function call(method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${emu.url}${path}`, {

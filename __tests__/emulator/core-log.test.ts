@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { Emulator, startEmulator, type LogEntry } from '../../emulator/index.js'
+import { describe, expect, test } from '@jest/globals'
+import { Emulator, type LogEntry } from '../../emulator/index.js'
+import { useEmulator } from '../support/emulator.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-afterAll(async () => {
-  await emu.stop()
-})
-beforeEach(() => emu.reset())
+const emu = useEmulator()
 
 const DISCOVERY = '/github/.well-known/openid-configuration'
 
