@@ -153,16 +153,20 @@ function buildScopes(org: AsgardeoOrg, input: unknown, ignoreOn?: ApiResource): 
   return scopes
 }
 
-/** Filter for the resource list: attributes name, identifier, type; `or` and `not` act as `and` (IS flattens the tree). */
-function resourceFilter(filter: string | null): (r: ApiResource) => boolean {
-  if (!filter || filter.trim() === '') return () => true
-  let exprs
+/** The flattened expressions of a filter; a malformed one is IS's filter-format error. */
+function filterExpressions(filter: string) {
   try {
-    exprs = expressionsOf(parseFilter(filter))
+    return expressionsOf(parseFilter(filter))
   } catch (err) {
     if (err instanceof FilterSyntaxError) throw ERR.filterFormat()
     throw err
   }
+}
+
+/** Filter for the resource list: attributes name, identifier, type; `or` and `not` act as `and` (IS flattens the tree). */
+function resourceFilter(filter: string | null): (r: ApiResource) => boolean {
+  if (!filter || filter.trim() === '') return () => true
+  const exprs = filterExpressions(filter)
   const get: Record<string, (r: ApiResource) => string> = { name: (r) => r.name, identifier: (r) => r.identifier, type: (r) => r.type }
   for (const e of exprs) if (!get[e.attr]) throw ERR.filterValue()
   return (r) => exprs.every((e) => compare(e.op, get[e.attr](r), e.value))
@@ -355,13 +359,7 @@ async function listOrgScopes(ctx: Ctx): Promise<Reply> {
   const filter = ctx.query.get('filter')
   let keep: (s: ApiScope) => boolean = () => true
   if (filter && filter.trim() !== '') {
-    let exprs
-    try {
-      exprs = expressionsOf(parseFilter(filter))
-    } catch (err) {
-      if (err instanceof FilterSyntaxError) throw ERR.filterFormat()
-      throw err
-    }
+    const exprs = filterExpressions(filter)
     if (exprs.some((e) => e.attr !== 'name')) throw ERR.filterValue()
     keep = (s) => exprs.every((e) => compare(e.op, s.name, e.value))
   }
