@@ -32320,7 +32320,10 @@ class TaskGraph {
      */
     criticalPath() {
         const byName = new Map(this.timings.map((t) => [t.name, t]));
-        let last = this.timings.reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
+        // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
+        const order = new Map(this.timings.map((t, i) => [t, i]));
+        const later = (a, t) => (!a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a);
+        let last = this.timings.reduce(later, undefined);
         const ms = last?.end ?? 0;
         const chain = [];
         while (last) {
@@ -32328,7 +32331,7 @@ class TaskGraph {
             last = last.deps
                 .map((d) => byName.get(d))
                 .filter((t) => !!t)
-                .reduce((a, t) => (!a || t.end >= a.end ? t : a), undefined);
+                .reduce(later, undefined);
         }
         return { ms, chain };
     }

@@ -82,7 +82,10 @@ export class TaskGraph {
    */
   criticalPath(): { ms: number; chain: string[] } {
     const byName = new Map(this.timings.map((t) => [t.name, t]))
-    let last = this.timings.reduce<TaskTiming | undefined>((a, t) => (!a || t.end >= a.end ? t : a), undefined)
+    // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
+    const order = new Map(this.timings.map((t, i) => [t, i]))
+    const later = (a: TaskTiming | undefined, t: TaskTiming): TaskTiming => (!a || t.end > a.end || (t.end === a.end && order.get(t)! > order.get(a)!) ? t : a)
+    let last = this.timings.reduce<TaskTiming | undefined>(later, undefined)
     const ms = last?.end ?? 0
     const chain: string[] = []
     while (last) {
@@ -90,7 +93,7 @@ export class TaskGraph {
       last = last.deps
         .map((d) => byName.get(d))
         .filter((t): t is TaskTiming => !!t)
-        .reduce<TaskTiming | undefined>((a, t) => (!a || t.end >= a.end ? t : a), undefined)
+        .reduce<TaskTiming | undefined>(later, undefined)
     }
     return { ms, chain }
   }
