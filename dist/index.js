@@ -31823,7 +31823,7 @@ function idFromLocation(headers) {
     return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
 }
 
-;// CONCATENATED MODULE: ./src/asgardeo.ts
+;// CONCATENATED MODULE: ./src/asgardeo/client.ts
 
 /**
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
@@ -32095,7 +32095,7 @@ function apiTokenAdvice(err, grant, application) {
     return err;
 }
 
-;// CONCATENATED MODULE: ./src/choreo.ts
+;// CONCATENATED MODULE: ./src/choreo/client.ts
 
 
 class Choreo {
@@ -32679,7 +32679,7 @@ function newRow(plan, io, apply) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/tasks-asgardeo.ts
+;// CONCATENATED MODULE: ./src/asgardeo/tasks.ts
 
 
 
@@ -32948,7 +32948,7 @@ function scopeClash(err, names, rethrow = false) {
         throw err;
 }
 
-;// CONCATENATED MODULE: ./src/tasks-devportal.ts
+;// CONCATENATED MODULE: ./src/choreo/devportal.ts
 
 /**
  * Choreo Developer Portal: an application, its Production keys mapped to the Asgardeo client ID
@@ -33042,7 +33042,7 @@ async function ownerOfClientId(choreo, clientId, km, except) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/tasks-publisher.ts
+;// CONCATENATED MODULE: ./src/choreo/publisher.ts
 
 
 /**

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import { Asgardeo } from './asgardeo.js'
-import { Choreo } from './choreo.js'
+import { Asgardeo } from './asgardeo/client.js'
+import { Choreo } from './choreo/client.js'
 import { GraphFailure } from './graph.js'
 import { Http } from './http.js'
 import { readConfig, type Config } from './inputs.js'

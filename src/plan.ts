@@ -1,4 +1,4 @@
-import type { ApiOperation, ApiScopeEntry, ChoreoApi } from './choreo.js'
+import type { ApiOperation, ApiScopeEntry, ChoreoApi } from './choreo/client.js'
 import type { Operation, ScopeSpec } from './inputs.js'
 
 /**

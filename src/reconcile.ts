@@ -1,13 +1,13 @@
 import { apiTokenAdvice } from './advice.js'
-import type { Asgardeo } from './asgardeo.js'
-import type { Choreo } from './choreo.js'
+import type { Asgardeo } from './asgardeo/client.js'
+import type { Choreo } from './choreo/client.js'
 import { GraphFailure, TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'
 import { Plan, ungranted } from './plan.js'
 import { newRow, type Outcome, type Reporter, type Run } from './run.js'
-import { asgardeoTasks } from './tasks-asgardeo.js'
-import { devportalTasks } from './tasks-devportal.js'
-import { publisherTasks } from './tasks-publisher.js'
+import { asgardeoTasks } from './asgardeo/tasks.js'
+import { devportalTasks } from './choreo/devportal.js'
+import { publisherTasks } from './choreo/publisher.js'
 
 export type { Outcome, Phase, Reporter } from './run.js'
 

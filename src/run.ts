@@ -1,5 +1,5 @@
-import type { Asgardeo, TokenResponse } from './asgardeo.js'
-import type { Choreo } from './choreo.js'
+import type { Asgardeo, TokenResponse } from './asgardeo/client.js'
+import type { Choreo } from './choreo/client.js'
 import type { TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'
 import { RESOURCES, type Action, type Plan, type Resource } from './plan.js'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import type { ChoreoApi } from '../../src/choreo.js'
+import type { ChoreoApi } from '../../src/choreo/client.js'
 import {
   MARKER,
   Plan,

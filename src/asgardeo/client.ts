@@ -1,4 +1,4 @@
-import { ApiError, idFromLocation, type Http } from './http.js'
+import { ApiError, idFromLocation, type Http } from '../http.js'
 
 /** Typed calls to the Asgardeo (WSO2 Identity Server) management REST APIs, SCIM2 and token endpoint. */
 

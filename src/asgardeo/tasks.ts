@@ -1,11 +1,11 @@
-import { managementTokenAdvice } from './advice.js'
-import { managementScopes, type AuthorizedApi } from './asgardeo.js'
-import type { ChoreoApi } from './choreo.js'
-import type { Task } from './graph.js'
-import { ApiError } from './http.js'
-import type { Config } from './inputs.js'
-import { MARKER, bareValue, defaultApiIdentifier, diffAuthorization, missingScopes } from './plan.js'
-import type { Run } from './run.js'
+import { managementTokenAdvice } from '../advice.js'
+import { managementScopes, type AuthorizedApi } from './client.js'
+import type { ChoreoApi } from '../choreo/client.js'
+import type { Task } from '../graph.js'
+import { ApiError } from '../http.js'
+import type { Config } from '../inputs.js'
+import { MARKER, bareValue, defaultApiIdentifier, diffAuthorization, missingScopes } from '../plan.js'
+import type { Run } from '../run.js'
 
 /**
  * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for

@@ -1,5 +1,5 @@
-import { choreoAdvice } from './advice.js'
-import { ApiError, idFromLocation, type Http } from './http.js'
+import { choreoAdvice } from '../advice.js'
+import { ApiError, idFromLocation, type Http } from '../http.js'
 
 /** Typed calls to Choreo: its platform API (org lookup) and API Manager publisher / developer portal v2. */
 

@@ -1,7 +1,7 @@
-import type { Choreo, ChoreoApi, KeyManager } from './choreo.js'
-import type { Task } from './graph.js'
-import { MARKER } from './plan.js'
-import type { Run } from './run.js'
+import type { Choreo, ChoreoApi, KeyManager } from './client.js'
+import type { Task } from '../graph.js'
+import { MARKER } from '../plan.js'
+import type { Run } from '../run.js'
 
 /**
  * Choreo Developer Portal: an application, its Production keys mapped to the Asgardeo client ID

@@ -1,8 +1,8 @@
-import type { ChoreoApi, Choreo, Deployment, KeyManager, Revision } from './choreo.js'
-import type { Task } from './graph.js'
-import { ApiError, assertSecureUrl } from './http.js'
-import { MARKER, diffApiScopes, qualifiedNames, revisionMatches } from './plan.js'
-import type { Run } from './run.js'
+import type { ChoreoApi, Choreo, Deployment, KeyManager, Revision } from './client.js'
+import type { Task } from '../graph.js'
+import { ApiError, assertSecureUrl } from '../http.js'
+import { MARKER, diffApiScopes, qualifiedNames, revisionMatches } from '../plan.js'
+import type { Run } from '../run.js'
 
 /**
  * Choreo publisher: the API's scopes and their bindings, a revision deployed where the API runs, the
