@@ -31838,7 +31838,9 @@ function managementScopes(options) {
         ...(prune ? write('internal_api_resource_delete') : []),
         'internal_application_mgt_view',
         ...write('internal_application_mgt_create', 'internal_application_mgt_update', 'internal_application_business_api_update'),
-        ...(userGrant ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list'] : [])
+        ...(userGrant
+            ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
+            : [])
     ];
 }
 /**
@@ -32000,7 +32002,9 @@ class Asgardeo {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/authorized-apis`)).body ?? [];
     }
     async authorizeApi(appId, apiResourceId, scopes) {
-        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, { json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes } });
+        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+            json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+        });
     }
     async patchAuthorizedApi(appId, apiResourceId, addedScopes, removedScopes) {
         await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
@@ -32125,7 +32129,10 @@ class Choreo {
         const orgs = (Array.isArray(res.body) ? res.body : (res.body?.list ?? []));
         const org = orgs.find((o) => o.handle === handle);
         if (!org?.uuid) {
-            const known = orgs.map((o) => o.handle).filter(Boolean).join(', ') || 'none';
+            const known = orgs
+                .map((o) => o.handle)
+                .filter(Boolean)
+                .join(', ') || 'none';
             throw new Error(`Input "choreo-org": the Choreo token has no access to an organization with handle "${handle}" (it can reach: ${known}). Check the handle, or give "choreo-org-id".`);
         }
         this.orgId = org.uuid;
@@ -32174,7 +32181,10 @@ class Choreo {
         return { api: res.body, etag: Array.isArray(etag) ? etag[0] : etag };
     }
     async putApi(api, etag) {
-        return (await this.call('publisher', 'PUT', `/apis/${encodeURIComponent(api.id)}`, { json: api, headers: etag ? { 'if-match': etag } : undefined })).body;
+        return (await this.call('publisher', 'PUT', `/apis/${encodeURIComponent(api.id)}`, {
+            json: api,
+            headers: etag ? { 'if-match': etag } : undefined
+        })).body;
     }
     async listRevisions(apiId) {
         return (await this.call('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/revisions`)).body?.list ?? [];
@@ -32228,7 +32238,7 @@ class Choreo {
         return { applicationId: id, name, description, throttlingPolicy };
     }
     async listKeys(appId) {
-        return (await this.call('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? [];
+        return ((await this.call('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? []);
     }
     /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
     async mapKeys(appId, consumerKey, keyManager) {
@@ -32322,7 +32332,7 @@ class TaskGraph {
         const byName = new Map(this.timings.map((t) => [t.name, t]));
         // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
         const order = new Map(this.timings.map((t, i) => [t, i]));
-        const later = (a, t) => (!a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a);
+        const later = (a, t) => !a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a;
         let last = this.timings.reduce(later, undefined);
         const ms = last?.end ?? 0;
         const chain = [];
@@ -32381,7 +32391,11 @@ function parseScopes(text, problems = []) {
             return;
         }
         const operations = [];
-        for (const part of line.slice(colon + 1).split(',').map((p) => p.trim()).filter(Boolean)) {
+        for (const part of line
+            .slice(colon + 1)
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)) {
             const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(part);
             if (!m || !VERBS.has(m[1].toUpperCase())) {
                 problems.push(`${where}: "${part}" is not an operation; write it as "VERB /path" with VERB one of ${[...VERBS].join(', ')}.`);
@@ -32438,7 +32452,7 @@ function readConfig(getInput, env = process.env) {
     let grant = { type: 'client_credentials' };
     if (grantType === 'password') {
         const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).');
-        const password = required('password', 'that user\'s password, from a secret (grant-type: password).');
+        const password = required('password', "that user's password, from a secret (grant-type: password).");
         grant = { type: 'password', username, password };
     }
     else if (grantType !== 'client_credentials') {
@@ -32455,7 +32469,7 @@ function readConfig(getInput, env = process.env) {
             org: asgardeoOrg,
             url: asgardeoUrl,
             clientId: required('asgardeo-client-id', 'the client ID of an Asgardeo M2M application authorized for the management APIs.'),
-            clientSecret: required('asgardeo-client-secret', 'that application\'s client secret, from a secret.')
+            clientSecret: required('asgardeo-client-secret', "that application's client secret, from a secret.")
         },
         choreo: {
             org: choreoOrg,
@@ -32471,7 +32485,9 @@ function readConfig(getInput, env = process.env) {
         apiIdentifier: get('api-identifier') || undefined,
         grant,
         keyManager: get('key-manager') || 'Asgardeo',
-        environments: get('environments').split(/[\s,]+/).filter(Boolean),
+        environments: get('environments')
+            .split(/[\s,]+/)
+            .filter(Boolean),
         deploy: bool(get('deploy'), true, 'deploy', problems),
         throttlingPolicy: get('throttling-policy') || 'Unlimited',
         prune: bool(get('prune'), false, 'prune', problems),
@@ -32494,7 +32510,11 @@ function defaultApplicationName(env) {
     const repo = env.GITHUB_REPOSITORY ?? '';
     if (!repo)
         return 'github-actions-client';
-    const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+    const slug = repo
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 80);
     return `github-${slug}-${(0,external_node_crypto_.createHash)('sha256').update(repo).digest('hex').slice(0, 6)}`;
 }
 function baseUrl(value, input, problems) {
@@ -32664,7 +32684,10 @@ function ungranted(requested, grantedScope) {
 }
 /** The default Asgardeo API resource identifier for a Choreo API: stable and readable. */
 function defaultApiIdentifier(choreoOrg, api) {
-    const slug = api.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    const slug = api.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '');
     return `urn:choreo:${choreoOrg}:${slug}:${api.version}`;
 }
 
@@ -32673,7 +32696,11 @@ function defaultApiIdentifier(choreoOrg, api) {
 function newRow(plan, io, apply) {
     return (resource, name, action, details = [], id) => {
         plan.record({ resource, name, action, details, id });
-        const phase = resource.startsWith('Asgardeo') ? 'Asgardeo' : /application|keys|subscription/.test(resource) ? 'Choreo Developer Portal' : 'Choreo publisher';
+        const phase = resource.startsWith('Asgardeo')
+            ? 'Asgardeo'
+            : /application|keys|subscription/.test(resource)
+                ? 'Choreo Developer Portal'
+                : 'Choreo publisher';
         const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`;
         io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
     };
@@ -32751,7 +32778,9 @@ function asgardeoTasks(run, choreo) {
         // With prune: scopes this action created (marked) for permissions no longer listed.
         const wantedValues = new Set(config.scopes.map((s) => s.value));
         staleScopes = config.prune
-            ? (existing.scopes ?? []).filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name))).map((s) => s.name)
+            ? (existing.scopes ?? [])
+                .filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name)))
+                .map((s) => s.name)
             : [];
         const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)];
         if (details.length === 0) {
@@ -32798,7 +32827,11 @@ function asgardeoTasks(run, choreo) {
             if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
                 details.push('issue JWT access tokens (the Choreo gateway validates JWTs)');
             if (details.length > 0 && apply) {
-                await asgardeo.putOidc(id, { ...oidc, grantTypes: [...new Set([...oidc.grantTypes, grant])], accessToken: { ...oidc.accessToken, type: 'JWT' } });
+                await asgardeo.putOidc(id, {
+                    ...oidc,
+                    grantTypes: [...new Set([...oidc.grantTypes, grant])],
+                    accessToken: { ...oidc.accessToken, type: 'JWT' }
+                });
             }
             // Application roles (the password grant's) need the application audience.
             if (userGrant) {
@@ -32827,7 +32860,9 @@ function asgardeoTasks(run, choreo) {
     const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
         const want = [...out.scopeNames.values()].filter((n) => !!n);
         if (!res || !app || !list) {
-            row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [`authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`]);
+            row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [
+                `authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`
+            ]);
             return;
         }
         let current = list.find((a) => a.id === res.id);
@@ -32885,7 +32920,10 @@ function asgardeoTasks(run, choreo) {
         const roleName = `${config.application}-api-access`;
         const want = [...out.scopeNames.values()].filter((n) => !!n);
         if (!app) {
-            row('Asgardeo application role', roleName, 'create', [`permissions ${config.scopes.map((s) => s.value).join(', ')}`, `assign ${config.grant.username}`]);
+            row('Asgardeo application role', roleName, 'create', [
+                `permissions ${config.scopes.map((s) => s.value).join(', ')}`,
+                `assign ${config.grant.username}`
+            ]);
             return;
         }
         let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
@@ -33016,7 +33054,8 @@ function devportalTasks(run, deps) {
             if (current.lifeCycleStatus !== 'PUBLISHED')
                 await deps.lifecycle.promise;
             const created = await choreo.subscribe(appId, current.id, config.throttlingPolicy);
-            out.subscriptionId = created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId;
+            out.subscriptionId =
+                created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId;
         }
         row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId);
     });
@@ -33110,7 +33149,9 @@ function publisherTasks(run, org) {
     const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
         if (!live) {
             if (changed)
-                row('Choreo API deployment', stored.name, 'no change', ['deploy: false — the gateway keeps the previous revision until the API is deployed']);
+                row('Choreo API deployment', stored.name, 'no change', [
+                    'deploy: false — the gateway keeps the previous revision until the API is deployed'
+                ]);
             return;
         }
         const stale = live.targets.filter((env) => {
@@ -33147,7 +33188,10 @@ function publisherTasks(run, org) {
         const managers = await choreo.keyManagers();
         const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
         if (!km || km.enabled === false) {
-            const names = managers.filter((k) => k.enabled !== false).map((k) => k.name).join(', ') || 'none';
+            const names = managers
+                .filter((k) => k.enabled !== false)
+                .map((k) => k.name)
+                .join(', ') || 'none';
             throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`);
         }
         out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
@@ -33170,7 +33214,7 @@ async function createRevision(choreo, apiId, revisions) {
             .filter((r) => (r.deploymentInfo ?? []).length === 0)
             .sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)));
         if (undeployed.length === 0) {
-            throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.');
+            throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.', { cause: err });
         }
         await choreo.deleteRevision(apiId, undeployed[0].id);
         return choreo.createRevision(apiId, description);
@@ -33212,7 +33256,13 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
-    devportalTasks(run, { org, api: publisher.api, lifecycle: publisher.lifecycle, keyManager: publisher.keyManager, application: identity.application });
+    devportalTasks(run, {
+        org,
+        api: publisher.api,
+        lifecycle: publisher.lifecycle,
+        keyManager: publisher.keyManager,
+        application: identity.application
+    });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
     graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
         if (!apply || !app)
@@ -33223,7 +33273,9 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
         // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
         const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2));
-        const token = await asgardeo.freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, minLifetime, io.secret).catch((err) => {
+        const token = await asgardeo
+            .freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, minLifetime, io.secret)
+            .catch((err) => {
             throw apiTokenAdvice(err, config.grant.type, config.application);
         });
         const missing = ungranted(requested, token.scope);
@@ -33262,9 +33314,7 @@ async function writeSummary(config, o, failures = []) {
         cell(c.id),
         cell(c.details.join('; '))
     ]);
-    summary
-        .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
-        .addTable([
+    summary.addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2).addTable([
         [
             { data: 'Resource', header: true },
             { data: 'Name', header: true },
@@ -33342,7 +33392,10 @@ async function run() {
         if (!outcome.plan.changed)
             info('No changes: Choreo and Asgardeo already match the inputs.');
         if (config.mode === 'check' && outcome.plan.changed) {
-            setFailed(`Drift: ${outcome.plan.changes.filter((c) => c.action !== 'no change').map((c) => `${c.resource} "${c.name}" (${c.action})`).join(', ')}. Run with mode: apply to repair it.`);
+            setFailed(`Drift: ${outcome.plan.changes
+                .filter((c) => c.action !== 'no change')
+                .map((c) => `${c.resource} "${c.name}" (${c.action})`)
+                .join(', ')}. Run with mode: apply to repair it.`);
         }
     }
     catch (err) {

@@ -41,7 +41,10 @@ export function registerControl(router: Router, emulator: Emulator): void {
   router.post(`${p}/faults`, (ctx) => {
     const specs = Array.isArray(ctx.json) ? (ctx.json as FaultSpec[]) : [ctx.json as FaultSpec]
     try {
-      return json(201, specs.map((s) => emulator.faults.add(s)))
+      return json(
+        201,
+        specs.map((s) => emulator.faults.add(s))
+      )
     } catch (err) {
       return json(400, { error: (err as Error).message })
     }

@@ -155,7 +155,13 @@ export class Emulator {
     let faultName: string | undefined
     const finish = (status: number): void => {
       if (!isControl) {
-        this.log.add({ method, path: redactQuery(rawUrl), status, ms: Math.round((performance.now() - started) * 10) / 10, fault: faultName })
+        this.log.add({
+          method,
+          path: redactQuery(rawUrl),
+          status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          fault: faultName
+        })
       }
     }
 
@@ -207,10 +213,18 @@ export class Emulator {
     send(res, reply)
   }
 
-  private async dispatch(router: Router, method: string, path: string, rawUrl: string, req: IncomingMessage, rawBody: string): Promise<Reply> {
+  private async dispatch(
+    router: Router,
+    method: string,
+    path: string,
+    rawUrl: string,
+    req: IncomingMessage,
+    rawBody: string
+  ): Promise<Reply> {
     const match = router.match(method, path)
     if (!match) return json(404, { code: 404, message: 'Not Found', description: `No resource at ${method} ${path}` })
-    if (match === 'method') return json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` })
+    if (match === 'method')
+      return json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` })
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase()
     let parsedJson: unknown
     if (contentType.includes('json') && rawBody.length > 0) {

@@ -18,7 +18,17 @@ emu.faults.add({ kind: 'latency', path: '/**', latencyMs })
 const rows: string[][] = [['run', 'requests', 'writes', 'process ms', 'action ms', 'one-at-a-time ms', 'speed-up', 'critical path (tasks)']]
 let ok = true
 for (const name of ['first run', 'no-op run', 'password grant, first run']) {
-  const inputs = emulatorInputs(emu, name.startsWith('password') ? { 'grant-type': 'password', username: emu.state.seed.userName, password: emu.state.seed.userPassword, application: 'bench-user-client' } : {})
+  const inputs = emulatorInputs(
+    emu,
+    name.startsWith('password')
+      ? {
+          'grant-type': 'password',
+          username: emu.state.seed.userName,
+          password: emu.state.seed.userPassword,
+          application: 'bench-user-client'
+        }
+      : {}
+  )
   const since = emu.log.lastSeq
   const started = performance.now()
   const run = await runDist(inputs, { debug: false })
@@ -29,7 +39,16 @@ for (const name of ['first run', 'no-op run', 'password grant, first run']) {
   const actionMs = Number(/ in (\d+) ms; critical path/.exec(run.stdout)?.[1] ?? NaN)
   const sequential = entries.length * latencyMs
   ok &&= run.exitCode === 0
-  rows.push([name, String(entries.length), String(writes), wall.toFixed(0), String(actionMs), String(sequential), `${(sequential / actionMs).toFixed(2)}×`, `${path.split(' → ').length}: ${path}`])
+  rows.push([
+    name,
+    String(entries.length),
+    String(writes),
+    wall.toFixed(0),
+    String(actionMs),
+    String(sequential),
+    `${(sequential / actionMs).toFixed(2)}×`,
+    `${path.split(' → ').length}: ${path}`
+  ])
 }
 await emu.stop()
 

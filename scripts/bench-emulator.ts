@@ -196,11 +196,14 @@ function report(results: PhaseResult[], pid: number): string[] {
     console.log(`  GET ${r.path.replace(/\?.*$/, '?…')}`)
     console.log(`  ${r.done} requests in ${fmt(r.seconds, 2)} s = ${fmt(r.rps, 0)} req/s, ${r.failures} failed`)
     console.log(`  latency p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, p99 ${fmt(r.p99, 2)} ms`)
-    console.log(`  RSS MB at 0/25/50/75/100 %: ${r.rssMb.map((v) => fmt(v)).join(' / ')} (25→100 %: ${growth >= 0 ? '+' : ''}${fmt(growth)} MB)\n`)
+    console.log(
+      `  RSS MB at 0/25/50/75/100 %: ${r.rssMb.map((v) => fmt(v)).join(' / ')} (25→100 %: ${growth >= 0 ? '+' : ''}${fmt(growth)} MB)\n`
+    )
     if (r.failures > 0) problems.push(`${r.name}: ${r.failures} requests did not answer 200`)
     if (!r.gated) continue
     if (r.rps < MIN_RPS) problems.push(`${r.name}: ${fmt(r.rps, 0)} req/s is below ${MIN_RPS}`)
-    if (!(growth <= MAX_RSS_GROWTH_MB)) problems.push(`${r.name}: RSS grew ${fmt(growth)} MB between 25 % and 100 % (limit ${MAX_RSS_GROWTH_MB})`)
+    if (!(growth <= MAX_RSS_GROWTH_MB))
+      problems.push(`${r.name}: RSS grew ${fmt(growth)} MB between 25 % and 100 % (limit ${MAX_RSS_GROWTH_MB})`)
   }
   return problems
 }

@@ -19,7 +19,8 @@ try {
   // Secure the API with two permissions; ask the token for "read" only, so "write" operations stay closed.
   const inputs = emulatorInputs(emu, { 'token-scopes': 'read' })
   console.log('Inputs:')
-  for (const [k, v] of Object.entries(inputs)) console.log(`  ${k}: ${['asgardeo-client-secret', 'choreo-token', 'password'].includes(k) ? '***' : v.replace(/\n/g, '\n    ')}`)
+  for (const [k, v] of Object.entries(inputs))
+    console.log(`  ${k}: ${['asgardeo-client-secret', 'choreo-token', 'password'].includes(k) ? '***' : v.replace(/\n/g, '\n    ')}`)
 
   const first = await step('First run: creates and binds everything', () => runDist(inputs, { debug: false }))
   if (first.exitCode !== 0) fail('the first run failed')

@@ -43,7 +43,11 @@ export function emulatorInputs(emu: Emulator, extra: Inputs = {}): Inputs {
 /** In-process runs share one folder: @actions/core caches the summary file's path for the process's life. */
 let inProcessDir: string | undefined
 
-function runnerEnv(inputs: Inputs, debug: boolean, inProcess = false): { env: Record<string, string>; files: { output: string; summary: string; state: string } } {
+function runnerEnv(
+  inputs: Inputs,
+  debug: boolean,
+  inProcess = false
+): { env: Record<string, string>; files: { output: string; summary: string; state: string } } {
   const dir = inProcess ? (inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-run-'))) : mkdtempSync(join(tmpdir(), 'action-run-'))
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') }
   for (const f of Object.values(files)) writeFileSync(f, '')
@@ -76,7 +80,14 @@ function collect(files: { output: string; summary: string; state: string }, exit
   const outputText = readFileSync(files.output, 'utf8')
   const summary = readFileSync(files.summary, 'utf8')
   const state = readFileSync(files.state, 'utf8')
-  return { exitCode, stdout, stderr, outputs: parseOutputFile(outputText), summary, everything: [stdout, stderr, summary, state].join('\n') }
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(outputText),
+    summary,
+    everything: [stdout, stderr, summary, state].join('\n')
+  }
 }
 
 /** Runs src/main.ts in this process (jest), capturing what @actions/core writes. */

@@ -15,13 +15,22 @@ function advise(err: ApiError, advice: string): ApiError {
 export function choreoAdvice(err: unknown): unknown {
   if (!(err instanceof ApiError)) return err
   if (err.status === 401) {
-    return advise(err, 'Input "choreo-token": Choreo did not accept the personal access token; it may be expired or revoked. Create a new one (Choreo Console > Account Settings > Personal Access Tokens) and update the secret.')
+    return advise(
+      err,
+      'Input "choreo-token": Choreo did not accept the personal access token; it may be expired or revoked. Create a new one (Choreo Console > Account Settings > Personal Access Tokens) and update the secret.'
+    )
   }
   if (err.status === 403) {
-    return advise(err, `Input "choreo-token": the token's user may not do this. It must be able to manage the API and the Developer Portal (API Manager ${PAT_PERMISSIONS}).`)
+    return advise(
+      err,
+      `Input "choreo-token": the token's user may not do this. It must be able to manage the API and the Developer Portal (API Manager ${PAT_PERMISSIONS}).`
+    )
   }
   if (err.status === 400 && (err.code === '900988' || err.code === '903204')) {
-    return advise(err, 'A scope name in "scopes" is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.')
+    return advise(
+      err,
+      'A scope name in "scopes" is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.'
+    )
   }
   return err
 }
@@ -30,10 +39,16 @@ export function choreoAdvice(err: unknown): unknown {
 export function managementTokenAdvice(err: unknown, org: string): unknown {
   if (!(err instanceof ApiError)) return err
   if (err.code === 'invalid_client') {
-    return advise(err, `Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "${org}" did not accept these credentials. Check both, and that the application belongs to "asgardeo-org".`)
+    return advise(
+      err,
+      `Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "${org}" did not accept these credentials. Check both, and that the application belongs to "asgardeo-org".`
+    )
   }
   if (err.code === 'unauthorized_client') {
-    return advise(err, 'The management application (input "asgardeo-client-id") does not allow the client_credentials grant: use an M2M application, or enable that grant on its Protocol tab.')
+    return advise(
+      err,
+      'The management application (input "asgardeo-client-id") does not allow the client_credentials grant: use an M2M application, or enable that grant on its Protocol tab.'
+    )
   }
   return err
 }
@@ -42,10 +57,16 @@ export function managementTokenAdvice(err: unknown, org: string): unknown {
 export function apiTokenAdvice(err: unknown, grant: string, application: string): unknown {
   if (!(err instanceof ApiError)) return err
   if (err.code === 'invalid_grant' && grant === 'password') {
-    return advise(err, 'Inputs "username" and "password": Asgardeo refused the password grant; check both, and that the account is not locked.')
+    return advise(
+      err,
+      'Inputs "username" and "password": Asgardeo refused the password grant; check both, and that the account is not locked.'
+    )
   }
   if (err.code === 'unauthorized_client') {
-    return advise(err, `The Asgardeo application "${application}" does not allow the ${grant} grant; enable it on its Protocol tab, or re-run to let this action enable it.`)
+    return advise(
+      err,
+      `The Asgardeo application "${application}" does not allow the ${grant} grant; enable it on its Protocol tab, or re-run to let this action enable it.`
+    )
   }
   return err
 }

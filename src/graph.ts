@@ -84,7 +84,8 @@ export class TaskGraph {
     const byName = new Map(this.timings.map((t) => [t.name, t]))
     // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
     const order = new Map(this.timings.map((t, i) => [t, i]))
-    const later = (a: TaskTiming | undefined, t: TaskTiming): TaskTiming => (!a || t.end > a.end || (t.end === a.end && order.get(t)! > order.get(a)!) ? t : a)
+    const later = (a: TaskTiming | undefined, t: TaskTiming): TaskTiming =>
+      !a || t.end > a.end || (t.end === a.end && order.get(t)! > order.get(a)!) ? t : a
     let last = this.timings.reduce<TaskTiming | undefined>(later, undefined)
     const ms = last?.end ?? 0
     const chain: string[] = []

@@ -121,7 +121,13 @@ export class Http {
 
     for (let attempt = 1; ; attempt++) {
       if (Date.now() > this.options.deadline) {
-        throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined)
+        throw new ApiError(
+          `Gave up before ${label}: the run took longer than "timeout-seconds" allows.`,
+          spec.service,
+          0,
+          'TIMEOUT',
+          undefined
+        )
       }
       this.stats.requests++
       this.stats.byService[spec.service]++
@@ -167,7 +173,9 @@ export class Http {
       }
       const { code, detail } = errorDetail(body)
       throw new ApiError(
-        this.scrub(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`),
+        this.scrub(
+          `${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`
+        ),
         spec.service,
         status,
         code,

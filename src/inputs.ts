@@ -65,7 +65,9 @@ export function parseScopes(text: string, problems: string[] = []): ScopeSpec[] 
     }
     const value = line.slice(0, colon).trim().replace(/^-\s*/, '')
     if (!SCOPE_VALUE.test(value)) {
-      problems.push(`${where}: the permission value "${value}" may hold only letters, digits, "_", "-" and "." (e.g. "read" or "items_write").`)
+      problems.push(
+        `${where}: the permission value "${value}" may hold only letters, digits, "_", "-" and "." (e.g. "read" or "items_write").`
+      )
       return
     }
     if (scopes.some((s) => s.value === value)) {
@@ -73,7 +75,11 @@ export function parseScopes(text: string, problems: string[] = []): ScopeSpec[] 
       return
     }
     const operations: Operation[] = []
-    for (const part of line.slice(colon + 1).split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of line
+      .slice(colon + 1)
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(part)
       if (!m || !VERBS.has(m[1].toUpperCase())) {
         problems.push(`${where}: "${part}" is not an operation; write it as "VERB /path" with VERB one of ${[...VERBS].join(', ')}.`)
@@ -101,7 +107,8 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`)
 
   const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
-  if (asgardeoOrg && !HANDLE.test(asgardeoOrg)) problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`)
+  if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
+    problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`)
   const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems)
   const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).')
   if (choreoOrg && !HANDLE.test(choreoOrg)) problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`)
@@ -115,7 +122,9 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   const tokenScopes = tokenScopesText ? tokenScopesText.split(/[\s,]+/).filter(Boolean) : scopes.map((s) => s.value)
   for (const t of tokenScopes) {
     if (!scopes.some((s) => s.value === t)) {
-      problems.push(`Input "token-scopes" names "${t}", which is not in "scopes"; request only permissions listed in "scopes" (${scopes.map((s) => s.value).join(', ') || 'none'}).`)
+      problems.push(
+        `Input "token-scopes" names "${t}", which is not in "scopes"; request only permissions listed in "scopes" (${scopes.map((s) => s.value).join(', ') || 'none'}).`
+      )
     }
   }
 
@@ -128,7 +137,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   let grant: Config['grant'] = { type: 'client_credentials' }
   if (grantType === 'password') {
     const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).')
-    const password = required('password', 'that user\'s password, from a secret (grant-type: password).')
+    const password = required('password', "that user's password, from a secret (grant-type: password).")
     grant = { type: 'password', username, password }
   } else if (grantType !== 'client_credentials') {
     problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`)
@@ -146,7 +155,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
       org: asgardeoOrg,
       url: asgardeoUrl,
       clientId: required('asgardeo-client-id', 'the client ID of an Asgardeo M2M application authorized for the management APIs.'),
-      clientSecret: required('asgardeo-client-secret', 'that application\'s client secret, from a secret.')
+      clientSecret: required('asgardeo-client-secret', "that application's client secret, from a secret.")
     },
     choreo: {
       org: choreoOrg,
@@ -162,16 +171,23 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     apiIdentifier: get('api-identifier') || undefined,
     grant,
     keyManager: get('key-manager') || 'Asgardeo',
-    environments: get('environments').split(/[\s,]+/).filter(Boolean),
+    environments: get('environments')
+      .split(/[\s,]+/)
+      .filter(Boolean),
     deploy: bool(get('deploy'), true, 'deploy', problems),
     throttlingPolicy: get('throttling-policy') || 'Unlimited',
     prune: bool(get('prune'), false, 'prune', problems),
     timeoutSeconds
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
-    problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`)
+    problems.push(
+      `Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`
+    )
   }
-  if (config.asgardeo.clientId.includes(':')) problems.push('Input "asgardeo-client-id" contains ":", which no client ID has; check that the client ID and secret are not swapped or joined.')
+  if (config.asgardeo.clientId.includes(':'))
+    problems.push(
+      'Input "asgardeo-client-id" contains ":", which no client ID has; check that the client ID and secret are not swapped or joined.'
+    )
   if (problems.length > 0) throw new InputError(problems)
   return config
 }
@@ -183,7 +199,11 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
 export function defaultApplicationName(env: NodeJS.ProcessEnv): string {
   const repo = env.GITHUB_REPOSITORY ?? ''
   if (!repo) return 'github-actions-client'
-  const slug = repo.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80)
+  const slug = repo
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
   return `github-${slug}-${createHash('sha256').update(repo).digest('hex').slice(0, 6)}`
 }
 
@@ -201,7 +221,9 @@ function baseUrl(value: string, input: string, problems: string[]): string {
     problems.push(`Input ${(err as Error).message}`)
   }
   if (/^\/t\//.test(url.pathname)) {
-    problems.push(`Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`)
+    problems.push(
+      `Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`
+    )
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }

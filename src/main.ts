@@ -31,10 +31,18 @@ export async function run(): Promise<void> {
     }
     const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org)
     const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId)
-    core.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`)
+    core.info(
+      `${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`
+    )
     let outcome: Outcome
     try {
-      outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret }, deadline)
+      outcome = await reconcile(
+        config,
+        asgardeo,
+        choreo,
+        { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret },
+        deadline
+      )
     } finally {
       flush(lines)
     }
@@ -45,14 +53,24 @@ export async function run(): Promise<void> {
     await writeSummary(config, outcome)
     if (!outcome.plan.changed) core.info('No changes: Choreo and Asgardeo already match the inputs.')
     if (config.mode === 'check' && outcome.plan.changed) {
-      core.setFailed(`Drift: ${outcome.plan.changes.filter((c) => c.action !== 'no change').map((c) => `${c.resource} "${c.name}" (${c.action})`).join(', ')}. Run with mode: apply to repair it.`)
+      core.setFailed(
+        `Drift: ${outcome.plan.changes
+          .filter((c) => c.action !== 'no change')
+          .map((c) => `${c.resource} "${c.name}" (${c.action})`)
+          .join(', ')}. Run with mode: apply to repair it.`
+      )
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     if (err instanceof GraphFailure) {
       // Independent branches can fail together: say every failure, so one re-run can fix them all.
       for (const other of err.failures.slice(1)) core.error(other instanceof Error ? other.message : String(other))
-      if (config && err.partial) await writeSummary(config, err.partial as Outcome, err.failures.map((f) => (f instanceof Error ? f.message : String(f))))
+      if (config && err.partial)
+        await writeSummary(
+          config,
+          err.partial as Outcome,
+          err.failures.map((f) => (f instanceof Error ? f.message : String(f)))
+        )
     }
     core.setFailed(message)
   } finally {

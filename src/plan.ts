@@ -80,7 +80,9 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
   next.operations = next.operations ?? []
   const details: string[] = []
 
-  const missingOps = wanted.flatMap((s) => s.operations.filter((op) => !findOperation(next.operations!, op)).map((op) => `${op.verb} ${op.target} (permission ${s.value})`))
+  const missingOps = wanted.flatMap((s) =>
+    s.operations.filter((op) => !findOperation(next.operations!, op)).map((op) => `${op.verb} ${op.target} (permission ${s.value})`)
+  )
   if (missingOps.length > 0) {
     const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none'
     throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`)
@@ -146,7 +148,12 @@ export function qualifiedNames(api: ChoreoApi, wanted: ScopeSpec[]): Map<string,
  * operation, and no scope this action created (marked) that the stored API has since dropped (a prune
  * whose deploy failed must still reach the gateway on the next run).
  */
-export function revisionMatches(revision: ChoreoApi, stored: ChoreoApi, wanted: ScopeSpec[], names: Map<string, string | undefined>): boolean {
+export function revisionMatches(
+  revision: ChoreoApi,
+  stored: ChoreoApi,
+  wanted: ScopeSpec[],
+  names: Map<string, string | undefined>
+): boolean {
   const carries = wanted.every((spec) => {
     const name = names.get(spec.value)
     if (!name || !(revision.scopes ?? []).some((s) => s.scope.name === name)) return false
@@ -180,6 +187,9 @@ export function ungranted(requested: string[], grantedScope: string | undefined)
 
 /** The default Asgardeo API resource identifier for a Choreo API: stable and readable. */
 export function defaultApiIdentifier(choreoOrg: string, api: { name: string; version: string }): string {
-  const slug = api.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  const slug = api.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   return `urn:choreo:${choreoOrg}:${slug}:${api.version}`
 }

@@ -27,7 +27,13 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
   const publisher = publisherTasks(run, org)
   const identity = asgardeoTasks(run, publisher)
-  devportalTasks(run, { org, api: publisher.api, lifecycle: publisher.lifecycle, keyManager: publisher.keyManager, application: identity.application })
+  devportalTasks(run, {
+    org,
+    api: publisher.api,
+    lifecycle: publisher.lifecycle,
+    keyManager: publisher.keyManager,
+    application: identity.application
+  })
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
   graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
@@ -37,9 +43,11 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })
     // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
     const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2))
-    const token = await asgardeo.freshToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form, minLifetime, io.secret).catch((err: unknown) => {
-      throw apiTokenAdvice(err, config.grant.type, config.application)
-    })
+    const token = await asgardeo
+      .freshToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form, minLifetime, io.secret)
+      .catch((err: unknown) => {
+        throw apiTokenAdvice(err, config.grant.type, config.application)
+      })
     const missing = ungranted(requested, token.scope)
     if (missing.length > 0) {
       throw new Error(

@@ -48,8 +48,16 @@ export interface Run {
 export function newRow(plan: Plan, io: Reporter, apply: boolean): Run['row'] {
   return (resource, name, action, details = [], id) => {
     plan.record({ resource, name, action, details, id })
-    const phase: Phase = resource.startsWith('Asgardeo') ? 'Asgardeo' : /application|keys|subscription/.test(resource) ? 'Choreo Developer Portal' : 'Choreo publisher'
+    const phase: Phase = resource.startsWith('Asgardeo')
+      ? 'Asgardeo'
+      : /application|keys|subscription/.test(resource)
+        ? 'Choreo Developer Portal'
+        : 'Choreo publisher'
     const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`
-    io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource))
+    io.log(
+      phase,
+      `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`,
+      RESOURCES.indexOf(resource)
+    )
   }
 }

@@ -15,18 +15,16 @@ export async function writeSummary(config: Config, o: Outcome, failures: string[
     cell(c.id),
     cell(c.details.join('; '))
   ])
-  core.summary
-    .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
-    .addTable([
-      [
-        { data: 'Resource', header: true },
-        { data: 'Name', header: true },
-        { data: 'Action', header: true },
-        { data: 'Id', header: true },
-        { data: 'Details', header: true }
-      ],
-      ...rows
-    ])
+  core.summary.addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2).addTable([
+    [
+      { data: 'Resource', header: true },
+      { data: 'Name', header: true },
+      { data: 'Action', header: true },
+      { data: 'Id', header: true },
+      { data: 'Details', header: true }
+    ],
+    ...rows
+  ])
   if (o.token) {
     const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString()
     const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`)

@@ -8,7 +8,8 @@ const emu = useEmulator()
 const READ = 'urn:acme:itemsapi:read'
 const WRITE = 'urn:acme:itemsapi:write'
 const apiId = () => emu.state.seed.apiId
-const actions = (plan: string) => Object.fromEntries((JSON.parse(plan) as { resource: string; action: string }[]).map((c) => [c.resource, c.action]))
+const actions = (plan: string) =>
+  Object.fromEntries((JSON.parse(plan) as { resource: string; action: string }[]).map((c) => [c.resource, c.action]))
 
 describe('first run', () => {
   test('secures the API, wires Asgardeo and the Developer Portal, and issues a token with every scope', async () => {
@@ -41,7 +42,12 @@ describe('first run', () => {
     expect(resource.identifier).toBe('urn:choreo:acme:items-api:v1.0')
     expect(resource.scopes.map((s: any) => s.name).sort()).toEqual([READ, WRITE])
     const authorized = (await asgardeo(emu, 'GET', `/api/server/v1/applications/${o['asgardeo-application-id']}/authorized-apis`)).body
-    expect(authorized.find((a: any) => a.id === o['api-resource-id']).authorizedScopes.map((s: any) => s.name).sort()).toEqual([READ, WRITE])
+    expect(
+      authorized
+        .find((a: any) => a.id === o['api-resource-id'])
+        .authorizedScopes.map((s: any) => s.name)
+        .sort()
+    ).toEqual([READ, WRITE])
 
     // Developer Portal: the Asgardeo client ID as Production key, and the subscription.
     const keys = (await choreo(emu, 'GET', `/devportal/v2/applications/${o['choreo-application-id']}/oauth-keys`)).body
@@ -160,10 +166,20 @@ describe('drift is repaired on the next run', () => {
     const appId = (await asgardeo(emu, 'GET', '/api/server/v1/applications?filter=name+eq+ci-items-client')).body.applications[0].id
     const resources = (await asgardeo(emu, 'GET', `/api/server/v1/applications/${appId}/authorized-apis`)).body
     const resource = resources.find((r: any) => r.authorizedScopes.some((s: any) => s.name === READ))
-    expect((await asgardeo(emu, 'PATCH', `/api/server/v1/applications/${appId}/authorized-apis/${resource.id}`, { addedScopes: [], removedScopes: [WRITE] })).status).toBe(200)
+    expect(
+      (
+        await asgardeo(emu, 'PATCH', `/api/server/v1/applications/${appId}/authorized-apis/${resource.id}`, {
+          addedScopes: [],
+          removedScopes: [WRITE]
+        })
+      ).status
+    ).toBe(200)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
-    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo API authorization')).toMatchObject({ action: 'update', details: [`authorize ${WRITE}`] })
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo API authorization')).toMatchObject({
+      action: 'update',
+      details: [`authorize ${WRITE}`]
+    })
     expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
   })
 })
@@ -198,11 +214,17 @@ describe('adoption and lifecycle', () => {
     expect(created.status).toBe(201)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
-    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application')).toMatchObject({ action: 'update', details: ['enable the client_credentials grant'] })
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application')).toMatchObject({
+      action: 'update',
+      details: ['enable the client_credentials grant']
+    })
   })
 
   test('an unpublished API is published before the subscription', async () => {
-    expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=${encodeURIComponent('Demote to Created')}`)).status).toBe(200)
+    expect(
+      (await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=${encodeURIComponent('Demote to Created')}`))
+        .status
+    ).toBe(200)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
     expect(actions(run.outputs.plan)['Choreo API lifecycle']).toBe('update')
@@ -210,7 +232,8 @@ describe('adoption and lifecycle', () => {
   })
 
   test('at the revision limit the oldest undeployed revision makes room', async () => {
-    for (let i = 0; i < 4; i++) expect((await choreo(emu, 'POST', `/publisher/v2/apis/${apiId()}/revisions`, { description: `manual ${i}` })).status).toBe(201)
+    for (let i = 0; i < 4; i++)
+      expect((await choreo(emu, 'POST', `/publisher/v2/apis/${apiId()}/revisions`, { description: `manual ${i}` })).status).toBe(201)
     const before = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list
     expect(before).toHaveLength(5)
     const oldestUndeployed = before.filter((r: any) => (r.deploymentInfo ?? []).length === 0)[0]
@@ -223,7 +246,7 @@ describe('adoption and lifecycle', () => {
 })
 
 describe('password grant', () => {
-  test('creates an OIDC application and an application role for the user; the token is the user\'s', async () => {
+  test("creates an OIDC application and an application role for the user; the token is the user's", async () => {
     const s = emu.state.seed
     const inputs = emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword })
     const run = await runSource(inputs)
@@ -232,7 +255,8 @@ describe('password grant', () => {
     expect(actions(run.outputs.plan)['Asgardeo application role']).toBe('create')
     expect(claims(run.outputs['access-token'])).toMatchObject({ sub: s.userId, aut: 'APPLICATION_USER' })
     expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
-    const roles = (await asgardeo(emu, 'GET', `/scim2/v2/Roles?filter=${encodeURIComponent('displayName eq ci-items-client-api-access')}`)).body
+    const roles = (await asgardeo(emu, 'GET', `/scim2/v2/Roles?filter=${encodeURIComponent('displayName eq ci-items-client-api-access')}`))
+      .body
     expect(roles.Resources).toHaveLength(1)
     const since = emu.log.lastSeq
     const again = await runSource(inputs)
@@ -273,7 +297,10 @@ describe('prune', () => {
 
   test('prune never removes a scope someone else made', async () => {
     const api = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body
-    api.scopes.push({ scope: { name: 'urn:acme:itemsapi:audit', displayName: 'audit', description: 'made by hand', bindings: [] }, shared: false })
+    api.scopes.push({
+      scope: { name: 'urn:acme:itemsapi:audit', displayName: 'audit', description: 'made by hand', bindings: [] },
+      shared: false
+    })
     expect((await choreo(emu, 'PUT', `/publisher/v2/apis/${apiId()}`, api)).status).toBe(200)
     const run = await runSource(emulatorInputs(emu, { prune: 'true' }))
     expect(run.exitCode).toBe(0)
@@ -299,7 +326,13 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     const failed = await runSource(emulatorInputs(emu, readOnly))
     expect(failed.exitCode).toBe(1)
     // The Asgardeo scope is not deleted while the gateway may still ask for it.
-    const resource = (await asgardeo(emu, 'GET', `/api/server/v1/api-resources?filter=${encodeURIComponent('identifier eq "urn:choreo:acme:items-api:v1.0"')}`)).body.apiResources[0]
+    const resource = (
+      await asgardeo(
+        emu,
+        'GET',
+        `/api/server/v1/api-resources?filter=${encodeURIComponent('identifier eq "urn:choreo:acme:items-api:v1.0"')}`
+      )
+    ).body.apiResources[0]
     expect((await asgardeo(emu, 'GET', `/api/server/v1/api-resources/${resource.id}`)).body.scopes.map((s: any) => s.name)).toContain(WRITE)
 
     const run = await runSource(emulatorInputs(emu, readOnly))
@@ -313,11 +346,14 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=Block`)).status).toBe(200)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(0)
-    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API lifecycle').details).toEqual(['BLOCKED → PUBLISHED (Re-Publish)'])
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API lifecycle').details).toEqual([
+      'BLOCKED → PUBLISHED (Re-Publish)'
+    ])
   })
 
   test('a retired API is a clear error', async () => {
-    for (const action of ['Deprecate', 'Retire']) expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=${action}`)).status).toBe(200)
+    for (const action of ['Deprecate', 'Retire'])
+      expect((await choreo(emu, 'POST', `/publisher/v2/apis/change-lifecycle?apiId=${apiId()}&action=${action}`)).status).toBe(200)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('::error::The API "Items API" is RETIRED, and a RETIRED API cannot be published again')
@@ -327,7 +363,11 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     const first = await runSource(emulatorInputs(emu))
     expect(first.exitCode).toBe(0)
     // Asgardeo would hand back the same tokens with 100 s left.
-    await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 3500 }) })
+    await fetch(`${emu.url}/__emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 3500 })
+    })
     const second = await runSource(emulatorInputs(emu))
     expect(second.exitCode).toBe(0)
     expect(second.outputs['access-token']).not.toBe(first.outputs['access-token'])
@@ -348,7 +388,9 @@ describe('password grant on an adopted application', () => {
     const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword }))
     expect(run.stdout).not.toContain('::error::')
     expect(run.exitCode).toBe(0)
-    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application').details).toEqual(['role audience ORGANIZATION → APPLICATION'])
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application').details).toEqual([
+      'role audience ORGANIZATION → APPLICATION'
+    ])
     expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
   })
 })

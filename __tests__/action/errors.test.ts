@@ -53,7 +53,9 @@ describe('what the services refuse becomes advice', () => {
   test('wrong Asgardeo management credentials', async () => {
     const run = await runSource(emulatorInputs(emu, { 'asgardeo-client-secret': 'wrong-secret-value' }))
     expect(run.exitCode).toBe(1)
-    expect(errorLine(run.stdout)).toContain('Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "acme" did not accept these credentials')
+    expect(errorLine(run.stdout)).toContain(
+      'Inputs "asgardeo-client-id" and "asgardeo-client-secret": Asgardeo organization "acme" did not accept these credentials'
+    )
     expect(errorLine(run.stdout)).toMatch(/Asgardeo answered 401 .*invalid_client/) // the server's words are kept
   })
 
@@ -68,16 +70,33 @@ describe('what the services refuse becomes advice', () => {
     const appId = created.headers.get('location')!.split('/').pop()
     const clientId = (await asgardeo(emu, 'GET', `/api/server/v1/applications/${appId}/inbound-protocols/oidc`)).body.clientId
     const other = (await choreo(emu, 'POST', '/devportal/v2/applications', { name: 'other-app', throttlingPolicy: 'Unlimited' })).body
-    expect((await choreo(emu, 'POST', `/devportal/v2/applications/${other.applicationId}/map-keys`, { consumerKey: clientId, keyManager: 'Asgardeo', keyType: 'PRODUCTION' })).status).toBe(200)
+    expect(
+      (
+        await choreo(emu, 'POST', `/devportal/v2/applications/${other.applicationId}/map-keys`, {
+          consumerKey: clientId,
+          keyManager: 'Asgardeo',
+          keyType: 'PRODUCTION'
+        })
+      ).status
+    ).toBe(200)
 
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(1)
-    expect(errorLine(run.stdout)).toContain(`Choreo refused to map client ID ${clientId}: it is already mapped to the Developer Portal application "other-app"`)
+    expect(errorLine(run.stdout)).toContain(
+      `Choreo refused to map client ID ${clientId}: it is already mapped to the Developer Portal application "other-app"`
+    )
   })
 
   test('an API resource created without "requires authorization" cannot be used', async () => {
     expect(
-      (await asgardeo(emu, 'POST', '/api/server/v1/api-resources', { name: 'Items', identifier: 'urn:choreo:acme:items-api:v1.0', requiresAuthorization: false, scopes: [] })).status
+      (
+        await asgardeo(emu, 'POST', '/api/server/v1/api-resources', {
+          name: 'Items',
+          identifier: 'urn:choreo:acme:items-api:v1.0',
+          requiresAuthorization: false,
+          scopes: []
+        })
+      ).status
     ).toBe(201)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(1)
@@ -86,7 +105,13 @@ describe('what the services refuse becomes advice', () => {
 
   test('a scope name another API resource already holds', async () => {
     expect(
-      (await asgardeo(emu, 'POST', '/api/server/v1/api-resources', { name: 'Old', identifier: 'https://old.example.com', scopes: [{ name: 'urn:acme:itemsapi:read' }] })).status
+      (
+        await asgardeo(emu, 'POST', '/api/server/v1/api-resources', {
+          name: 'Old',
+          identifier: 'https://old.example.com',
+          scopes: [{ name: 'urn:acme:itemsapi:read' }]
+        })
+      ).status
     ).toBe(201)
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(1)
@@ -119,13 +144,17 @@ describe('credential errors name the inputs to fix', () => {
   })
 
   test('a wrong user password', async () => {
-    const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: emu.state.seed.userName, password: 'not-the-password' }))
+    const run = await runSource(
+      emulatorInputs(emu, { 'grant-type': 'password', username: emu.state.seed.userName, password: 'not-the-password' })
+    )
     expect(run.exitCode).toBe(1)
     expect(errorLine(run.stdout)).toContain('Inputs "username" and "password": Asgardeo refused the password grant')
   })
 
   test('failures of both services are all reported, not just the first', async () => {
-    const run = await runSource(emulatorInputs(emu, { 'choreo-token': 'chp_expired_or_revoked', 'asgardeo-client-secret': 'wrong-secret-value' }))
+    const run = await runSource(
+      emulatorInputs(emu, { 'choreo-token': 'chp_expired_or_revoked', 'asgardeo-client-secret': 'wrong-secret-value' })
+    )
     expect(run.exitCode).toBe(1)
     const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'))
     expect(errors.some((l) => l.includes('Input "choreo-token"'))).toBe(true)
@@ -162,6 +191,8 @@ test('a scope Asgardeo silently drops fails the run, naming it and the usual cau
   const run = await runSource(emulatorInputs(emu))
   expect(await revoke).toBe(true)
   expect(run.exitCode).toBe(1)
-  expect(errorLine(run.stdout)).toContain('Asgardeo issued a token without urn:acme:itemsapi:write. It drops scopes silently when they are not authorized to the application ("ci-items-client", API Authorization)')
+  expect(errorLine(run.stdout)).toContain(
+    'Asgardeo issued a token without urn:acme:itemsapi:write. It drops scopes silently when they are not authorized to the application ("ci-items-client", API Authorization)'
+  )
   expect(run.outputs['access-token']).toBeUndefined()
 })

@@ -10,7 +10,11 @@ test('429 with Retry-After on a lookup is waited out and retried', async () => {
   emu.faults.add({ kind: 'status', status: 429, retryAfter: 1, method: 'GET', path: '/t/acme/api/server/v1/applications', times: 2 })
   const run = await runSource(emulatorInputs(emu))
   expect(run.exitCode).toBe(0)
-  expect(hits('GET', /\/api\/server\/v1\/applications\?/, 0).map((e) => e.status).slice(0, 3)).toEqual([429, 429, 200])
+  expect(
+    hits('GET', /\/api\/server\/v1\/applications\?/, 0)
+      .map((e) => e.status)
+      .slice(0, 3)
+  ).toEqual([429, 429, 200])
   expect(run.stdout).toMatch(/\d+ requests \(\d+ writes, 2 retries\)/)
 })
 
@@ -70,5 +74,7 @@ test('a key manager whose token endpoint is not on asgardeo-url is refused: the 
   // Same emulator, other origin: the key manager reports 127.0.0.1, the input names localhost.
   const run = await runSource(emulatorInputs(emu, { 'asgardeo-url': `http://localhost:${port}` }))
   expect(run.exitCode).toBe(1)
-  expect(run.stdout).toContain(`::error::The key manager "Asgardeo" issues tokens at http://127.0.0.1:${port}/t/acme/oauth2/token, not at http://localhost:${port}/t/acme/oauth2/token`)
+  expect(run.stdout).toContain(
+    `::error::The key manager "Asgardeo" issues tokens at http://127.0.0.1:${port}/t/acme/oauth2/token, not at http://localhost:${port}/t/acme/oauth2/token`
+  )
 })

@@ -5,7 +5,8 @@ import { useEmulator } from '../support/emulator.js'
 /** The one HTTP layer against the emulator's faults: what it retries, how long it waits, what it never resends. */
 const emu = useEmulator()
 
-const http = (over: Partial<ConstructorParameters<typeof Http>[0]> = {}) => new Http({ deadline: Date.now() + 20_000, rateLimitWaitMs: 200, ...over })
+const http = (over: Partial<ConstructorParameters<typeof Http>[0]> = {}) =>
+  new Http({ deadline: Date.now() + 20_000, rateLimitWaitMs: 200, ...over })
 const jwks = () => `${emu.url}/t/acme/oauth2/jwks`
 
 test('a 429 without Retry-After waits (rate limits are per minute), then retries', async () => {
@@ -30,7 +31,9 @@ test('a wait that would pass the deadline is not started: the error comes at onc
 test('a 502 on a POST is not resent (it may have been applied); on a GET it is', async () => {
   emu.faults.add({ kind: 'status', status: 502, path: '/t/acme/oauth2/token' })
   const client = http()
-  const err = await client.request({ service: 'asgardeo', method: 'POST', url: `${emu.url}/t/acme/oauth2/token`, form: { grant_type: 'client_credentials' } }).catch((e: unknown) => e)
+  const err = await client
+    .request({ service: 'asgardeo', method: 'POST', url: `${emu.url}/t/acme/oauth2/token`, form: { grant_type: 'client_credentials' } })
+    .catch((e: unknown) => e)
   expect(err).toBeInstanceOf(ApiError)
   expect((err as ApiError).status).toBe(502)
   expect(client.stats.retries).toBe(0)
@@ -41,10 +44,17 @@ test('a 502 on a POST is not resent (it may have been applied); on a GET it is',
 })
 
 test('errors never carry a registered secret, even when the server echoes it', async () => {
-  emu.faults.add({ kind: 'status', status: 400, path: '/t/acme/oauth2/token', body: { error: 'invalid_request', error_description: 'bad value s3cr3t-value-here' } })
+  emu.faults.add({
+    kind: 'status',
+    status: 400,
+    path: '/t/acme/oauth2/token',
+    body: { error: 'invalid_request', error_description: 'bad value s3cr3t-value-here' }
+  })
   const client = http()
   client.addSecret('s3cr3t-value-here')
-  const err = (await client.request({ service: 'asgardeo', method: 'POST', url: `${emu.url}/t/acme/oauth2/token`, form: {} }).catch((e: unknown) => e)) as Error
+  const err = (await client
+    .request({ service: 'asgardeo', method: 'POST', url: `${emu.url}/t/acme/oauth2/token`, form: {} })
+    .catch((e: unknown) => e)) as Error
   expect(err.message).toContain('bad value ***')
   expect(err.message).not.toContain('s3cr3t')
   client.dispose()
@@ -52,7 +62,9 @@ test('errors never carry a registered secret, even when the server echoes it', a
 
 test('plain http is refused for anything but loopback, before any request', async () => {
   const client = http()
-  await expect(client.request({ service: 'choreo', method: 'GET', url: 'http://sts.choreo.dev/api/am/publisher/v2/apis' })).rejects.toThrow('is not HTTPS')
+  await expect(client.request({ service: 'choreo', method: 'GET', url: 'http://sts.choreo.dev/api/am/publisher/v2/apis' })).rejects.toThrow(
+    'is not HTTPS'
+  )
   expect(client.stats.requests).toBe(0)
   client.dispose()
 })

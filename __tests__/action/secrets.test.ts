@@ -13,7 +13,8 @@ function leaks(run: ActionRun, secrets: Record<string, string>): string[] {
     const mask = lines.findIndex((l) => l === `::add-mask::${value}`)
     if (mask < 0) found.push(`${name} was never masked`)
     lines.forEach((line, i) => {
-      if (line.includes(value) && line !== `::add-mask::${value}`) found.push(`${name} appears on line ${i}: ${line.replace(value, '<SECRET>')}`)
+      if (line.includes(value) && line !== `::add-mask::${value}`)
+        found.push(`${name} appears on line ${i}: ${line.replace(value, '<SECRET>')}`)
       if (i < mask && line.includes(value)) found.push(`${name} printed before its mask`)
     })
   }
@@ -23,7 +24,9 @@ function leaks(run: ActionRun, secrets: Record<string, string>): string[] {
 test('no secret appears in any output, in debug mode, on success (password grant, every secret in play)', async () => {
   emu.reset()
   const s = emu.state.seed
-  const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword }), { debug: true })
+  const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword }), {
+    debug: true
+  })
   expect(run.exitCode).toBe(0)
   expect(run.stdout).toContain('::debug::') // debug logging really was on
   const appId = run.outputs['asgardeo-application-id']

@@ -37,13 +37,21 @@ describe('auth', () => {
     const r = await createResource(emu, token, { identifier: 'guarded', scopes: [{ name: 'g:1' }, { name: 'g:2' }, { name: 'g:3' }] })
     const base = `${MGMT}/api-resources`
     await expectScopeGuard(emu, { method: 'GET', path: base }, ['internal_api_resource_view'])
-    await expectScopeGuard(emu, { method: 'POST', path: base, body: { name: 'n', identifier: 'new-one' } }, ['internal_api_resource_create'])
+    await expectScopeGuard(emu, { method: 'POST', path: base, body: { name: 'n', identifier: 'new-one' } }, [
+      'internal_api_resource_create'
+    ])
     await expectScopeGuard(emu, { method: 'GET', path: `${base}/${r.id}` }, ['internal_api_resource_view'])
     await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}`, body: { description: 'd' } }, ['internal_api_resource_update'])
     await expectScopeGuard(emu, { method: 'GET', path: `${base}/${r.id}/scopes` }, ['internal_api_resource_view'])
-    await expectScopeGuard(emu, { method: 'PUT', path: `${base}/${r.id}/scopes`, body: [{ name: 'g:1' }, { name: 'g:2' }] }, ['internal_api_resource_update'])
-    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/g:1`, body: { displayName: 'x' } }, ['internal_api_resource_update'])
-    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/id/${r.scopes[0].id}`, body: { displayName: 'y' } }, ['internal_api_resource_update'])
+    await expectScopeGuard(emu, { method: 'PUT', path: `${base}/${r.id}/scopes`, body: [{ name: 'g:1' }, { name: 'g:2' }] }, [
+      'internal_api_resource_update'
+    ])
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/g:1`, body: { displayName: 'x' } }, [
+      'internal_api_resource_update'
+    ])
+    await expectScopeGuard(emu, { method: 'PATCH', path: `${base}/${r.id}/scopes/id/${r.scopes[0].id}`, body: { displayName: 'y' } }, [
+      'internal_api_resource_update'
+    ])
     await expectScopeGuard(emu, { method: 'DELETE', path: `${base}/${r.id}/scopes/g:2` }, ['internal_api_resource_delete'])
     await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/scopes` }, ['internal_api_resource_view'])
     await expectScopeGuard(emu, { method: 'DELETE', path: `${base}/${r.id}` }, ['internal_api_resource_delete'])
@@ -68,7 +76,11 @@ describe('create and read', () => {
   test('POST → 201 + absolute Location + body (spec says 200); displayName defaults to name; BUSINESS, requiresAuthorization true', async () => {
     const res = await call(emu, 'POST', `${MGMT}/api-resources`, {
       token,
-      body: { name: 'Items API', identifier: 'https://items.example.com', scopes: [{ name: 'items:read' }, { name: 'items:write', displayName: 'Write', description: 'd' }] }
+      body: {
+        name: 'Items API',
+        identifier: 'https://items.example.com',
+        scopes: [{ name: 'items:read' }, { name: 'items:write', displayName: 'Write', description: 'd' }]
+      }
     })
     expect(res.status).toBe(201)
     expect(res.headers.get('location')).toBe(`${emu.url}${MGMT}/api-resources/${res.body.id}`)
@@ -99,7 +111,12 @@ describe('create and read', () => {
   test('GET of an unknown id → 404 API-RESOURCE-60002 in the management error shape', async () => {
     const res = await call(emu, 'GET', `${MGMT}/api-resources/00000000-0000-0000-0000-000000000000`, { token })
     expect(res.status).toBe(404)
-    expect(res.body).toEqual({ code: 'API-RESOURCE-60002', message: expect.any(String), description: expect.any(String), traceId: expect.any(String) })
+    expect(res.body).toEqual({
+      code: 'API-RESOURCE-60002',
+      message: expect.any(String),
+      description: expect.any(String),
+      traceId: expect.any(String)
+    })
   })
 
   test('blank name → 400 API-RESOURCE-60003; blank identifier → 400 API-RESOURCE-60004', async () => {
@@ -124,25 +141,37 @@ describe('uniqueness and scope-name rules', () => {
 
   test('a scope name used on another resource → 409 API-RESOURCE-60004 (org-wide uniqueness)', async () => {
     await createResource(emu, token, { identifier: 'one', scopes: [{ name: 'shared:read' }] })
-    const res = await call(emu, 'POST', `${MGMT}/api-resources`, { token, body: { name: 'two', identifier: 'two', scopes: [{ name: 'shared:read' }] } })
+    const res = await call(emu, 'POST', `${MGMT}/api-resources`, {
+      token,
+      body: { name: 'two', identifier: 'two', scopes: [{ name: 'shared:read' }] }
+    })
     expect([res.status, res.body.code]).toEqual([409, 'API-RESOURCE-60004'])
     expect(emu.state.asgardeo.orgs.acme.apiResources.some((r) => r.identifier === 'two')).toBe(false)
   })
 
   test('the same scope twice in one request → 409 API-RESOURCE-60004', async () => {
-    const res = await call(emu, 'POST', `${MGMT}/api-resources`, { token, body: { name: 'x', identifier: 'x', scopes: [{ name: 'a:b' }, { name: 'a:b' }] } })
+    const res = await call(emu, 'POST', `${MGMT}/api-resources`, {
+      token,
+      body: { name: 'x', identifier: 'x', scopes: [{ name: 'a:b' }, { name: 'a:b' }] }
+    })
     expect([res.status, res.body.code]).toEqual([409, 'API-RESOURCE-60004'])
   })
 
   test('an OIDC scope name → 400 API-RESOURCE-60009', async () => {
     for (const name of ['openid', 'profile', 'email']) {
-      const res = await call(emu, 'POST', `${MGMT}/api-resources`, { token, body: { name: 'x', identifier: `x-${name}`, scopes: [{ name }] } })
+      const res = await call(emu, 'POST', `${MGMT}/api-resources`, {
+        token,
+        body: { name: 'x', identifier: `x-${name}`, scopes: [{ name }] }
+      })
       expect([res.status, res.body.code]).toEqual([400, 'API-RESOURCE-60009'])
     }
   })
 
   test('the restricted prefix internal_ → 400 API-RESOURCE-60008 (checked before org-wide uniqueness)', async () => {
-    const res = await call(emu, 'POST', `${MGMT}/api-resources`, { token, body: { name: 'x', identifier: 'x', scopes: [{ name: 'internal_api_resource_view' }] } })
+    const res = await call(emu, 'POST', `${MGMT}/api-resources`, {
+      token,
+      body: { name: 'x', identifier: 'x', scopes: [{ name: 'internal_api_resource_view' }] }
+    })
     expect([res.status, res.body.code]).toEqual([400, 'API-RESOURCE-60008'])
   })
 
@@ -230,7 +259,12 @@ describe('list', () => {
   test('`or` is flattened into `and`, as IS does for this API', async () => {
     await createResource(emu, token, { name: 'Orders API', identifier: 'orders' })
     await createResource(emu, token, { name: 'Items API', identifier: 'items' })
-    const res = await call(emu, 'GET', `${MGMT}/api-resources?filter=${encodeURIComponent('identifier eq orders or identifier eq items')}`, { token })
+    const res = await call(
+      emu,
+      'GET',
+      `${MGMT}/api-resources?filter=${encodeURIComponent('identifier eq orders or identifier eq items')}`,
+      { token }
+    )
     expect(res.status).toBe(200)
     expect(res.body.apiResources).toEqual([])
   })
@@ -256,7 +290,10 @@ describe('list', () => {
 describe('patch', () => {
   test('name, description and addedScopes → 204', async () => {
     const r = await createResource(emu, token, { identifier: 'p', scopes: [{ name: 'p:read' }] })
-    const res = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}`, { token, body: { name: 'New', description: 'D', addedScopes: [{ name: 'p:write' }] } })
+    const res = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}`, {
+      token,
+      body: { name: 'New', description: 'D', addedScopes: [{ name: 'p:write' }] }
+    })
     expect(res.status).toBe(204)
     const get = await call(emu, 'GET', `${MGMT}/api-resources/${r.id}`, { token })
     expect(get.body).toMatchObject({ name: 'New', description: 'D' })
@@ -272,9 +309,15 @@ describe('patch', () => {
 
   test('identifier and requiresAuthorization are not patchable: ignored, unchanged', async () => {
     const r = await createResource(emu, token, { identifier: 'fixed' })
-    const res = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}`, { token, body: { identifier: 'changed', requiresAuthorization: false } })
+    const res = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}`, {
+      token,
+      body: { identifier: 'changed', requiresAuthorization: false }
+    })
     expect(res.status).toBe(204)
-    expect((await call(emu, 'GET', `${MGMT}/api-resources/${r.id}`, { token })).body).toMatchObject({ identifier: 'fixed', requiresAuthorization: true })
+    expect((await call(emu, 'GET', `${MGMT}/api-resources/${r.id}`, { token })).body).toMatchObject({
+      identifier: 'fixed',
+      requiresAuthorization: true
+    })
   })
 
   test('added scope names are checked org-wide (409 API-RESOURCE-60004)', async () => {
@@ -312,7 +355,14 @@ describe('delete', () => {
     const appId = await createApp(emu, token, 'app')
     await call(emu, 'POST', `${MGMT}/applications/${appId}/authorized-apis`, { token, body: { id: r.id, scopes: ['c:read', 'c:write'] } })
     const org = emu.state.asgardeo.orgs.acme
-    org.roles.push({ id: 'role-1', displayName: 'reader', audience: { type: 'application', value: appId }, permissions: ['c:read', 'other'], users: [], groups: [] })
+    org.roles.push({
+      id: 'role-1',
+      displayName: 'reader',
+      audience: { type: 'application', value: appId },
+      permissions: ['c:read', 'other'],
+      users: [],
+      groups: []
+    })
     expect((await call(emu, 'DELETE', `${MGMT}/api-resources/${r.id}`, { token })).status).toBe(204)
     expect((await call(emu, 'GET', `${MGMT}/applications/${appId}/authorized-apis`, { token })).body).toEqual([])
     expect(emu.state.asgardeo.orgs.acme.roles[0].permissions).toEqual(['other'])
@@ -332,7 +382,10 @@ describe('scopes sub-resource', () => {
     const r = await createResource(emu, token, { identifier: 's', scopes: [{ name: 's:1' }, { name: 's:2' }] })
     const appId = await createApp(emu, token, 'app')
     await call(emu, 'POST', `${MGMT}/applications/${appId}/authorized-apis`, { token, body: { id: r.id, scopes: ['s:1', 's:2'] } })
-    const res = await call(emu, 'PUT', `${MGMT}/api-resources/${r.id}/scopes`, { token, body: [{ name: 's:2', displayName: 'Two' }, { name: 's:3' }] })
+    const res = await call(emu, 'PUT', `${MGMT}/api-resources/${r.id}/scopes`, {
+      token,
+      body: [{ name: 's:2', displayName: 'Two' }, { name: 's:3' }]
+    })
     expect(res.status).toBe(204)
     const scopes = (await call(emu, 'GET', `${MGMT}/api-resources/${r.id}/scopes`, { token })).body
     expect(scopes.map((s: { name: string }) => s.name)).toEqual(['s:2', 's:3'])
@@ -360,9 +413,15 @@ describe('scopes sub-resource', () => {
 
   test('PATCH /scopes/{name} → 204; PATCH /scopes/id/{id} → 200 (spec: 204); unknown scope → 404 API-RESOURCE-60005', async () => {
     const r = await createResource(emu, token, { identifier: 's', scopes: [{ name: 's:1' }] })
-    const byName = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}/scopes/s:1`, { token, body: { displayName: 'One', description: 'first' } })
+    const byName = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}/scopes/s:1`, {
+      token,
+      body: { displayName: 'One', description: 'first' }
+    })
     expect(byName.status).toBe(204)
-    const byId = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}/scopes/id/${r.scopes[0].id}`, { token, body: { displayName: 'Uno' } })
+    const byId = await call(emu, 'PATCH', `${MGMT}/api-resources/${r.id}/scopes/id/${r.scopes[0].id}`, {
+      token,
+      body: { displayName: 'Uno' }
+    })
     expect(byId.status).toBe(200)
     expect(byId.text).toBe('')
     const scopes = (await call(emu, 'GET', `${MGMT}/api-resources/${r.id}/scopes`, { token })).body

@@ -62,13 +62,20 @@ describe('create', () => {
     expect(oidc.body.clientSecret).toMatch(/^[A-Za-z0-9]{32}$/)
     const again = await call(emu, 'POST', `${MGMT}/applications`, {
       token,
-      body: { ...M2M_BODY, name: 'other', inboundProtocolConfiguration: { oidc: { clientId: 'my_client', grantTypes: ['client_credentials'] } } }
+      body: {
+        ...M2M_BODY,
+        name: 'other',
+        inboundProtocolConfiguration: { oidc: { clientId: 'my_client', grantTypes: ['client_credentials'] } }
+      }
     })
     expect(again.status).toBe(400)
   })
 
   test('unknown fields are kept and echoed on GET', async () => {
-    const id = await createApp(emu, token, 'echo', { imageUrl: 'https://img', advancedConfigurations: { skipLoginConsent: false, custom: 1 } })
+    const id = await createApp(emu, token, 'echo', {
+      imageUrl: 'https://img',
+      advancedConfigurations: { skipLoginConsent: false, custom: 1 }
+    })
     const get = await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })
     expect(get.body.imageUrl).toBe('https://img')
     expect(get.body.advancedConfigurations).toMatchObject({ skipLoginConsent: false, custom: 1, saas: false })
@@ -78,7 +85,12 @@ describe('create', () => {
     for (const oidc of [{ publicClient: false }, { grantTypes: ['nope'] }, { grantTypes: ['authorization_code'] }]) {
       const res = await call(emu, 'POST', `${MGMT}/applications`, { token, body: { name: 'x', inboundProtocolConfiguration: { oidc } } })
       expect(res.status).toBe(400)
-      expect(res.body).toEqual({ code: expect.any(String), message: expect.any(String), description: expect.any(String), traceId: expect.any(String) })
+      expect(res.body).toEqual({
+        code: expect.any(String),
+        message: expect.any(String),
+        description: expect.any(String),
+        traceId: expect.any(String)
+      })
     }
   })
 
@@ -94,11 +106,15 @@ describe('create', () => {
     const id = await createApp(emu, token, 'guarded')
     const app = `${MGMT}/applications/${id}`
     await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/applications` }, ['internal_application_mgt_view'])
-    await expectScopeGuard(emu, { method: 'POST', path: `${MGMT}/applications`, body: { ...M2M_BODY, name: 'guard-new' } }, ['internal_application_mgt_create'])
+    await expectScopeGuard(emu, { method: 'POST', path: `${MGMT}/applications`, body: { ...M2M_BODY, name: 'guard-new' } }, [
+      'internal_application_mgt_create'
+    ])
     await expectScopeGuard(emu, { method: 'GET', path: app }, ['internal_application_mgt_view'])
     await expectScopeGuard(emu, { method: 'PATCH', path: app, body: { description: 'd' } }, ['internal_application_mgt_update'])
     await expectScopeGuard(emu, { method: 'GET', path: `${app}/inbound-protocols/oidc` }, ['internal_application_mgt_view'])
-    await expectScopeGuard(emu, { method: 'PUT', path: `${app}/inbound-protocols/oidc`, body: { grantTypes: ['client_credentials'] } }, ['internal_application_mgt_update'])
+    await expectScopeGuard(emu, { method: 'PUT', path: `${app}/inbound-protocols/oidc`, body: { grantTypes: ['client_credentials'] } }, [
+      'internal_application_mgt_update'
+    ])
     await expectScopeGuard(emu, { method: 'POST', path: `${app}/inbound-protocols/oidc/regenerate-secret` }, [
       'internal_application_mgt_client_secret_create',
       'internal_application_mgt_create'
@@ -131,7 +147,11 @@ describe('list', () => {
   test('attributes= adds clientId, templateId, associatedRoles.allowedAudience; unknown → 400 APP-60505', async () => {
     await createApp(emu, token, 'a')
     const res = await call(emu, 'GET', `${MGMT}/applications?attributes=clientId,templateId,associatedRoles.allowedAudience`, { token })
-    expect(res.body.applications[0]).toMatchObject({ clientId: expect.any(String), templateId: 'm2m-application', associatedRoles: { allowedAudience: 'APPLICATION' } })
+    expect(res.body.applications[0]).toMatchObject({
+      clientId: expect.any(String),
+      templateId: 'm2m-application',
+      associatedRoles: { allowedAudience: 'APPLICATION' }
+    })
     const bad = await call(emu, 'GET', `${MGMT}/applications?attributes=secret`, { token })
     expect([bad.status, bad.body.code]).toEqual([400, 'APP-60505'])
   })
@@ -231,28 +251,61 @@ describe('get, patch, delete', () => {
     const id = await createApp(emu, token, 'claims')
     const ok = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, {
       token,
-      body: { claimConfiguration: { dialect: 'LOCAL', requestedClaims: [{ claim: { uri: 'http://wso2.org/claims/emailaddress' } }], subject: { useMappedLocalSubject: true, mappedLocalSubjectMandatory: true } } }
+      body: {
+        claimConfiguration: {
+          dialect: 'LOCAL',
+          requestedClaims: [{ claim: { uri: 'http://wso2.org/claims/emailaddress' } }],
+          subject: { useMappedLocalSubject: true, mappedLocalSubjectMandatory: true }
+        }
+      }
     })
     expect(ok.status).toBe(200)
     const cc = (await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.claimConfiguration
-    expect(cc.subject).toMatchObject({ useMappedLocalSubject: true, mappedLocalSubjectMandatory: true, claim: { uri: 'http://wso2.org/claims/username' } })
+    expect(cc.subject).toMatchObject({
+      useMappedLocalSubject: true,
+      mappedLocalSubjectMandatory: true,
+      claim: { uri: 'http://wso2.org/claims/username' }
+    })
     expect(cc.requestedClaims).toHaveLength(1)
     const again = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, { token, body: { claimConfiguration: {} } })
     expect(again.status).toBe(200)
     const cc2 = (await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.claimConfiguration
     expect(cc2.requestedClaims).toEqual([])
     expect(cc2.subject.mappedLocalSubjectMandatory).toBe(true)
-    const bad = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, { token, body: { claimConfiguration: { subject: { useMappedLocalSubject: false } } } })
+    const bad = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, {
+      token,
+      body: { claimConfiguration: { subject: { useMappedLocalSubject: false } } }
+    })
     expect([bad.status, bad.body.code]).toEqual([400, 'APP-60513'])
   })
 
   test('switching allowedAudience to ORGANIZATION deletes the app roles', async () => {
     const id = await createApp(emu, token, 'roles')
     const org = emu.state.asgardeo.orgs.acme
-    org.roles.push({ id: 'r1', displayName: 'reader', audience: { type: 'application', value: id }, permissions: [], users: [], groups: [] })
-    org.roles.push({ id: 'r2', displayName: 'other', audience: { type: 'organization', value: 'org' }, permissions: [], users: [], groups: [] })
-    expect((await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.associatedRoles).toEqual({ allowedAudience: 'APPLICATION', roles: [{ id: 'r1', name: 'reader' }] })
-    const res = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, { token, body: { associatedRoles: { allowedAudience: 'ORGANIZATION', roles: [] } } })
+    org.roles.push({
+      id: 'r1',
+      displayName: 'reader',
+      audience: { type: 'application', value: id },
+      permissions: [],
+      users: [],
+      groups: []
+    })
+    org.roles.push({
+      id: 'r2',
+      displayName: 'other',
+      audience: { type: 'organization', value: 'org' },
+      permissions: [],
+      users: [],
+      groups: []
+    })
+    expect((await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.associatedRoles).toEqual({
+      allowedAudience: 'APPLICATION',
+      roles: [{ id: 'r1', name: 'reader' }]
+    })
+    const res = await call(emu, 'PATCH', `${MGMT}/applications/${id}`, {
+      token,
+      body: { associatedRoles: { allowedAudience: 'ORGANIZATION', roles: [] } }
+    })
     expect(res.status).toBe(200)
     expect(emu.state.asgardeo.orgs.acme.roles.map((r) => r.id)).toEqual(['r2'])
     expect((await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.associatedRoles.allowedAudience).toBe('ORGANIZATION')
@@ -262,7 +315,14 @@ describe('get, patch, delete', () => {
     const id = await createApp(emu, token, 'doomed')
     const org = emu.state.asgardeo.orgs.acme
     const clientId = org.applications.find((a) => a.id === id)!.oidc.clientId
-    org.roles.push({ id: 'r1', displayName: 'reader', audience: { type: 'application', value: id }, permissions: [], users: [], groups: [] })
+    org.roles.push({
+      id: 'r1',
+      displayName: 'reader',
+      audience: { type: 'application', value: id },
+      permissions: [],
+      users: [],
+      groups: []
+    })
     expect((await call(emu, 'DELETE', `${MGMT}/applications/${id}`, { token })).status).toBe(204)
     expect((await call(emu, 'DELETE', `${MGMT}/applications/${id}`, { token })).status).toBe(204)
     expect((await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).status).toBe(404)
@@ -298,12 +358,19 @@ describe('OIDC inbound', () => {
     const before = (await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).body
     const res = await call(emu, 'PUT', `${MGMT}/applications/${id}/inbound-protocols/oidc`, {
       token,
-      body: { grantTypes: ['password', 'urn:ietf:params:oauth:grant-type:token-exchange'], accessToken: { type: 'JWT', applicationAccessTokenExpiryInSeconds: 600 } }
+      body: {
+        grantTypes: ['password', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+        accessToken: { type: 'JWT', applicationAccessTokenExpiryInSeconds: 600 }
+      }
     })
     expect(res.status).toBe(200)
     expect(res.text).toBe('')
     const after = (await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).body
-    expect(after).toMatchObject({ clientId: before.clientId, clientSecret: before.clientSecret, grantTypes: ['password', 'urn:ietf:params:oauth:grant-type:token-exchange'] })
+    expect(after).toMatchObject({
+      clientId: before.clientId,
+      clientSecret: before.clientSecret,
+      grantTypes: ['password', 'urn:ietf:params:oauth:grant-type:token-exchange']
+    })
     expect(after.accessToken).toMatchObject({ applicationAccessTokenExpiryInSeconds: 600, userAccessTokenExpiryInSeconds: 3600 })
     const missing = await call(emu, 'PUT', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token, body: { publicClient: true } })
     expect(missing.status).toBe(400)
@@ -314,15 +381,23 @@ describe('OIDC inbound', () => {
     const id = idFromLocation(res)
     expect((await call(emu, 'GET', `${MGMT}/applications/${id}`, { token })).body.inboundProtocols).toEqual([])
     expect((await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).status).toBe(404)
-    const put = await call(emu, 'PUT', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token, body: { grantTypes: ['client_credentials'] } })
+    const put = await call(emu, 'PUT', `${MGMT}/applications/${id}/inbound-protocols/oidc`, {
+      token,
+      body: { grantTypes: ['client_credentials'] }
+    })
     expect(put.status).toBe(201)
-    expect((await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).body.clientId).toMatch(/^[A-Za-z0-9]{28}$/)
+    expect((await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).body.clientId).toMatch(
+      /^[A-Za-z0-9]{28}$/
+    )
   })
 
   test('regenerate-secret → 200 with the new secret; the old secret and the tokens issued with it stop working', async () => {
     const r = await createResource(emu, token, { identifier: 'https://items', scopes: [{ name: 'items:read' }] })
     const id = await createApp(emu, token, 'rotating')
-    await call(emu, 'POST', `${MGMT}/applications/${id}/authorized-apis`, { token, body: { id: r.id, policyIdentifier: 'RBAC', scopes: ['items:read'] } })
+    await call(emu, 'POST', `${MGMT}/applications/${id}/authorized-apis`, {
+      token,
+      body: { id: r.id, policyIdentifier: 'RBAC', scopes: ['items:read'] }
+    })
     const before = (await call(emu, 'GET', `${MGMT}/applications/${id}/inbound-protocols/oidc`, { token })).body
     const issued = await clientToken(emu, ['items:read'], { id: before.clientId, secret: before.clientSecret })
     expect(issued.status).toBe(200)
@@ -338,7 +413,10 @@ describe('OIDC inbound', () => {
     expect(old.every((t) => t.revoked)).toBe(true)
     const intro = await fetch(`${emu.url}/t/acme/oauth2/introspect`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('emu_mgmt_client_id:emu_mgmt_client_secret').toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('emu_mgmt_client_id:emu_mgmt_client_secret').toString('base64')}`
+      },
       body: new URLSearchParams({ token: issued.body.access_token }).toString()
     })
     expect(((await intro.json()) as { active: boolean }).active).toBe(false)
@@ -356,7 +434,9 @@ describe('OIDC inbound', () => {
   test('regenerate accepts internal_application_mgt_client_secret_create or internal_application_mgt_create; else 403', async () => {
     const id = await createApp(emu, token, 'scopes')
     const path = `${MGMT}/applications/${id}/inbound-protocols/oidc/regenerate-secret`
-    expect((await call(emu, 'POST', path, { token: await mgmtToken(emu, ['internal_application_mgt_client_secret_create']) })).status).toBe(200)
+    expect((await call(emu, 'POST', path, { token: await mgmtToken(emu, ['internal_application_mgt_client_secret_create']) })).status).toBe(
+      200
+    )
     expect((await call(emu, 'POST', path, { token: await mgmtToken(emu, ['internal_application_mgt_create']) })).status).toBe(200)
     const res = await call(emu, 'POST', path, { token: await mgmtToken(emu, ['internal_application_mgt_update']) })
     expect(res.status).toBe(403)

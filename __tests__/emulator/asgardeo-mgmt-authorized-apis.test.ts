@@ -8,7 +8,11 @@ let appId: string
 let api: { id: string; scopes: { id: string; name: string; displayName: string }[] }
 beforeEach(async () => {
   token = await mgmtToken(emu)
-  api = await createResource(emu, token, { name: 'Items API', identifier: 'https://items.example.com', scopes: [{ name: 'items:read', displayName: 'Read' }, { name: 'items:write' }] })
+  api = await createResource(emu, token, {
+    name: 'Items API',
+    identifier: 'https://items.example.com',
+    scopes: [{ name: 'items:read', displayName: 'Read' }, { name: 'items:write' }]
+  })
   appId = await createApp(emu, token, 'consumer')
 })
 
@@ -95,8 +99,18 @@ describe('authorize (POST)', () => {
   test('list needs internal_application_mgt_view; add / change / remove need internal_application_mgt_update (401 body, 403 empty)', async () => {
     const business = ['internal_application_business_api_update']
     await expectScopeGuard(emu, { method: 'GET', path: path() }, ['internal_application_mgt_view'])
-    await expectScopeGuard(emu, { method: 'POST', path: path(), body: { id: api.id, scopes: ['items:read'] } }, ['internal_application_mgt_update'], business)
-    await expectScopeGuard(emu, { method: 'PATCH', path: `${path()}/${api.id}`, body: { addedScopes: ['items:write'] } }, ['internal_application_mgt_update'], business)
+    await expectScopeGuard(
+      emu,
+      { method: 'POST', path: path(), body: { id: api.id, scopes: ['items:read'] } },
+      ['internal_application_mgt_update'],
+      business
+    )
+    await expectScopeGuard(
+      emu,
+      { method: 'PATCH', path: `${path()}/${api.id}`, body: { addedScopes: ['items:write'] } },
+      ['internal_application_mgt_update'],
+      business
+    )
     await expectScopeGuard(emu, { method: 'DELETE', path: `${path()}/${api.id}` }, ['internal_application_mgt_update'], business)
   })
 
@@ -110,7 +124,10 @@ describe('authorize (POST)', () => {
     const oidc = (await call(emu, 'GET', `${MGMT}/applications/${appId}/inbound-protocols/oidc`, { token })).body
     const res = await fetch(`${emu.url}/t/acme/oauth2/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${oidc.clientId}:${oidc.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${oidc.clientId}:${oidc.clientSecret}`).toString('base64')}`
+      },
       body: 'grant_type=client_credentials&scope=items:read items:write'
     })
     expect(res.status).toBe(200)
@@ -121,7 +138,10 @@ describe('authorize (POST)', () => {
 describe('patch and delete', () => {
   test('PATCH {addedScopes, removedScopes} → 200; a scope in both is removed', async () => {
     await authorize({ id: api.id, scopes: ['items:read'] })
-    const res = await call(emu, 'PATCH', `${path()}/${api.id}`, { token, body: { addedScopes: ['items:write', 'items:read'], removedScopes: ['items:read'] } })
+    const res = await call(emu, 'PATCH', `${path()}/${api.id}`, {
+      token,
+      body: { addedScopes: ['items:write', 'items:read'], removedScopes: ['items:read'] }
+    })
     expect(res.status).toBe(200)
     const list = (await call(emu, 'GET', path(), { token })).body
     expect(list[0].authorizedScopes.map((s: { name: string }) => s.name)).toEqual(['items:write'])
@@ -140,7 +160,14 @@ describe('patch and delete', () => {
 
   test('removing scopes drops them from the app roles', async () => {
     await authorize({ id: api.id, scopes: ['items:read', 'items:write'] })
-    emu.state.asgardeo.orgs.acme.roles.push({ id: 'r', displayName: 'rw', audience: { type: 'application', value: appId }, permissions: ['items:read', 'items:write'], users: [], groups: [] })
+    emu.state.asgardeo.orgs.acme.roles.push({
+      id: 'r',
+      displayName: 'rw',
+      audience: { type: 'application', value: appId },
+      permissions: ['items:read', 'items:write'],
+      users: [],
+      groups: []
+    })
     await call(emu, 'PATCH', `${path()}/${api.id}`, { token, body: { removedScopes: ['items:write'] } })
     expect(emu.state.asgardeo.orgs.acme.roles[0].permissions).toEqual(['items:read'])
     expect((await call(emu, 'DELETE', `${path()}/${api.id}`, { token })).status).toBe(204)

@@ -42,7 +42,11 @@ export async function call(
 }
 
 /** A client_credentials token from the real token endpoint, for the given client (the seeded management app by default). */
-export async function clientToken(emu: Emulator, scopes: string[], client = { id: 'emu_mgmt_client_id', secret: 'emu_mgmt_client_secret' }): Promise<Res> {
+export async function clientToken(
+  emu: Emulator,
+  scopes: string[],
+  client = { id: 'emu_mgmt_client_id', secret: 'emu_mgmt_client_secret' }
+): Promise<Res> {
   const res = await fetch(`${emu.url}/t/${ORG}/oauth2/token`, {
     method: 'POST',
     headers: {
@@ -96,7 +100,12 @@ export async function createApp(emu: Emulator, token: string, name: string, extr
 }
 
 /** The management error body: {code, message, description, traceId}. */
-export const MGMT_ERROR = { code: expect.any(String), message: expect.any(String), description: expect.any(String), traceId: expect.any(String) }
+export const MGMT_ERROR = {
+  code: expect.any(String),
+  message: expect.any(String),
+  description: expect.any(String),
+  traceId: expect.any(String)
+}
 
 /**
  * Proves one management route is guarded by its internal_* scope: no token and an unknown token → 401 with
@@ -114,7 +123,10 @@ export async function expectScopeGuard(
     const res = await call(emu, route.method, route.path, { token, body: route.body })
     expect([label, res.status, res.body, res.headers.get('www-authenticate')?.startsWith('Bearer')]).toEqual([label, 401, MGMT_ERROR, true])
   }
-  const others = await mgmtToken(emu, ALL_SCOPES.filter((s) => !scopes.includes(s)))
+  const others = await mgmtToken(
+    emu,
+    ALL_SCOPES.filter((s) => !scopes.includes(s))
+  )
   const denied = await call(emu, route.method, route.path, { token: others, body: route.body })
   expect([label, denied.status, denied.text]).toEqual([label, 403, ''])
   const only = await mgmtToken(emu, [scopes[0], ...extra])

@@ -104,13 +104,19 @@ describe('trusted token issuer CRUD', () => {
     })
     expect(bad.status).toBe(400)
     expect((await call(emu, 'GET', `${MGMT}/identity-providers/${idp.id}`, { token })).body.alias).toBe(GITHUB.alias)
-    const dup = await call(emu, 'PATCH', `${MGMT}/identity-providers/${idp.id}`, { token, body: [{ operation: 'REPLACE', path: '/name', value: 'other' }] })
+    const dup = await call(emu, 'PATCH', `${MGMT}/identity-providers/${idp.id}`, {
+      token,
+      body: [{ operation: 'REPLACE', path: '/name', value: 'other' }]
+    })
     expect([dup.status, dup.body.code]).toEqual([400, 'IDP-60001'])
   })
 
   test('DELETE → 204 (also when already gone); federated associations with it go too', async () => {
     const idp = await createIdp()
-    emu.state.asgardeo.orgs.acme.users[0].federatedAssociations.push({ idp: 'github-actions', federatedUserId: 'repo:o/r:ref:refs/heads/main' })
+    emu.state.asgardeo.orgs.acme.users[0].federatedAssociations.push({
+      idp: 'github-actions',
+      federatedUserId: 'repo:o/r:ref:refs/heads/main'
+    })
     expect((await call(emu, 'DELETE', `${MGMT}/identity-providers/${idp.id}`, { token })).status).toBe(204)
     expect((await call(emu, 'DELETE', `${MGMT}/identity-providers/${idp.id}`, { token })).status).toBe(204)
     expect((await call(emu, 'GET', `${MGMT}/identity-providers/${idp.id}`, { token })).status).toBe(404)
@@ -133,11 +139,21 @@ describe('scopes per route', () => {
     const idp = await createIdp()
     const one = `${MGMT}/identity-providers/${idp.id}`
     await expectScopeGuard(emu, { method: 'GET', path: `${MGMT}/identity-providers` }, ['internal_idp_view'])
-    await expectScopeGuard(emu, { method: 'POST', path: `${MGMT}/identity-providers`, body: { ...GITHUB, name: 'second', idpIssuerName: 'https://second' } }, ['internal_idp_create'])
+    await expectScopeGuard(
+      emu,
+      { method: 'POST', path: `${MGMT}/identity-providers`, body: { ...GITHUB, name: 'second', idpIssuerName: 'https://second' } },
+      ['internal_idp_create']
+    )
     await expectScopeGuard(emu, { method: 'GET', path: one }, ['internal_idp_view'])
-    await expectScopeGuard(emu, { method: 'PATCH', path: one, body: [{ operation: 'REPLACE', path: '/description', value: 'x' }] }, ['internal_idp_update'])
+    await expectScopeGuard(emu, { method: 'PATCH', path: one, body: [{ operation: 'REPLACE', path: '/description', value: 'x' }] }, [
+      'internal_idp_update'
+    ])
     await expectScopeGuard(emu, { method: 'GET', path: `${one}/implicit-association` }, ['internal_idp_view'])
-    await expectScopeGuard(emu, { method: 'PUT', path: `${one}/implicit-association`, body: { isEnabled: false, lookupAttribute: ['x'] } }, ['internal_idp_update'])
+    await expectScopeGuard(
+      emu,
+      { method: 'PUT', path: `${one}/implicit-association`, body: { isEnabled: false, lookupAttribute: ['x'] } },
+      ['internal_idp_update']
+    )
     await expectScopeGuard(emu, { method: 'DELETE', path: one }, ['internal_idp_delete'])
   })
 })
@@ -150,7 +166,12 @@ describe('list', () => {
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ totalResults: 1, startIndex: 1, count: 1, links: [] })
     expect(res.body.identityProviders).toEqual([
-      expect.objectContaining({ id: expect.any(String), name: 'github-actions', isEnabled: true, self: expect.stringMatching(new RegExp(`^${MGMT}/identity-providers/`)) })
+      expect.objectContaining({
+        id: expect.any(String),
+        name: 'github-actions',
+        isEnabled: true,
+        self: expect.stringMatching(new RegExp(`^${MGMT}/identity-providers/`))
+      })
     ])
     const all = await call(emu, 'GET', `${MGMT}/identity-providers`, { token })
     expect(all.body.identityProviders.map((i: { name: string }) => i.name)).toEqual(['github-actions', 'google'])
@@ -160,7 +181,9 @@ describe('list', () => {
     await createIdp()
     await createIdp({ name: 'github-2', idpIssuerName: 'https://two', isEnabled: false })
     const names = async (filter: string): Promise<string[]> =>
-      (await call(emu, 'GET', `${MGMT}/identity-providers?filter=${encodeURIComponent(filter)}`, { token })).body.identityProviders.map((i: { name: string }) => i.name)
+      (await call(emu, 'GET', `${MGMT}/identity-providers?filter=${encodeURIComponent(filter)}`, { token })).body.identityProviders.map(
+        (i: { name: string }) => i.name
+      )
     expect(await names('name sw "github"')).toEqual(['github-2', 'github-actions'])
     expect(await names('name sw github and isEnabled eq "true"')).toEqual(['github-actions'])
     const or = await call(emu, 'GET', `${MGMT}/identity-providers?filter=${encodeURIComponent('name eq a or name eq b')}`, { token })
@@ -202,10 +225,16 @@ describe('implicit association', () => {
 
   test('PUT needs a non-empty lookupAttribute, even to disable → 400', async () => {
     const idp = await createIdp()
-    const res = await call(emu, 'PUT', `${MGMT}/identity-providers/${idp.id}/implicit-association`, { token, body: { isEnabled: false, lookupAttribute: [] } })
+    const res = await call(emu, 'PUT', `${MGMT}/identity-providers/${idp.id}/implicit-association`, {
+      token,
+      body: { isEnabled: false, lookupAttribute: [] }
+    })
     expect(res.status).toBe(400)
     expect(res.body.code).toMatch(/^IDP-/)
-    const missing = await call(emu, 'PUT', `${MGMT}/identity-providers/${idp.id}/implicit-association`, { token, body: { isEnabled: false } })
+    const missing = await call(emu, 'PUT', `${MGMT}/identity-providers/${idp.id}/implicit-association`, {
+      token,
+      body: { isEnabled: false }
+    })
     expect(missing.status).toBe(400)
   })
 

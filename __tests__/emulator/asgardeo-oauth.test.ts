@@ -2,7 +2,14 @@ import { beforeEach, describe, expect, test } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
 import * as jose from 'jose'
 import { DEFAULT_SEED } from '../../emulator/index.js'
-import { defaultOidc, SYSTEM_APIS, type AsgardeoOrg, type Application, type ApiResource, type IdentityProvider } from '../../emulator/asgardeo/state.js'
+import {
+  defaultOidc,
+  SYSTEM_APIS,
+  type AsgardeoOrg,
+  type Application,
+  type ApiResource,
+  type IdentityProvider
+} from '../../emulator/asgardeo/state.js'
 import { checkRateLimit } from '../../emulator/asgardeo/token-ratelimit.js'
 import { ReplyError, type Ctx } from '../../emulator/core/http.js'
 import { alignToMinute } from './asgardeo-mgmt-helpers.js'
@@ -79,7 +86,11 @@ function addApp(opts: {
     name: `app-${clientId}`,
     allowedAudience: 'APPLICATION',
     oidc: { ...defaultOidc(clientId, secret, opts.grantTypes), publicClient: opts.publicClient ?? false },
-    authorizedApis: (opts.authorize ?? []).map((a) => ({ id: a.api.id, policyId: a.policy ?? 'RBAC', scopes: a.scopes ?? a.api.scopes.map((s) => s.name) })),
+    authorizedApis: (opts.authorize ?? []).map((a) => ({
+      id: a.api.id,
+      policyId: a.policy ?? 'RBAC',
+      scopes: a.scopes ?? a.api.scopes.map((s) => s.name)
+    })),
     extra: opts.extra ?? {},
     createdAt: 0
   }
@@ -105,7 +116,11 @@ function giveRole(app: Application, userId: string, permissions: string[], audie
 }
 
 async function advance(seconds: number): Promise<void> {
-  const r = await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: seconds }) })
+  const r = await fetch(`${emu.url}/__emulator/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advanceSeconds: seconds })
+  })
   expect(r.status).toBe(200)
 }
 
@@ -128,7 +143,10 @@ describe('client authentication', () => {
   })
 
   test('client_id / client_secret form fields work too', async () => {
-    const r = await token({ grant_type: 'client_credentials', scope: 'internal_role_mgt_view', client_id: MGMT.id, client_secret: MGMT.secret }, null)
+    const r = await token(
+      { grant_type: 'client_credentials', scope: 'internal_role_mgt_view', client_id: MGMT.id, client_secret: MGMT.secret },
+      null
+    )
     expect(r.status).toBe(200)
     expect(r.body.scope).toBe('internal_role_mgt_view')
   })
@@ -243,8 +261,17 @@ describe('granted scopes', () => {
   test('client_credentials: requested ∩ authorized, no roles needed; openid and internal_login stripped', async () => {
     const rbac = addApi('orders', ['orders:read', 'orders:write'])
     const free = addApi('catalog', ['catalog:read'], false)
-    const app = addApp({ grantTypes: ['client_credentials'], authorize: [{ api: rbac, scopes: ['orders:read'] }, { api: free, policy: 'NO POLICY' }] })
-    const r = await token({ grant_type: 'client_credentials', scope: 'openid internal_login orders:read orders:write catalog:read' }, clientOf(app))
+    const app = addApp({
+      grantTypes: ['client_credentials'],
+      authorize: [
+        { api: rbac, scopes: ['orders:read'] },
+        { api: free, policy: 'NO POLICY' }
+      ]
+    })
+    const r = await token(
+      { grant_type: 'client_credentials', scope: 'openid internal_login orders:read orders:write catalog:read' },
+      clientOf(app)
+    )
     expect(r.status).toBe(200)
     expect(r.body.scope).toBe('orders:read catalog:read')
   })
@@ -253,7 +280,10 @@ describe('granted scopes', () => {
     const rbac = addApi('orders', ['orders:read'])
     const free = addApi('catalog', ['catalog:read'], false)
     const app = addApp({ grantTypes: ['password'], authorize: [{ api: rbac }, { api: free, policy: 'NO POLICY' }] })
-    const r = await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read catalog:read' }, clientOf(app))
+    const r = await token(
+      { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read catalog:read' },
+      clientOf(app)
+    )
     expect(r.status).toBe(200)
     expect(r.body.scope).toBe('catalog:read')
   })
@@ -262,7 +292,10 @@ describe('granted scopes', () => {
     const rbac = addApi('orders', ['orders:read', 'orders:write'])
     const app = addApp({ grantTypes: ['password'], authorize: [{ api: rbac }] })
     giveRole(app, alice().id, ['orders:read'])
-    const r = await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write' }, clientOf(app))
+    const r = await token(
+      { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write' },
+      clientOf(app)
+    )
     expect(r.body.scope).toBe('orders:read')
   })
 
@@ -272,7 +305,10 @@ describe('granted scopes', () => {
     const other = addApp({ grantTypes: ['password'], authorize: [{ api: rbac }] })
     giveRole(other, alice().id, ['orders:read'])
     giveRole(app, alice().id, ['orders:write'], 'organization')
-    const r = await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write' }, clientOf(app))
+    const r = await token(
+      { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write' },
+      clientOf(app)
+    )
     expect(r.body.scope).toBe('orders:write')
   })
 
@@ -280,7 +316,10 @@ describe('granted scopes', () => {
     const rbac = addApi('orders', ['orders:read', 'orders:write'])
     const app = addApp({ grantTypes: ['password'], authorize: [{ api: rbac, scopes: ['orders:read'] }] })
     giveRole(app, alice().id, ['orders:read', 'orders:write'])
-    const r = await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write openid' }, clientOf(app))
+    const r = await token(
+      { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'orders:read orders:write openid' },
+      clientOf(app)
+    )
     expect(r.body.scope).toBe('orders:read openid')
     expect(typeof r.body.id_token).toBe('string')
   })
@@ -305,7 +344,11 @@ describe('access tokens', () => {
     app.oidc.idToken.audience = ['https://orders.example.com']
     const r = await token({ grant_type: 'client_credentials', scope: 'orders:read' }, clientOf(app))
     const jwks = jose.createRemoteJWKSet(new URL(`${emu.url}/t/acme/oauth2/jwks`))
-    const { payload, protectedHeader } = await jose.jwtVerify(r.body.access_token as string, jwks, { issuer: issuer(), audience: app.oidc.clientId, typ: 'at+jwt' })
+    const { payload, protectedHeader } = await jose.jwtVerify(r.body.access_token as string, jwks, {
+      issuer: issuer(),
+      audience: app.oidc.clientId,
+      typ: 'at+jwt'
+    })
     expect(protectedHeader.alg).toBe('RS256')
     expect(payload).toMatchObject({
       iss: issuer(),
@@ -351,7 +394,14 @@ describe('access tokens', () => {
   test('the cache key includes the user: same user + client + scope → same token; another user → another token', async () => {
     const api = addApi('catalog', ['catalog:read'], false)
     const app = addApp({ grantTypes: ['password'], authorize: [{ api, policy: 'NO POLICY' }] })
-    acme().users.push({ id: randomUUID(), userName: 'bob', password: 'Bob-pa55word!', emails: [], federatedAssociations: [], locked: false })
+    acme().users.push({
+      id: randomUUID(),
+      userName: 'bob',
+      password: 'Bob-pa55word!',
+      emails: [],
+      federatedAssociations: [],
+      locked: false
+    })
     const asAlice = { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'catalog:read' }
     const first = await token(asAlice, clientOf(app))
     await advance(30)
@@ -400,7 +450,10 @@ describe('refresh_token grant', () => {
   test('rotates the refresh token; the old pair stops working', async () => {
     const api = addApi('catalog', ['catalog:read'], false)
     const app = addApp({ grantTypes: ['password', 'refresh_token'], authorize: [{ api, policy: 'NO POLICY' }] })
-    const first = await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'catalog:read' }, clientOf(app))
+    const first = await token(
+      { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'catalog:read' },
+      clientOf(app)
+    )
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string }, clientOf(app))
     expect(refreshed.status).toBe(200)
     expect(refreshed.body.scope).toBe('catalog:read')
@@ -461,7 +514,9 @@ describe('discovery, JWKS, introspection, revocation', () => {
 
   test('introspection of an active token', async () => {
     const app = addApp({ grantTypes: ['password'] })
-    const t = (await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'openid' }, clientOf(app))).body
+    const t = (
+      await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'openid' }, clientOf(app))
+    ).body
     const r = await introspect(t.access_token as string)
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({
@@ -485,7 +540,11 @@ describe('discovery, JWKS, introspection, revocation', () => {
 
   test('revocation: 200 empty, then inactive, 401 on management calls, and no longer served from the cache', async () => {
     const t = (await token({ grant_type: 'client_credentials', scope: 'internal_role_mgt_view' })).body.access_token as string
-    const r = await post('/t/acme/oauth2/revoke', { token: t, token_type_hint: 'access_token' }, { authorization: basic(MGMT.id, MGMT.secret) })
+    const r = await post(
+      '/t/acme/oauth2/revoke',
+      { token: t, token_type_hint: 'access_token' },
+      { authorization: basic(MGMT.id, MGMT.secret) }
+    )
     expect(r.status).toBe(200)
     expect(r.text).toBe('')
     expect((await introspect(t)).body.active).toBe(false)
@@ -504,8 +563,15 @@ describe('discovery, JWKS, introspection, revocation', () => {
   test('revoking the refresh token revokes its access token too', async () => {
     const app = addApp({ grantTypes: ['password', 'refresh_token'] })
     const t = (await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword }, clientOf(app))).body
-    expect((await introspect(t.refresh_token as string, { token_type_hint: 'refresh_token' })).body).toMatchObject({ active: true, token_type: 'Refresh' })
-    await post('/t/acme/oauth2/revoke', { token: t.refresh_token as string }, { authorization: basic(app.oidc.clientId, app.oidc.clientSecret) })
+    expect((await introspect(t.refresh_token as string, { token_type_hint: 'refresh_token' })).body).toMatchObject({
+      active: true,
+      token_type: 'Refresh'
+    })
+    await post(
+      '/t/acme/oauth2/revoke',
+      { token: t.refresh_token as string },
+      { authorization: basic(app.oidc.clientId, app.oidc.clientSecret) }
+    )
     expect((await introspect(t.access_token as string)).body.active).toBe(false)
   })
 })
@@ -548,8 +614,18 @@ describe('token exchange', () => {
 
   function subjectToken(over: Record<string, unknown> = {}, key = 'asgardeo:other'): Promise<string> {
     const now = nowS()
-    const claims = { iss: GH_ISSUER, sub: SUB, aud: issuer(), iat: now, nbf: now - 5, exp: now + 300, repository: 'octo-org/octo-repo', ...over }
-    for (const k of Object.keys(claims)) if ((claims as Record<string, unknown>)[k] === undefined) delete (claims as Record<string, unknown>)[k]
+    const claims = {
+      iss: GH_ISSUER,
+      sub: SUB,
+      aud: issuer(),
+      iat: now,
+      nbf: now - 5,
+      exp: now + 300,
+      repository: 'octo-org/octo-repo',
+      ...over
+    }
+    for (const k of Object.keys(claims))
+      if ((claims as Record<string, unknown>)[k] === undefined) delete (claims as Record<string, unknown>)[k]
     return emu.keys.sign(key, claims)
   }
 
@@ -636,7 +712,13 @@ describe('token exchange', () => {
 
   test('no repository / ref / sub check: any subject of the trusted issuer passes', async () => {
     addIdp()
-    const claims = { sub: 'repo:evil/fork:ref:refs/heads/x', repository: 'evil/fork', repository_owner: 'evil', ref: 'refs/heads/x', environment: 'anything' }
+    const claims = {
+      sub: 'repo:evil/fork:ref:refs/heads/x',
+      repository: 'evil/fork',
+      repository_owner: 'evil',
+      ref: 'refs/heads/x',
+      environment: 'anything'
+    }
     const r = await exchange(app, await subjectToken(claims), { scope: 'catalog:read' })
     expect(r.status).toBe(200)
     expect(r.body.scope).toBe('catalog:read')

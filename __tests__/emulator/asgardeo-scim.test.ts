@@ -59,7 +59,10 @@ function addApi(name: string, scopes: string[]): ApiResource {
   return api
 }
 
-function addApp(authorized: { api: ApiResource; scopes: string[] }[], allowedAudience: 'APPLICATION' | 'ORGANIZATION' = 'APPLICATION'): Application {
+function addApp(
+  authorized: { api: ApiResource; scopes: string[] }[],
+  allowedAudience: 'APPLICATION' | 'ORGANIZATION' = 'APPLICATION'
+): Application {
   const id = randomUUID()
   const app: Application = {
     id,
@@ -181,11 +184,14 @@ describe('SCIM2 Roles v2: find', () => {
     // Lists carry no permissions unless asked for.
     expect(role.permissions).toBeUndefined()
     const withPerms = await call('GET', `${rolesPath}?filter=${filter}&attributes=permissions`)
-    expect((withPerms.body.Resources as Record<string, unknown>[])[0].permissions).toEqual([expect.objectContaining({ value: 'orders:read' })])
+    expect((withPerms.body.Resources as Record<string, unknown>[])[0].permissions).toEqual([
+      expect.objectContaining({ value: 'orders:read' })
+    ])
   })
 
   test('operators co / sw / ew / ne and audience.type', async () => {
-    const q = async (f: string): Promise<number> => (await call('GET', `${rolesPath}?filter=${encodeURIComponent(f)}`)).body.totalResults as number
+    const q = async (f: string): Promise<number> =>
+      (await call('GET', `${rolesPath}?filter=${encodeURIComponent(f)}`)).body.totalResults as number
     expect(await q('displayName co rite')).toBe(1)
     expect(await q('displayName sw read')).toBe(2)
     expect(await q('displayName ew er')).toBe(3)
@@ -211,7 +217,11 @@ describe('SCIM2 Roles v2: find', () => {
   })
 
   test('POST /Roles/.search takes the same filter', async () => {
-    const r = await call('POST', `${rolesPath}/.search`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], startIndex: 1, filter: 'displayName eq writer' })
+    const r = await call('POST', `${rolesPath}/.search`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      startIndex: 1,
+      filter: 'displayName eq writer'
+    })
     expect(r.status).toBe(200)
     expect(r.body.totalResults).toBe(1)
   })
@@ -278,7 +288,11 @@ describe('SCIM2 Roles v2: get, patch, put, delete', () => {
   })
 
   test('PUT replaces name, users and permissions', async () => {
-    const r = await call('PUT', `${rolesPath}/${roleId}`, { displayName: 'reader2', users: [{ value: DEFAULT_SEED.userId }], permissions: [{ value: 'orders:write' }] })
+    const r = await call('PUT', `${rolesPath}/${roleId}`, {
+      displayName: 'reader2',
+      users: [{ value: DEFAULT_SEED.userId }],
+      permissions: [{ value: 'orders:write' }]
+    })
     expect(r.status).toBe(200)
     expect(acme().roles[0]).toMatchObject({ displayName: 'reader2', users: [DEFAULT_SEED.userId], permissions: ['orders:write'] })
   })
@@ -322,7 +336,12 @@ describe('SCIM2 Users', () => {
   })
 
   test('POST /Users creates a user (201 + Location); a duplicate userName → 409', async () => {
-    const body = { schemas: [], userName: 'DEFAULT/gh-octo@ci.example.com', password: 'x'.repeat(20), emails: [{ value: 'gh-octo@ci.example.com', primary: true }] }
+    const body = {
+      schemas: [],
+      userName: 'DEFAULT/gh-octo@ci.example.com',
+      password: 'x'.repeat(20),
+      emails: [{ value: 'gh-octo@ci.example.com', primary: true }]
+    }
     const r = await call('POST', '/t/acme/scim2/Users', body)
     expect(r.status).toBe(201)
     expect(r.headers.get('location')).toBe(`${emu.url}/t/acme/scim2/Users/${r.body.id as string}`)
@@ -357,7 +376,13 @@ describe('federated associations', () => {
     expect(r.text).toBe('')
     const list = await call('GET', path(DEFAULT_SEED.userId))
     const items = list.body as unknown as { id: string; idp: { id: string; name: string }; federatedUserId: string }[]
-    expect(items).toEqual([{ id: expect.any(String), idp: { id: 'idp-1', name: 'github-actions', displayName: '', imageUrl: '' }, federatedUserId: link.federatedUserId }])
+    expect(items).toEqual([
+      {
+        id: expect.any(String),
+        idp: { id: 'idp-1', name: 'github-actions', displayName: '', imageUrl: '' },
+        federatedUserId: link.federatedUserId
+      }
+    ])
 
     const dup = await call('POST', path(DEFAULT_SEED.userId), link)
     expect(dup.status).toBe(400)

@@ -44,7 +44,12 @@ describe('APIs in the Developer Portal', () => {
         defaultVersionURLs: expect.any(Object)
       }
     ])
-    expect(res.body).toMatchObject({ id: SEED.apiId, name: SEED.apiName, lifeCycleStatus: 'PUBLISHED', tiers: [{ tierName: 'Unlimited', tierPlan: 'FREE' }] })
+    expect(res.body).toMatchObject({
+      id: SEED.apiId,
+      name: SEED.apiName,
+      lifeCycleStatus: 'PUBLISHED',
+      tiers: [{ tierName: 'Unlimited', tierPlan: 'FREE' }]
+    })
   })
 
   test('devportal reads are allowed anonymously but still need organizationId', async () => {
@@ -56,7 +61,12 @@ describe('APIs in the Developer Portal', () => {
 
 describe('applications (quirks 5 and 6)', () => {
   test('POST /applications → 201 with Location, tokenType forced to JWT', async () => {
-    const res = await call('POST', `${DEV}/applications`, { name: 'Items Client', throttlingPolicy: 'Unlimited', tokenType: 'OAUTH', attributes: { team: 'ci' } })
+    const res = await call('POST', `${DEV}/applications`, {
+      name: 'Items Client',
+      throttlingPolicy: 'Unlimited',
+      tokenType: 'OAUTH',
+      attributes: { team: 'ci' }
+    })
     expect(res.status).toBe(201)
     expect(res.headers.get('location')).toBe(`${emu.url}${DEV}/applications/${res.body.applicationId}`)
     expect(res.body).toMatchObject({
@@ -81,7 +91,11 @@ describe('applications (quirks 5 and 6)', () => {
     expect(payload).toMatchObject({ name: 'Pending Client', status: 'CREATED', tokenType: 'JWT' })
     expect(res.headers.get('location')).toBe(`${emu.url}${DEV}/applications/${payload.applicationId}`)
     expect((await call('GET', `${DEV}/applications/${payload.applicationId}`)).body.status).toBe('CREATED')
-    const sub = await call('POST', `${DEV}/subscriptions`, { applicationId: payload.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })
+    const sub = await call('POST', `${DEV}/subscriptions`, {
+      applicationId: payload.applicationId,
+      apiId: SEED.apiId,
+      throttlingPolicy: 'Unlimited'
+    })
     expect(sub.status).toBe(400)
     expect(sub.body).toMatchObject({ code: 400, description: 'Workflow status is not Approved' })
   })
@@ -90,7 +104,13 @@ describe('applications (quirks 5 and 6)', () => {
     await newApp('Items Client')
     const res = await call('POST', `${DEV}/applications`, { name: 'Items Client', throttlingPolicy: 'Unlimited' })
     expect(res.status).toBe(409)
-    expect(res.body).toEqual({ code: 409, message: 'Resource Already Exists', description: 'An application already exists with name Items Client', moreInfo: '', error: [] })
+    expect(res.body).toEqual({
+      code: 409,
+      message: 'Resource Already Exists',
+      description: 'An application already exists with name Items Client',
+      moreInfo: '',
+      error: []
+    })
   })
 
   test('missing throttlingPolicy → 400 "Throttling tier cannot be null"; leading/trailing whitespace → 400', async () => {
@@ -113,14 +133,25 @@ describe('applications (quirks 5 and 6)', () => {
     expect((await call('GET', `${DEV}/applications?query=Items`)).body.count).toBe(0)
     const all = await call('GET', `${DEV}/applications?limit=2`)
     expect(all.body.count).toBe(2)
-    expect(all.body.pagination).toMatchObject({ total: 3, limit: 2, offset: 0, next: '/applications?limit=2&offset=2&query=', previous: '' })
+    expect(all.body.pagination).toMatchObject({
+      total: 3,
+      limit: 2,
+      offset: 0,
+      next: '/applications?limit=2&offset=2&query=',
+      previous: ''
+    })
   })
 
   test('GET, PUT and DELETE /applications/{id}', async () => {
     const app = await newApp()
     const got = await call('GET', `${DEV}/applications/${app.applicationId}`)
     expect(got.status).toBe(200)
-    const put = await call('PUT', `${DEV}/applications/${app.applicationId}`, { ...got.body, name: 'Renamed Client', throttlingPolicy: '10PerMin', tokenType: 'OAUTH' })
+    const put = await call('PUT', `${DEV}/applications/${app.applicationId}`, {
+      ...got.body,
+      name: 'Renamed Client',
+      throttlingPolicy: '10PerMin',
+      tokenType: 'OAUTH'
+    })
     expect(put.status).toBe(200)
     expect(put.body).toMatchObject({ name: 'Renamed Client', throttlingPolicy: '10PerMin', tokenType: 'JWT' })
     expect((await call('DELETE', `${DEV}/applications/${app.applicationId}`)).status).toBe(200)
@@ -128,7 +159,11 @@ describe('applications (quirks 5 and 6)', () => {
   })
 
   test('a PAT without apim:subscribe / apim:app_manage → 403 900910', async () => {
-    addPat(emu.state.choreo, 'publisher-only', { organizationUuid: ORG, userIdpId: SEED.userId, allowedScopes: ['apim:api_view', 'apim:api_manage'] })
+    addPat(emu.state.choreo, 'publisher-only', {
+      organizationUuid: ORG,
+      userIdpId: SEED.userId,
+      allowedScopes: ['apim:api_view', 'apim:api_manage']
+    })
     const res = await call('POST', `${DEV}/applications`, { name: 'X', throttlingPolicy: 'Unlimited' }, { pat: 'publisher-only' })
     expect(res.status).toBe(403)
     expect(res.body.code).toBe(900910)
@@ -150,14 +185,20 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
       tokenType: 'DIRECT',
       tokenEndpoint: `${emu.url}/t/${SEED.asgardeoOrg}/oauth2/token`,
       revokeEndpoint: `${emu.url}/t/${SEED.asgardeoOrg}/oauth2/revoke`,
-      additionalProperties: expect.objectContaining({ certificate_type: 'JWKS', certificate_value: `${emu.url}/t/${SEED.asgardeoOrg}/oauth2/jwks` })
+      additionalProperties: expect.objectContaining({
+        certificate_type: 'JWKS',
+        certificate_value: `${emu.url}/t/${SEED.asgardeoOrg}/oauth2/jwks`
+      })
     })
     const resident = res.body.list.find((k: { name: string }) => k.name === 'Resident Key Manager')
     expect(resident).toMatchObject({ enabled: true, enableMapOAuthConsumerApps: false })
     // That tokenEndpoint is Asgardeo's real token endpoint: the client's own credentials get a token there.
     const issued = await fetch(km.tokenEndpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${SEED.mgmtClientId}:${SEED.mgmtClientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${SEED.mgmtClientId}:${SEED.mgmtClientSecret}`).toString('base64')}`
+      },
       body: 'grant_type=client_credentials'
     })
     expect(issued.status).toBe(200)
@@ -166,9 +207,20 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
 
   test('map-keys → 200 MAPPED key; listed by oauth-keys and in the application', async () => {
     const app = await newApp()
-    const res = await mapKey(app.applicationId, { consumerKey: 'asg-client-1', consumerSecret: 'ignored', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
+    const res = await mapKey(app.applicationId, {
+      consumerKey: 'asg-client-1',
+      consumerSecret: 'ignored',
+      keyManager: SEED.keyManagerName,
+      keyType: 'PRODUCTION'
+    })
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ keyMappingId: expect.any(String), keyManager: SEED.keyManagerName, consumerKey: 'asg-client-1', keyType: 'PRODUCTION', mode: 'MAPPED' })
+    expect(res.body).toMatchObject({
+      keyMappingId: expect.any(String),
+      keyManager: SEED.keyManagerName,
+      consumerKey: 'asg-client-1',
+      keyType: 'PRODUCTION',
+      mode: 'MAPPED'
+    })
     expect(res.body.consumerSecret).toBeUndefined()
     // The token endpoint is not a field of the key: it comes from GET /key-managers (quirk 10).
     expect(res.body.tokenEndpoint).toBeUndefined()
@@ -181,10 +233,18 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
   test('the same client ID on another application → 409 901409', async () => {
     const a = await newApp('A')
     const b = await newApp('B')
-    expect((await mapKey(a.applicationId, { consumerKey: 'shared-client', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })).status).toBe(200)
+    expect(
+      (await mapKey(a.applicationId, { consumerKey: 'shared-client', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })).status
+    ).toBe(200)
     const res = await mapKey(b.applicationId, { consumerKey: 'shared-client', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
     expect(res.status).toBe(409)
-    expect(res.body).toEqual({ code: 901409, message: 'Key Mappings already exists', description: 'Key Mappings already exists', moreInfo: '', error: [] })
+    expect(res.body).toEqual({
+      code: 901409,
+      message: 'Key Mappings already exists',
+      description: 'Key Mappings already exists',
+      moreInfo: '',
+      error: []
+    })
   })
 
   test('a second key for the same key manager and key type on one application → 409 901409', async () => {
@@ -193,7 +253,9 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
     const res = await mapKey(a.applicationId, { consumerKey: 'client-2', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
     expect(res.status).toBe(409)
     expect(res.body.code).toBe(901409)
-    expect((await mapKey(a.applicationId, { consumerKey: 'client-2', keyManager: SEED.keyManagerName, keyType: 'SANDBOX' })).status).toBe(200)
+    expect((await mapKey(a.applicationId, { consumerKey: 'client-2', keyManager: SEED.keyManagerName, keyType: 'SANDBOX' })).status).toBe(
+      200
+    )
   })
 
   test('an unknown or disabled key manager → 400 901403', async () => {
@@ -219,12 +281,18 @@ describe('key managers and key mapping (quirks 3 and 10)', () => {
   test('a key manager that validates the client and does not know it → generic 500 900967 "General Error"', async () => {
     const a = await newApp()
     org().keyManagers.find((k) => k.name === SEED.keyManagerName)!.validateMappedClients = true
-    const res = await mapKey(a.applicationId, { consumerKey: 'not-an-asgardeo-client', keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
+    const res = await mapKey(a.applicationId, {
+      consumerKey: 'not-an-asgardeo-client',
+      keyManager: SEED.keyManagerName,
+      keyType: 'PRODUCTION'
+    })
     expect(res.status).toBe(500)
     expect(res.body).toEqual({ code: 900967, message: 'General Error', description: 'Server Error Occurred', moreInfo: '', error: [] })
     expect((await call('GET', `${DEV}/applications/${a.applicationId}/oauth-keys`)).body.count).toBe(0)
     // A client ID the Asgardeo organization has is accepted.
-    expect((await mapKey(a.applicationId, { consumerKey: SEED.mgmtClientId, keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })).status).toBe(200)
+    expect(
+      (await mapKey(a.applicationId, { consumerKey: SEED.mgmtClientId, keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })).status
+    ).toBe(200)
   })
 
   test('an omitted keyManager means "Resident Key Manager", which cannot map an existing client → 400', async () => {
@@ -253,7 +321,11 @@ describe('subscriptions (quirk 7)', () => {
 
   test('POST /subscriptions → 201 UNBLOCKED; listed by applicationId and apiId; DELETE → 200', async () => {
     const app = await newApp()
-    const res = await call('POST', `${DEV}/subscriptions`, { applicationId: app.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })
+    const res = await call('POST', `${DEV}/subscriptions`, {
+      applicationId: app.applicationId,
+      apiId: SEED.apiId,
+      throttlingPolicy: 'Unlimited'
+    })
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({
       subscriptionId: expect.any(String),
@@ -291,18 +363,30 @@ describe('subscriptions (quirk 7)', () => {
   test('only a PUBLISHED API can be subscribed to (404 otherwise)', async () => {
     const app = await newApp()
     await call('POST', `${PUB}/apis/change-lifecycle?apiId=${SEED.apiId}&action=${encodeURIComponent('Demote to Created')}`)
-    const res = await call('POST', `${DEV}/subscriptions`, { applicationId: app.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })
+    const res = await call('POST', `${DEV}/subscriptions`, {
+      applicationId: app.applicationId,
+      apiId: SEED.apiId,
+      throttlingPolicy: 'Unlimited'
+    })
     expect(res.status).toBe(404)
     expect(res.body.description).toMatch(/CREATED/)
   })
 
   test('missing apiId → 400; a tier the API does not offer → 403 902002; unknown application → 404', async () => {
     const app = await newApp()
-    expect((await call('POST', `${DEV}/subscriptions`, { applicationId: app.applicationId, throttlingPolicy: 'Unlimited' })).status).toBe(400)
-    const tier = await call('POST', `${DEV}/subscriptions`, { applicationId: app.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Gold' })
+    expect((await call('POST', `${DEV}/subscriptions`, { applicationId: app.applicationId, throttlingPolicy: 'Unlimited' })).status).toBe(
+      400
+    )
+    const tier = await call('POST', `${DEV}/subscriptions`, {
+      applicationId: app.applicationId,
+      apiId: SEED.apiId,
+      throttlingPolicy: 'Gold'
+    })
     expect(tier.status).toBe(403)
     expect(tier.body.code).toBe(902002)
-    expect((await call('POST', `${DEV}/subscriptions`, { applicationId: 'nope', apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })).status).toBe(404)
+    expect(
+      (await call('POST', `${DEV}/subscriptions`, { applicationId: 'nope', apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })).status
+    ).toBe(404)
   })
 })
 

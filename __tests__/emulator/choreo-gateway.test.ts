@@ -11,15 +11,27 @@ const CLIENT = 'asg-client-1'
 const fq = (n: string) => `urn:${SEED.choreoOrgHandle}:itemsapi:${n}`
 
 function gw(path: string, token?: string, method = 'GET', env = 'Production') {
-  return call(method, `/gateway/${env}${SEED.apiContext}/${SEED.apiVersion}${path}`, undefined, { org: null, pat: null, headers: token ? { authorization: `Bearer ${token}` } : {} })
+  return call(method, `/gateway/${env}${SEED.apiContext}/${SEED.apiVersion}${path}`, undefined, {
+    org: null,
+    pat: null,
+    headers: token ? { authorization: `Bearer ${token}` } : {}
+  })
 }
 
 /** An application with CLIENT mapped as its PRODUCTION key, optionally subscribed to the seeded API. */
 async function application(subscribe = true): Promise<string> {
   const app = await call('POST', `${DEV}/applications`, { name: 'Gateway Client', throttlingPolicy: 'Unlimited' })
-  await call('POST', `${DEV}/applications/${app.body.applicationId}/map-keys`, { consumerKey: CLIENT, keyManager: SEED.keyManagerName, keyType: 'PRODUCTION' })
+  await call('POST', `${DEV}/applications/${app.body.applicationId}/map-keys`, {
+    consumerKey: CLIENT,
+    keyManager: SEED.keyManagerName,
+    keyType: 'PRODUCTION'
+  })
   if (subscribe) {
-    const sub = await call('POST', `${DEV}/subscriptions`, { applicationId: app.body.applicationId, apiId: SEED.apiId, throttlingPolicy: 'Unlimited' })
+    const sub = await call('POST', `${DEV}/subscriptions`, {
+      applicationId: app.body.applicationId,
+      apiId: SEED.apiId,
+      throttlingPolicy: 'Unlimited'
+    })
     expect(sub.status).toBe(201)
   }
   return app.body.applicationId
@@ -82,7 +94,11 @@ describe('gateway', () => {
     await application()
     const token = await asgardeoToken(emu, { clientId: CLIENT, expiresIn: 600 })
     expect((await gw('/items', token)).status).toBe(200)
-    const clock = await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 601 }) })
+    const clock = await fetch(`${emu.url}/__emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 601 })
+    })
     expect(clock.status).toBe(200)
     const res = await gw('/items', token)
     expect(res.status).toBe(401)
@@ -127,7 +143,11 @@ describe('gateway', () => {
     const without = await asgardeoToken(emu, { clientId: CLIENT, scope: 'openid' })
     const res = await gw('/items', without)
     expect(res.status).toBe(403)
-    expect(res.body).toEqual({ code: '900910', message: 'The access token does not allow you to access the requested resource', description: expect.stringContaining('/items') })
+    expect(res.body).toEqual({
+      code: '900910',
+      message: 'The access token does not allow you to access the requested resource',
+      description: expect.stringContaining('/items')
+    })
     const withScope = await asgardeoToken(emu, { clientId: CLIENT, scope: `openid ${fq('items_read')}` })
     const ok = await gw('/items', withScope)
     expect(ok.status).toBe(200)
@@ -151,7 +171,11 @@ describe('gateway', () => {
     await application()
     emu.state.choreo.orgs[SEED.choreoOrgUuid].gatewayPropagationSeconds = 600
     const advance = async (s: number) => {
-      const r = await fetch(`${emu.url}/__emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: s }) })
+      const r = await fetch(`${emu.url}/__emulator/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advanceSeconds: s })
+      })
       expect(r.status).toBe(200)
     }
     await advance(601) // the seeded deployments are now old enough

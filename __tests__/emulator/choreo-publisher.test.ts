@@ -41,7 +41,15 @@ describe('platform: PAT introspection and organizations', () => {
   test('GET /orgs/1.0.0/orgs lists the organizations of the PAT user; /orgs/{handle} gives one', async () => {
     const list = await call('GET', '/orgs/1.0.0/orgs', undefined, { org: null })
     expect(list.status).toBe(200)
-    expect(list.body).toEqual([{ id: 1, uuid: ORG, handle: SEED.choreoOrgHandle, name: SEED.choreoOrgHandle, owner: { id: 1, idpId: SEED.userId, createdAt: expect.any(String) } }])
+    expect(list.body).toEqual([
+      {
+        id: 1,
+        uuid: ORG,
+        handle: SEED.choreoOrgHandle,
+        name: SEED.choreoOrgHandle,
+        owner: { id: 1, idpId: SEED.userId, createdAt: expect.any(String) }
+      }
+    ])
     const one = await call('GET', `/orgs/1.0.0/orgs/${SEED.choreoOrgHandle}`, undefined, { org: null })
     expect(one.status).toBe(200)
     expect(one.body.uuid).toBe(ORG)
@@ -54,7 +62,13 @@ describe('authentication and organizationId (quirk 1)', () => {
   test('a call without ?organizationId= gets 400 900357', async () => {
     const res = await call('GET', `${PUB}/apis`, undefined, { org: null })
     expect(res.status).toBe(400)
-    expect(res.body).toEqual({ code: 900357, message: 'Organization Not Found', description: 'Organization is not found in the request', moreInfo: '', error: [] })
+    expect(res.body).toEqual({
+      code: 900357,
+      message: 'Organization Not Found',
+      description: 'Organization is not found in the request',
+      moreInfo: '',
+      error: []
+    })
   })
 
   test('only the v2 bases are served: publisher v4 and devportal v3 paths → 404', async () => {
@@ -79,7 +93,12 @@ describe('authentication and organizationId (quirk 1)', () => {
     const bad = await call('GET', `${PUB}/apis`, undefined, { pat: 'not-a-pat' })
     expect(bad.status).toBe(401)
     expect(bad.body).toMatchObject({ code: 900901, message: 'Invalid Credentials', moreInfo: '', error: [] })
-    addPat(emu.state.choreo, 'old-pat', { organizationUuid: ORG, userIdpId: SEED.userId, allowedScopes: ['apim:api_view'], validUntil: emu.now() - 1000 })
+    addPat(emu.state.choreo, 'old-pat', {
+      organizationUuid: ORG,
+      userIdpId: SEED.userId,
+      allowedScopes: ['apim:api_view'],
+      validUntil: emu.now() - 1000
+    })
     const expired = await call('GET', `${PUB}/apis`, undefined, { pat: 'old-pat' })
     expect(expired.status).toBe(401)
     expect(expired.body.code).toBe(900903)
@@ -128,7 +147,14 @@ describe('GET /apis: search and pagination (quirk 5)', () => {
     const all = await call('GET', `${PUB}/apis`)
     expect(all.body.count).toBe(4)
     expect(all.body.pagination).toEqual({ offset: 0, limit: 25, total: 4, next: '', previous: '' })
-    expect(all.body.list[0]).toMatchObject({ id: expect.any(String), name: expect.any(String), context: expect.any(String), version: expect.any(String), lifeCycleStatus: expect.any(String), type: 'HTTP' })
+    expect(all.body.list[0]).toMatchObject({
+      id: expect.any(String),
+      name: expect.any(String),
+      context: expect.any(String),
+      version: expect.any(String),
+      lifeCycleStatus: expect.any(String),
+      type: 'HTTP'
+    })
 
     const first = await call('GET', `${PUB}/apis?limit=2&offset=0&query=`)
     expect(first.body.count).toBe(2)
@@ -162,7 +188,16 @@ describe('GET /apis/{apiId}', () => {
       lastUpdatedTime: expect.stringMatching(/^\d+$/)
     })
     expect(res.body.operations).toHaveLength(SEED.apiOperations.length)
-    expect(res.body.operations[0]).toEqual(expect.objectContaining({ id: '', target: '/items', verb: 'GET', authType: expect.any(String), throttlingPolicy: 'Unlimited', scopes: [] }))
+    expect(res.body.operations[0]).toEqual(
+      expect.objectContaining({
+        id: '',
+        target: '/items',
+        verb: 'GET',
+        authType: expect.any(String),
+        throttlingPolicy: 'Unlimited',
+        scopes: []
+      })
+    )
   })
 
   test('an unknown id → 404 900308', async () => {
@@ -174,15 +209,32 @@ describe('GET /apis/{apiId}', () => {
 
 describe('PUT /apis/{apiId} (quirks 8 and 9)', () => {
   test('bare scope names are stored as urn:<org>:<apiSlug>:<name>; operation scopes are rewritten to them', async () => {
-    const res = await putScopes(['items_read', 'items_write'], { 'GET /items': ['items_read'], 'POST /items': ['items_write', 'items_read'] })
+    const res = await putScopes(['items_read', 'items_write'], {
+      'GET /items': ['items_read'],
+      'POST /items': ['items_write', 'items_read']
+    })
     expect(res.status).toBe(200)
     const fq = (n: string) => `urn:${SEED.choreoOrgHandle}:itemsapi:${n}`
     expect(res.body.scopes).toEqual([
-      { scope: { id: expect.any(String), name: fq('items_read'), displayName: 'items_read', description: '', bindings: [], usageCount: 2 }, shared: false },
-      { scope: { id: expect.any(String), name: fq('items_write'), displayName: 'items_write', description: '', bindings: [], usageCount: 1 }, shared: false }
+      {
+        scope: { id: expect.any(String), name: fq('items_read'), displayName: 'items_read', description: '', bindings: [], usageCount: 2 },
+        shared: false
+      },
+      {
+        scope: {
+          id: expect.any(String),
+          name: fq('items_write'),
+          displayName: 'items_write',
+          description: '',
+          bindings: [],
+          usageCount: 1
+        },
+        shared: false
+      }
     ])
     const read = await call('GET', API)
-    const op = (verb: string, target: string) => read.body.operations.find((o: { verb: string; target: string }) => o.verb === verb && o.target === target)
+    const op = (verb: string, target: string) =>
+      read.body.operations.find((o: { verb: string; target: string }) => o.verb === verb && o.target === target)
     expect(op('GET', '/items').scopes).toEqual([fq('items_read')])
     expect(op('POST', '/items').scopes).toEqual([fq('items_write'), fq('items_read')])
     expect(op('DELETE', '/items/{id}').scopes).toEqual([])
@@ -194,16 +246,32 @@ describe('PUT /apis/{apiId} (quirks 8 and 9)', () => {
     expect(api.scopes[0].scope).toMatchObject({ name: 'urn:custom:thing:admin', displayName: 'admin' })
     const again = await call('PUT', API, api)
     expect(again.status).toBe(200)
-    expect(again.body.scopes.map((s: { scope: { id: string } }) => s.scope.id)).toEqual(api.scopes.map((s: { scope: { id: string } }) => s.scope.id))
+    expect(again.body.scopes.map((s: { scope: { id: string } }) => s.scope.id)).toEqual(
+      api.scopes.map((s: { scope: { id: string } }) => s.scope.id)
+    )
   })
 
   test('name, version, context, provider and lifeCycleStatus stay unchanged; shared is ignored', async () => {
     const { body: api } = await call('GET', API)
-    Object.assign(api, { name: 'Renamed', version: 'v9', context: '/elsewhere', provider: 'mallory', lifeCycleStatus: 'RETIRED', tags: ['t1'] })
+    Object.assign(api, {
+      name: 'Renamed',
+      version: 'v9',
+      context: '/elsewhere',
+      provider: 'mallory',
+      lifeCycleStatus: 'RETIRED',
+      tags: ['t1']
+    })
     api.scopes = [{ scope: { name: 'x' }, shared: true }]
     const res = await call('PUT', API, api)
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: SEED.apiName, version: SEED.apiVersion, context: SEED.apiContext, provider: 'emulator', lifeCycleStatus: 'PUBLISHED', tags: ['t1'] })
+    expect(res.body).toMatchObject({
+      name: SEED.apiName,
+      version: SEED.apiVersion,
+      context: SEED.apiContext,
+      provider: 'emulator',
+      lifeCycleStatus: 'PUBLISHED',
+      tags: ['t1']
+    })
     expect(res.body.scopes[0].shared).toBe(false)
   })
 
@@ -220,22 +288,45 @@ describe('PUT /apis/{apiId} (quirks 8 and 9)', () => {
 
   test('a scope name another API of the org already has → 400 900988', async () => {
     const other = createApi(org(), { name: 'Items API', version: 'v2.0', context: '/items-api' })
-    other.scopes.push({ id: 's1', name: `urn:${SEED.choreoOrgHandle}:itemsapi:items_read`, displayName: 'items_read', description: '', bindings: [] })
+    other.scopes.push({
+      id: 's1',
+      name: `urn:${SEED.choreoOrgHandle}:itemsapi:items_read`,
+      displayName: 'items_read',
+      description: '',
+      bindings: []
+    })
     const res = await putScopes(['items_read'])
     expect(res.status).toBe(400)
     expect(res.body).toMatchObject({ code: 900988, message: 'Scope already assigned locally by another API', moreInfo: '', error: [] })
   })
 
   test('shared scopes: POST /scopes → 201; the same name again → 409 900984; a name local to an API → 409 900984', async () => {
-    addPat(emu.state.choreo, 'scopes-pat', { organizationUuid: ORG, userIdpId: SEED.userId, allowedScopes: ['apim:api_view', 'apim:api_manage', 'apim:shared_scope_manage'] })
+    addPat(emu.state.choreo, 'scopes-pat', {
+      organizationUuid: ORG,
+      userIdpId: SEED.userId,
+      allowedScopes: ['apim:api_view', 'apim:api_manage', 'apim:shared_scope_manage']
+    })
     const opts = { pat: 'scopes-pat' }
     const created = await call('POST', `${PUB}/scopes`, { name: 'urn:acme:shared:audit', displayName: 'audit', bindings: [] }, opts)
     expect(created.status).toBe(201)
     expect(created.headers.get('location')).toBe(`${emu.url}${PUB}/scopes/${created.body.id}`)
-    expect(created.body).toEqual({ id: expect.any(String), name: 'urn:acme:shared:audit', displayName: 'audit', description: '', bindings: [], usageCount: 0 })
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      name: 'urn:acme:shared:audit',
+      displayName: 'audit',
+      description: '',
+      bindings: [],
+      usageCount: 0
+    })
     const dup = await call('POST', `${PUB}/scopes`, { name: 'urn:acme:shared:audit' }, opts)
     expect(dup.status).toBe(409)
-    expect(dup.body).toEqual({ code: 900984, message: 'Scope already exists', description: 'Scope urn:acme:shared:audit already exists', moreInfo: '', error: [] })
+    expect(dup.body).toEqual({
+      code: 900984,
+      message: 'Scope already exists',
+      description: 'Scope urn:acme:shared:audit already exists',
+      moreInfo: '',
+      error: []
+    })
     await putScopes(['items_read'])
     const local = await call('POST', `${PUB}/scopes`, { name: `urn:${SEED.choreoOrgHandle}:itemsapi:items_read` }, opts)
     expect([local.status, local.body.code]).toEqual([409, 900984])
@@ -276,7 +367,14 @@ describe('revisions and deployments (quirk 4)', () => {
     await putScopes(['items_read'], { 'GET /items': ['items_read'] })
     const created = await call('POST', `${API}/revisions`, { description: 'scopes' })
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ displayName: 'Revision 2', id: expect.any(String), description: 'scopes', createdTime: expect.any(String), apiInfo: { id: SEED.apiId }, deploymentInfo: [] })
+    expect(created.body).toMatchObject({
+      displayName: 'Revision 2',
+      id: expect.any(String),
+      description: 'scopes',
+      createdTime: expect.any(String),
+      apiInfo: { id: SEED.apiId },
+      deploymentInfo: []
+    })
     const undeployed = await call('GET', `${API}/revisions?query=deployed:false`)
     expect(undeployed.body.list.map((r: { id: string }) => r.id)).toEqual([created.body.id])
     const deployed = await call('GET', `${API}/revisions?query=deployed:true`)
@@ -320,13 +418,18 @@ describe('revisions and deployments (quirk 4)', () => {
     const before = (await call('GET', `${API}/deployments`)).body.list
     const res = await call('POST', `${API}/restore-revision?revisionId=${rev.id}`)
     expect(res.status).toBe(201)
-    expect(res.body.scopes.map((x: { scope: { name: string } }) => x.scope.name)).toEqual([`urn:${SEED.choreoOrgHandle}:itemsapi:items_read`])
-    expect(res.body).toMatchObject({ id: SEED.apiId, isRevision: false })
-    expect((await call('GET', API)).body.operations.find((o: { verb: string; target: string }) => o.verb === 'GET' && o.target === '/items').scopes).toEqual([
+    expect(res.body.scopes.map((x: { scope: { name: string } }) => x.scope.name)).toEqual([
       `urn:${SEED.choreoOrgHandle}:itemsapi:items_read`
     ])
+    expect(res.body).toMatchObject({ id: SEED.apiId, isRevision: false })
+    expect(
+      (await call('GET', API)).body.operations.find((o: { verb: string; target: string }) => o.verb === 'GET' && o.target === '/items')
+        .scopes
+    ).toEqual([`urn:${SEED.choreoOrgHandle}:itemsapi:items_read`])
     expect((await call('GET', `${API}/deployments`)).body.list).toEqual(before)
-    const deployed = (await call('GET', `${API}/revisions?query=deployed:true`)).body.list.map((r: { displayName: string }) => r.displayName)
+    const deployed = (await call('GET', `${API}/revisions?query=deployed:true`)).body.list.map(
+      (r: { displayName: string }) => r.displayName
+    )
     expect(deployed).toEqual(['Revision 1'])
     const missing = await call('POST', `${API}/restore-revision?revisionId=nope`)
     expect([missing.status, missing.body.code]).toEqual([404, 900347])
@@ -341,9 +444,20 @@ describe('revisions and deployments (quirk 4)', () => {
 
   test('deploy-revision swaps the revision of an environment; redeploying it there → 409 902005', async () => {
     const rev = (await call('POST', `${API}/revisions`, {})).body
-    const dep = await call('POST', `${API}/deploy-revision?revisionId=${rev.id}`, [{ name: 'Production', vhost: '127.0.0.1', displayOnDevportal: true }])
+    const dep = await call('POST', `${API}/deploy-revision?revisionId=${rev.id}`, [
+      { name: 'Production', vhost: '127.0.0.1', displayOnDevportal: true }
+    ])
     expect(dep.status).toBe(200)
-    expect(dep.body).toEqual([{ revisionUuid: rev.id, name: 'Production', vhost: '127.0.0.1', displayOnDevportal: true, deployedTime: expect.any(String), successDeployedTime: expect.any(String) }])
+    expect(dep.body).toEqual([
+      {
+        revisionUuid: rev.id,
+        name: 'Production',
+        vhost: '127.0.0.1',
+        displayOnDevportal: true,
+        deployedTime: expect.any(String),
+        successDeployedTime: expect.any(String)
+      }
+    ])
     const deps = (await call('GET', `${API}/deployments`)).body.list as { name: string; revisionUuid: string }[]
     expect(deps.find((d) => d.name === 'Production')?.revisionUuid).toBe(rev.id)
     expect(deps.find((d) => d.name === 'Development')?.revisionUuid).not.toBe(rev.id)

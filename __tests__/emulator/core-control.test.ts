@@ -47,7 +47,10 @@ describe('state dump and replace', () => {
 
   test('PUT /__emulator/state round-trips a dump: later changes are undone', async () => {
     const before = await (await call('GET', '/__emulator/state')).json()
-    const job = (await (await call('POST', '/__emulator/github/request-tokens', { repository: 'octo/app' })).json()) as { requestToken: string; requestUrl: string }
+    const job = (await (await call('POST', '/__emulator/github/request-tokens', { repository: 'octo/app' })).json()) as {
+      requestToken: string
+      requestUrl: string
+    }
     expect(await (await call('GET', '/__emulator/state')).json()).not.toEqual(before)
 
     const put = await call('PUT', '/__emulator/state', before)
@@ -72,11 +75,14 @@ describe('state dump and replace', () => {
     expect(jwks.keys[0].kid).toBe((dump as EmulatorState).keys.github.kid)
   })
 
-  test.each([[{}], [{ version: 2, asgardeo: {}, choreo: {} }], [[1, 2]]])('PUT of something that is not a dump (%j) is 400', async (body) => {
-    const res = await call('PUT', '/__emulator/state', body)
-    expect(res.status).toBe(400)
-    expect(await res.json()).toEqual({ error: 'body must be a state dump (version 1)' })
-  })
+  test.each([[{}], [{ version: 2, asgardeo: {}, choreo: {} }], [[1, 2]]])(
+    'PUT of something that is not a dump (%j) is 400',
+    async (body) => {
+      const res = await call('PUT', '/__emulator/state', body)
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual({ error: 'body must be a state dump (version 1)' })
+    }
+  )
 })
 
 describe('reset', () => {
@@ -159,7 +165,11 @@ describe('unknown routes and methods', () => {
   test('a known path with another method is 405', async () => {
     const res = await call('POST', '/github/.well-known/jwks', {})
     expect(res.status).toBe(405)
-    expect(await res.json()).toEqual({ code: 405, message: 'Method Not Allowed', description: 'POST is not allowed on /github/.well-known/jwks' })
+    expect(await res.json()).toEqual({
+      code: 405,
+      message: 'Method Not Allowed',
+      description: 'POST is not allowed on /github/.well-known/jwks'
+    })
   })
 
   test('an unknown control route is 404 too', async () => {

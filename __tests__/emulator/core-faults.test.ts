@@ -32,7 +32,11 @@ const FETCH_FAILED = { name: 'TypeError', message: 'fetch failed' }
 const DISCOVERY = '/github/.well-known/openid-configuration'
 
 async function arm(spec: FaultSpec | FaultSpec[]): Promise<void> {
-  const res = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })
+  const res = await fetch(`${emu.url}/__emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec)
+  })
   expect(res.status).toBe(201)
 }
 
@@ -55,7 +59,10 @@ describe('arming faults', () => {
     expect(await res.json()).toEqual([{ kind: 'status', status: 503, path: DISCOVERY, method: 'GET', id: 1, remaining: 1, hits: 0 }])
     await arm([{ kind: 'latency', latencyMs: 1, path: '/x' }])
     const list = (await (await get('/__emulator/faults')).json()) as { kind: string; remaining: number }[]
-    expect(list.map((f) => [f.kind, f.remaining])).toEqual([['status', 1], ['latency', -1]]) // -1: unlimited
+    expect(list.map((f) => [f.kind, f.remaining])).toEqual([
+      ['status', 1],
+      ['latency', -1]
+    ]) // -1: unlimited
     expect((await fetch(`${emu.url}/__emulator/faults`, { method: 'DELETE' })).status).toBe(204)
     expect(await (await get('/__emulator/faults')).json()).toEqual([])
     expect((await get(DISCOVERY)).status).toBe(200)
@@ -67,7 +74,11 @@ describe('arming faults', () => {
     [{ kind: 'latency', path: '/x' }, 'a "latency" fault needs "latencyMs"'],
     [{ kind: 'explode', path: '/x' }, 'unknown fault kind "explode"; one of latency, status, reset-before, reset-after, hang']
   ])('a bad spec %j is 400', async (spec, error) => {
-    const res = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })
+    const res = await fetch(`${emu.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec)
+    })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ error })
   })
@@ -216,7 +227,10 @@ describe('latency', () => {
     await get(DISCOVERY)
     expect(performance.now() - started).toBeGreaterThanOrEqual(95)
     const faults = (await (await get('/__emulator/faults')).json()) as { hits: number; remaining: number }[]
-    expect(faults.map((f) => [f.hits, f.remaining])).toEqual([[2, -1], [1, 0]])
+    expect(faults.map((f) => [f.hits, f.remaining])).toEqual([
+      [2, -1],
+      [1, 0]
+    ])
   })
 
   test('latency combines with a status fault', async () => {

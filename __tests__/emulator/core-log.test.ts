@@ -49,13 +49,19 @@ describe('request log', () => {
   test('secret-bearing query parameters are redacted; others are kept', async () => {
     await fetch(`${emu.url}${DISCOVERY}?client_secret=s3cr3t&code=abc&token=t0k&password=pw&access_token=at&keep=visible`)
     const [entry] = await log()
-    expect(entry.path).toBe(`${DISCOVERY}?client_secret=REDACTED&code=REDACTED&token=REDACTED&password=REDACTED&access_token=REDACTED&keep=visible`)
+    expect(entry.path).toBe(
+      `${DISCOVERY}?client_secret=REDACTED&code=REDACTED&token=REDACTED&password=REDACTED&access_token=REDACTED&keep=visible`
+    )
     const dump = JSON.stringify(await log())
     for (const secret of ['s3cr3t', 'abc', 't0k', '=pw', '=at&']) expect(dump).not.toContain(secret)
   })
 
   test('no header or body ever reaches the log', async () => {
-    await fetch(`${emu.url}/__emulator/github/id-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"repository":"o/r"}' })
+    await fetch(`${emu.url}/__emulator/github/id-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"repository":"o/r"}'
+    })
     await fetch(`${emu.url}/github/_apis/idtoken?api-version=2.0`, { headers: { authorization: 'Bearer very-secret-request-token' } })
     const entries = await log()
     expect(JSON.stringify(entries)).not.toContain('very-secret-request-token')

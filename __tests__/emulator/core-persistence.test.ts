@@ -75,13 +75,17 @@ describe('state file', () => {
   test('a second emulator on the same file sees the first one’s state and verifies its tokens', async () => {
     const a = await start()
     const { requestToken } = await newJob(a)
-    const res = await fetch(`${a.url}/github/_apis/idtoken?api-version=2.0&audience=aud`, { headers: { authorization: `Bearer ${requestToken}` } })
+    const res = await fetch(`${a.url}/github/_apis/idtoken?api-version=2.0&audience=aud`, {
+      headers: { authorization: `Bearer ${requestToken}` }
+    })
     const { value } = (await res.json()) as { value: string }
 
     const b = await start()
     expect(b.url).not.toBe(a.url)
     // The job created on A works on B.
-    const again = await fetch(`${b.url}/github/_apis/idtoken?api-version=2.0&audience=aud`, { headers: { authorization: `Bearer ${requestToken}` } })
+    const again = await fetch(`${b.url}/github/_apis/idtoken?api-version=2.0&audience=aud`, {
+      headers: { authorization: `Bearer ${requestToken}` }
+    })
     expect(again.status).toBe(200)
     // A's token verifies against B's JWKS (same persisted key).
     const jwks = jose.createRemoteJWKSet(new URL(`${b.url}/github/.well-known/jwks`))
@@ -99,7 +103,11 @@ describe('state file', () => {
   test('reset rewrites the file with the fresh seed', async () => {
     const a = await start()
     await newJob(a)
-    await fetch(`${a.url}/__emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"asgardeoOrg":"globex"}' })
+    await fetch(`${a.url}/__emulator/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"asgardeoOrg":"globex"}'
+    })
     const disk = onDisk()
     expect(disk.github.requestTokens).toEqual({})
     expect(disk.seed.asgardeoOrg).toBe('globex')

@@ -44,7 +44,9 @@ describe('discovery', () => {
     expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256'])
     expect(doc.scopes_supported).toEqual(['openid'])
     expect(doc.subject_types_supported).toEqual(expect.arrayContaining(['public']))
-    expect(doc.claims_supported).toEqual(expect.arrayContaining(['sub', 'aud', 'repository', 'repository_id', 'job_workflow_ref', 'environment', 'ref']))
+    expect(doc.claims_supported).toEqual(
+      expect.arrayContaining(['sub', 'aud', 'repository', 'repository_id', 'job_workflow_ref', 'environment', 'ref'])
+    )
   })
 
   test('JWKS serves one RS256 signing key with a kid', async () => {
@@ -198,7 +200,9 @@ describe('the id-token endpoint', () => {
   })
 
   test('an environment wins over pull_request in the default sub', async () => {
-    const claims = jose.decodeJwt(await idToken(...(await tokenPair({ repository: 'octo/app', event_name: 'pull_request', environment: 'staging' }))))
+    const claims = jose.decodeJwt(
+      await idToken(...(await tokenPair({ repository: 'octo/app', event_name: 'pull_request', environment: 'staging' })))
+    )
     expect(claims.sub).toBe('repo:octo/app:environment:staging')
   })
 
@@ -208,7 +212,12 @@ describe('the id-token endpoint', () => {
   })
 
   test('a custom sub template renders key:value pairs; repo and context keep their default forms', async () => {
-    const ids = await job({ repository: 'octo/app', repository_owner_id: '65', repository_id: '74', subTemplate: ['repository_owner_id', 'repository_id'] })
+    const ids = await job({
+      repository: 'octo/app',
+      repository_owner_id: '65',
+      repository_id: '74',
+      subTemplate: ['repository_owner_id', 'repository_id']
+    })
     expect(ids.sub).toBe('repository_owner_id:65:repository_id:74')
     const reusable = await job({
       repository: 'octo/app',
@@ -344,7 +353,10 @@ describe('@actions/core getIDToken against the emulator', () => {
     process.env.ACTIONS_ID_TOKEN_REQUEST_URL = j.requestUrl
     process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = j.requestToken
     await verify(await core.getIDToken('aud'), 'aud')
-    const statuses = emu.log.since(0).filter((e) => e.path.startsWith('/github/_apis/idtoken')).map((e) => e.status)
+    const statuses = emu.log
+      .since(0)
+      .filter((e) => e.path.startsWith('/github/_apis/idtoken'))
+      .map((e) => e.status)
     expect(statuses).toEqual([503, 503, 200])
   })
 })

@@ -63,7 +63,10 @@ export async function choreo<T = any>(emu: Emulator, method: string, path: strin
 /** Calls the emulated gateway (Production) for the seeded API. */
 export async function gateway(emu: Emulator, method: string, path: string, token: string): Promise<number> {
   const s = emu.state.seed
-  const res = await fetch(`${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}${path}`, { method, headers: { authorization: `Bearer ${token}` } })
+  const res = await fetch(`${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` }
+  })
   await res.text()
   return res.status
 }

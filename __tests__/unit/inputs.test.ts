@@ -27,7 +27,13 @@ const problems = (over: Record<string, string | undefined>): string[] => {
 describe('parseScopes', () => {
   test('reads values with their operations, verbs upper-cased, comments and blanks skipped', () => {
     expect(parseScopes('# permissions\nread: get /items, GET /items/{id}\n\nadmin:\nwrite: POST /items # creates')).toEqual([
-      { value: 'read', operations: [{ verb: 'GET', target: '/items' }, { verb: 'GET', target: '/items/{id}' }] },
+      {
+        value: 'read',
+        operations: [
+          { verb: 'GET', target: '/items' },
+          { verb: 'GET', target: '/items/{id}' }
+        ]
+      },
       { value: 'admin', operations: [] },
       { value: 'write', operations: [{ verb: 'POST', target: '/items' }] }
     ])
@@ -64,7 +70,11 @@ describe('readConfig', () => {
     expect(c.timeoutSeconds).toBe(300)
   })
   test('the password grant takes username and password', () => {
-    expect(read({ 'grant-type': 'password', username: 'alice', password: 'pw' }).grant).toEqual({ type: 'password', username: 'alice', password: 'pw' })
+    expect(read({ 'grant-type': 'password', username: 'alice', password: 'pw' }).grant).toEqual({
+      type: 'password',
+      username: 'alice',
+      password: 'pw'
+    })
   })
   test.each([
     [{ 'asgardeo-org': '' }, 'Input "asgardeo-org" is required'],

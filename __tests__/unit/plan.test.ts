@@ -38,8 +38,18 @@ describe('diffApiScopes', () => {
       ['urn:acme:itemsapi:read', 'read'],
       ['urn:acme:itemsapi:write', 'write']
     ])
-    expect(d.next.operations!.map((o) => o.scopes)).toEqual([['urn:acme:itemsapi:read'], ['urn:acme:itemsapi:read'], ['urn:acme:itemsapi:write']])
-    expect(d.details).toEqual(['add scope read', 'bind read to GET /items', 'bind read to GET /items/{id}', 'add scope write', 'bind write to POST /items'])
+    expect(d.next.operations!.map((o) => o.scopes)).toEqual([
+      ['urn:acme:itemsapi:read'],
+      ['urn:acme:itemsapi:read'],
+      ['urn:acme:itemsapi:write']
+    ])
+    expect(d.details).toEqual([
+      'add scope read',
+      'bind read to GET /items',
+      'bind read to GET /items/{id}',
+      'add scope write',
+      'bind write to POST /items'
+    ])
   })
   test('leaves the input object untouched', () => {
     const a = api()
@@ -70,11 +80,17 @@ describe('diffApiScopes', () => {
   })
   test('new scopes follow the URN prefix the API already uses', () => {
     const a = api({ scopes: [{ scope: { name: 'urn:starkindustries:hrapi:read' } }] })
-    expect(diffApiScopes(a, wanted, false, 'acme').next.scopes!.map((s) => s.scope.name)).toEqual(['urn:starkindustries:hrapi:read', 'urn:starkindustries:hrapi:write'])
+    expect(diffApiScopes(a, wanted, false, 'acme').next.scopes!.map((s) => s.scope.name)).toEqual([
+      'urn:starkindustries:hrapi:read',
+      'urn:starkindustries:hrapi:write'
+    ])
     expect(urnPrefix(api())).toBe('')
   })
   test('a bare binding of a qualified scope is not taken for the qualified one', () => {
-    const a = api({ scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }], operations: [{ verb: 'GET', target: '/items', scopes: ['read'] }] })
+    const a = api({
+      scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }],
+      operations: [{ verb: 'GET', target: '/items', scopes: ['read'] }]
+    })
     expect(diffApiScopes(a, parseScopes('read: GET /items'), false, 'acme').details).toEqual(['bind read to GET /items'])
   })
   test('an operation the API lacks is an input error listing the ones it has', () => {

@@ -6,7 +6,14 @@ import type { AsgardeoOrg, IssuedToken } from './state.js'
 export function orgOf(ctx: Ctx): AsgardeoOrg {
   const org = ctx.emulator.state.asgardeo.orgs[ctx.params.org]
   if (!org) {
-    throw new ReplyError(json(404, { code: 'ORG-60001', message: 'Organization not found', description: `No organization "${ctx.params.org}"`, traceId: traceId() }))
+    throw new ReplyError(
+      json(404, {
+        code: 'ORG-60001',
+        message: 'Organization not found',
+        description: `No organization "${ctx.params.org}"`,
+        traceId: traceId()
+      })
+    )
   }
   return org
 }
@@ -40,7 +47,12 @@ export async function requireScope(ctx: Ctx, org: AsgardeoOrg, scope: string): P
     new ReplyError(
       json(
         401,
-        { code: 'AUT-10001', message: 'Unauthorized', description: 'Authentication failed: a valid access token is required.', traceId: traceId() },
+        {
+          code: 'AUT-10001',
+          message: 'Unauthorized',
+          description: 'Authentication failed: a valid access token is required.',
+          traceId: traceId()
+        },
         { 'www-authenticate': 'Bearer realm="Asgardeo", error="invalid_token"' }
       )
     )

@@ -3,7 +3,19 @@ import { empty, json, type Ctx, type Reply } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { requireScope } from './auth.js'
 import { forgetApiResource, forgetScopes } from './mgmt-cascade.js'
-import { bodyArray, bodyObject, intParam, isBlank, isRecord, MGMT, mgmtError, mgmtOrg, mgmtPath, mgmtUrl, optString } from './mgmt-common.js'
+import {
+  bodyArray,
+  bodyObject,
+  intParam,
+  isBlank,
+  isRecord,
+  MGMT,
+  mgmtError,
+  mgmtOrg,
+  mgmtPath,
+  mgmtUrl,
+  optString
+} from './mgmt-common.js'
 import { compare, expressionsOf, FilterSyntaxError, parseFilter } from './mgmt-filter.js'
 import type { ApiResource, ApiScope, AsgardeoOrg } from './state.js'
 
@@ -26,21 +38,50 @@ export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'ph
 export const RESTRICTED_SCOPE_PREFIXES = ['internal_']
 
 const ERR = {
-  notFound: (id: string) => mgmtError(404, 'API-RESOURCE-60002', 'Unable to find the API resource.', `Unable to find the API resource with the id: ${id} in the tenant domain.`),
+  notFound: (id: string) =>
+    mgmtError(
+      404,
+      'API-RESOURCE-60002',
+      'Unable to find the API resource.',
+      `Unable to find the API resource with the id: ${id} in the tenant domain.`
+    ),
   blankName: () => mgmtError(400, 'API-RESOURCE-60003', 'Invalid API resource name provided.', 'API resource name is required.'),
-  blankIdentifier: () => mgmtError(400, 'API-RESOURCE-60004', 'Invalid API resource identifier provided.', 'API resource identifier is required.'),
+  blankIdentifier: () =>
+    mgmtError(400, 'API-RESOURCE-60004', 'Invalid API resource identifier provided.', 'API resource identifier is required.'),
   blankScope: () => mgmtError(400, 'API-RESOURCE-60005', 'Invalid scope name provided.', 'Scope name is required.'),
   scopeNotFound: (name: string) => mgmtError(404, 'API-RESOURCE-60005', 'Invalid scope name provided.', `Scope ${name} is not found.`),
-  identifierExists: (org: string) => mgmtError(409, 'API-RESOURCE-60003', 'Unable to add API resource.', `API resource already exists for the tenant: ${org}.`),
-  scopeExists: (org: string) => mgmtError(409, 'API-RESOURCE-60004', 'Unable to add scope.', `Scope already exists for the tenant: ${org}.`),
+  identifierExists: (org: string) =>
+    mgmtError(409, 'API-RESOURCE-60003', 'Unable to add API resource.', `API resource already exists for the tenant: ${org}.`),
+  scopeExists: (org: string) =>
+    mgmtError(409, 'API-RESOURCE-60004', 'Unable to add scope.', `Scope already exists for the tenant: ${org}.`),
   restricted: () => mgmtError(400, 'API-RESOURCE-60008', 'Restricted scope name provided.', 'Scope name is restricted.'),
-  oidc: () => mgmtError(400, 'API-RESOURCE-60009', 'Existing OIDC scope name provided.', 'Provided scopes name is already exists in the system as an OIDC scope.'),
-  removedScopes: () => mgmtError(501, 'API-RESOURCE-60006', 'Removed scopes patching is not supported yet.', 'Removed scopes patching is not supported yet for API resources.'),
+  oidc: () =>
+    mgmtError(
+      400,
+      'API-RESOURCE-60009',
+      'Existing OIDC scope name provided.',
+      'Provided scopes name is already exists in the system as an OIDC scope.'
+    ),
+  removedScopes: () =>
+    mgmtError(
+      501,
+      'API-RESOURCE-60006',
+      'Removed scopes patching is not supported yet.',
+      'Removed scopes patching is not supported yet for API resources.'
+    ),
   limit: () => mgmtError(400, 'API-RESOURCE-60010', 'Invalid limit provided.', 'Limit should be a positive integer.'),
-  beforeAndAfter: () => mgmtError(400, 'API-RESOURCE-60011', 'Invalid before/after provided.', 'Both before and after parameters cannot be provided at the same time.'),
+  beforeAndAfter: () =>
+    mgmtError(
+      400,
+      'API-RESOURCE-60011',
+      'Invalid before/after provided.',
+      'Both before and after parameters cannot be provided at the same time.'
+    ),
   // 400 as shared/reference/asgardeo-api.md §3 records (IS master's handleSystemAPI throws FORBIDDEN; the reference wins).
-  system: () => mgmtError(400, 'API-RESOURCE-60012', 'Cannot modify or delete System APIs.', 'Cannot modify or delete the read-only System APIs.'),
-  attributes: () => mgmtError(400, 'API-RESOURCE-60013', 'Invalid attribute name.', 'Invalid attribute name provided as required attribute.'),
+  system: () =>
+    mgmtError(400, 'API-RESOURCE-60012', 'Cannot modify or delete System APIs.', 'Cannot modify or delete the read-only System APIs.'),
+  attributes: () =>
+    mgmtError(400, 'API-RESOURCE-60013', 'Invalid attribute name.', 'Invalid attribute name provided as required attribute.'),
   filterFormat: () => mgmtError(400, 'API-RESOURCE-60001', 'Unable to retrieve API resources.', 'Invalid format used for filtering.'),
   filterValue: () => mgmtError(400, 'API-RESOURCE-60005', 'Unable to retrieve API resources.', 'Invalid filter value used for filtering.'),
   cursor: () => mgmtError(400, 'API-RESOURCE-60002', 'Unable to retrieve tenant domains.', 'Invalid cursor used for pagination.')
@@ -76,7 +117,9 @@ function resourceView(org: AsgardeoOrg, r: ApiResource): Record<string, unknown>
     requiresAuthorization: r.requiresAuthorization,
     scopes: r.scopes.map(scopeView),
     authorizationDetailsTypes: [],
-    subscribedApplications: org.applications.filter((a) => a.authorizedApis.some((x) => x.id === r.id)).map((a) => ({ id: a.id, name: a.name })),
+    subscribedApplications: org.applications
+      .filter((a) => a.authorizedApis.some((x) => x.id === r.id))
+      .map((a) => ({ id: a.id, name: a.name })),
     properties: r.properties ?? [],
     self: mgmtPath(org, `/api-resources/${r.id}`)
   }
@@ -133,7 +176,8 @@ function javaUrlEncode(s: string): string {
  */
 function buildScopes(org: AsgardeoOrg, input: unknown, ignoreOn?: ApiResource): ApiScope[] {
   if (input === undefined || input === null) return []
-  if (!Array.isArray(input)) throw mgmtError(400, 'UE-10000', 'Invalid Request', 'Provided request body content is not in the expected format.')
+  if (!Array.isArray(input))
+    throw mgmtError(400, 'UE-10000', 'Invalid Request', 'Provided request body content is not in the expected format.')
   const scopes: ApiScope[] = []
   for (const raw of input) {
     const model = isRecord(raw) ? raw : {}
@@ -285,7 +329,11 @@ async function deleteApiResource(ctx: Ctx): Promise<Reply> {
   if (!r) return empty(204)
   assertModifiable(r)
   org.apiResources = org.apiResources.filter((x) => x !== r)
-  forgetApiResource(org, r.id, r.scopes.map((s) => s.name))
+  forgetApiResource(
+    org,
+    r.id,
+    r.scopes.map((s) => s.name)
+  )
   return empty(204)
 }
 
@@ -363,5 +411,11 @@ async function listOrgScopes(ctx: Ctx): Promise<Reply> {
     if (exprs.some((e) => e.attr !== 'name')) throw ERR.filterValue()
     keep = (s) => exprs.every((e) => compare(e.op, s.name, e.value))
   }
-  return json(200, org.apiResources.flatMap((r) => r.scopes).filter(keep).map(scopeView))
+  return json(
+    200,
+    org.apiResources
+      .flatMap((r) => r.scopes)
+      .filter(keep)
+      .map(scopeView)
+  )
 }

@@ -3,7 +3,21 @@ import { empty, json, type Ctx, type Reply } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { requireScope } from './auth.js'
 import { appRoles, deleteAppRoles, revokeClientTokens } from './mgmt-cascade.js'
-import { bodyObject, clone, isBlank, isRecord, MGMT, mgmtError, mgmtOrg, mgmtPath, mgmtUrl, offsetLinks, offsetPaging, optString, requireAnyScope } from './mgmt-common.js'
+import {
+  bodyObject,
+  clone,
+  isBlank,
+  isRecord,
+  MGMT,
+  mgmtError,
+  mgmtOrg,
+  mgmtPath,
+  mgmtUrl,
+  offsetLinks,
+  offsetPaging,
+  optString,
+  requireAnyScope
+} from './mgmt-common.js'
 import { evaluate, FilterSyntaxError, parseFilter, usesConnective, expressionsOf, type FilterNode } from './mgmt-filter.js'
 import { buildOidc, hasOidc, newClientId, newClientSecret, noOidc, oidcView } from './mgmt-oidc-config.js'
 import type { Application, AsgardeoOrg } from './state.js'
@@ -22,24 +36,73 @@ const DELETE = 'internal_application_mgt_delete'
 const REGENERATE = ['internal_application_mgt_client_secret_create', CREATE]
 
 /** Top-level fields the emulator models itself; everything else in a create/patch body is kept in `extra`. */
-const MODELED = new Set(['id', 'name', 'description', 'templateId', 'associatedRoles', 'inboundProtocolConfiguration', 'clientId', 'issuer', 'inboundProtocols', 'access', 'self'])
-const LIST_ATTRIBUTES = new Set(['advancedConfigurations', 'templateId', 'templateVersion', 'clientId', 'issuer', 'associatedRoles.allowedAudience'])
+const MODELED = new Set([
+  'id',
+  'name',
+  'description',
+  'templateId',
+  'associatedRoles',
+  'inboundProtocolConfiguration',
+  'clientId',
+  'issuer',
+  'inboundProtocols',
+  'access',
+  'self'
+])
+const LIST_ATTRIBUTES = new Set([
+  'advancedConfigurations',
+  'templateId',
+  'templateVersion',
+  'clientId',
+  'issuer',
+  'associatedRoles.allowedAudience'
+])
 const FILTER_ATTRIBUTES = new Set(['name', 'clientId', 'issuer'])
 
 export const ERR = {
-  notFound: (id: string, org: string) => mgmtError(404, 'APP-60006', 'Application not found.', `Application cannot be found for the provided id: ${id} in the tenantDomain: ${org}.`),
+  notFound: (id: string, org: string) =>
+    mgmtError(
+      404,
+      'APP-60006',
+      'Application not found.',
+      `Application cannot be found for the provided id: ${id} in the tenantDomain: ${org}.`
+    ),
   template: () => mgmtError(501, 'APP-65501', 'Unsupported Operation.', 'Application creation with templates not supported.'),
   sorting: () => mgmtError(501, 'APP-65002', 'Sorting not supported.', 'Sorting capability is not supported in this version of the API.'),
-  filterFormat: () => mgmtError(400, 'APP-60004', 'Invalid filter query format.', 'Filter needs to be in the format <attribute>+<operation>+<value>. Eg: name+eq+john'),
+  filterFormat: () =>
+    mgmtError(
+      400,
+      'APP-60004',
+      'Invalid filter query format.',
+      'Filter needs to be in the format <attribute>+<operation>+<value>. Eg: name+eq+john'
+    ),
   filterAttribute: (a: string) =>
-    mgmtError(400, 'APP-60004', 'Filtering using the attempted attribute is not supported.', `Filtering cannot be done with the '${a}' attribute. Filtering is only supported with 'name', 'clientId', and 'issuer' attributes.`),
+    mgmtError(
+      400,
+      'APP-60004',
+      'Filtering using the attempted attribute is not supported.',
+      `Filtering cannot be done with the '${a}' attribute. Filtering is only supported with 'name', 'clientId', and 'issuer' attributes.`
+    ),
   filterOperation: (op: string) =>
-    mgmtError(400, 'APP-60004', 'Attempted filtering operation is invalid.', `Attempted filtering operation '${op}' is invalid. Please use one of the supported filtering operations such as 'eq', 'co', 'sw', 'ew', 'and', 'or'.`),
+    mgmtError(
+      400,
+      'APP-60004',
+      'Attempted filtering operation is invalid.',
+      `Attempted filtering operation '${op}' is invalid. Please use one of the supported filtering operations such as 'eq', 'co', 'sw', 'ew', 'and', 'or'.`
+    ),
   attributes: () => mgmtError(400, 'APP-60505', 'Invalid attribute name.', 'Invalid attribute name provided as required attribute.'),
-  duplicateName: (name: string, org: string) => mgmtError(400, 'APP-60007', 'Application already exists.', `Application with the name ${name} already exists in tenant ${org}.`),
+  duplicateName: (name: string, org: string) =>
+    mgmtError(400, 'APP-60007', 'Application already exists.', `Application with the name ${name} already exists in tenant ${org}.`),
   invalid: (description: string) => mgmtError(400, 'APP-60001', 'Invalid request.', description),
-  subject: () => mgmtError(400, 'APP-60513', 'Invalid configuration.', "'useMappedLocalSubject' cannot be disabled when 'mappedLocalSubjectMandatory' is enabled."),
-  inboundNotConfigured: (id: string) => mgmtError(404, 'APP-60502', 'Inbound protocol not configured.', `Inbound protocol: oauth2 not configured for application id: ${id}.`)
+  subject: () =>
+    mgmtError(
+      400,
+      'APP-60513',
+      'Invalid configuration.',
+      "'useMappedLocalSubject' cannot be disabled when 'mappedLocalSubjectMandatory' is enabled."
+    ),
+  inboundNotConfigured: (id: string) =>
+    mgmtError(404, 'APP-60502', 'Inbound protocol not configured.', `Inbound protocol: oauth2 not configured for application id: ${id}.`)
 }
 
 export function registerApplications(router: Router): void {
@@ -120,7 +183,9 @@ function appView(org: AsgardeoOrg, app: Application): Record<string, unknown> {
     clientId: hasOidc(app) ? app.oidc.clientId : undefined,
     templateId: app.templateId,
     associatedRoles: associatedRolesView(org, app),
-    inboundProtocols: hasOidc(app) ? [{ type: 'oauth2', name: 'oauth2', self: mgmtPath(org, `/applications/${app.id}/inbound-protocols/oidc`) }] : [],
+    inboundProtocols: hasOidc(app)
+      ? [{ type: 'oauth2', name: 'oauth2', self: mgmtPath(org, `/applications/${app.id}/inbound-protocols/oidc`) }]
+      : [],
     access: 'WRITE'
   }
 }
@@ -251,7 +316,9 @@ async function createApplication(ctx: Ctx): Promise<Reply> {
   const audience = roles?.allowedAudience === undefined ? 'ORGANIZATION' : parseAudience(roles.allowedAudience)
   const inbound = isRecord(body.inboundProtocolConfiguration) ? body.inboundProtocolConfiguration : undefined
   const oidcBody = inbound && isRecord(inbound.oidc) ? inbound.oidc : undefined
-  const oidc = oidcBody ? buildOidc(oidcBody, newClientId(org, oidcBody.clientId), newClientSecret(oidcBody.clientSecret), 'ACTIVE') : noOidc()
+  const oidc = oidcBody
+    ? buildOidc(oidcBody, newClientId(org, oidcBody.clientId), newClientSecret(oidcBody.clientSecret), 'ACTIVE')
+    : noOidc()
 
   const app: Application = {
     id: randomUUID(),

@@ -18,16 +18,38 @@ const BUSINESS_API_UPDATE = 'internal_application_business_api_update'
 const INTERNAL_API_UPDATE = 'internal_application_internal_api_update'
 
 const ERR = {
-  apiNotFound: (id: string, org: string) => mgmtError(400, '60507', 'API resource not found.', `API resource with id: ${id} is not found in the tenant domain: ${org}.`),
+  apiNotFound: (id: string, org: string) =>
+    mgmtError(400, '60507', 'API resource not found.', `API resource with id: ${id} is not found in the tenant domain: ${org}.`),
   scopesNotFound: (id: string, org: string) =>
-    mgmtError(400, '60508', 'API scopes not found.', `One or more scopes in the request is not found for the API resource with Id: ${id} in the tenant domain: ${org}.`),
+    mgmtError(
+      400,
+      '60508',
+      'API scopes not found.',
+      `One or more scopes in the request is not found for the API resource with Id: ${id} in the tenant domain: ${org}.`
+    ),
   alreadyAuthorized: (apiId: string, appId: string) =>
-    mgmtError(409, '60509', 'API resource already authorized.', `API resource with id: ${apiId} is already authorized for the application with id: ${appId}.`),
+    mgmtError(
+      409,
+      '60509',
+      'API resource already authorized.',
+      `API resource with id: ${apiId} is already authorized for the application with id: ${appId}.`
+    ),
   notAuthorized: (apiId: string, appId: string) =>
-    mgmtError(404, '60510', 'API resource not authorized for the application.', `API resource with id: ${apiId} is not authorized for the application with id: ${appId}.`),
-  policy: () => mgmtError(400, '60511', 'Invalid policy id value provided.', "Invalid policy id value. It should be 'RBAC' or 'No Policy'."),
+    mgmtError(
+      404,
+      '60510',
+      'API resource not authorized for the application.',
+      `API resource with id: ${apiId} is not authorized for the application with id: ${appId}.`
+    ),
+  policy: () =>
+    mgmtError(400, '60511', 'Invalid policy id value provided.', "Invalid policy id value. It should be 'RBAC' or 'No Policy'."),
   policyForResource: (id: string, policy: string) =>
-    mgmtError(400, '60512', 'Invalid policy type provided for the API resource.', `API resource with id: ${id} doesn't allow the provided policy type: ${policy}.`),
+    mgmtError(
+      400,
+      '60512',
+      'Invalid policy type provided for the API resource.',
+      `API resource with id: ${id} doesn't allow the provided policy type: ${policy}.`
+    ),
   forbidden: () => mgmtError(403, '60520', 'Forbidden', 'Operation is not permitted. You do not have permissions to make this request.')
 }
 
@@ -82,7 +104,9 @@ async function listAuthorizedApis(ctx: Ctx): Promise<Reply> {
         displayName: r.name,
         policyId: auth.policyId,
         type: r.type,
-        authorizedScopes: r.scopes.filter((s) => auth.scopes.includes(s.name)).map((s) => ({ id: s.id, name: s.name, displayName: s.displayName })),
+        authorizedScopes: r.scopes
+          .filter((s) => auth.scopes.includes(s.name))
+          .map((s) => ({ id: s.id, name: s.name, displayName: s.displayName })),
         authorizedAuthorizationDetailsTypes: []
       }
     ]

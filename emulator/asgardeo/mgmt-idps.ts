@@ -2,7 +2,22 @@ import { randomUUID } from 'node:crypto'
 import { empty, json, type Ctx, type Reply } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { requireScope } from './auth.js'
-import { bodyArray, bodyObject, clone, isBlank, isRecord, MGMT, mgmtError, mgmtOrg, mgmtPath, mgmtUrl, offsetLinks, offsetPaging, optString, stringArray } from './mgmt-common.js'
+import {
+  bodyArray,
+  bodyObject,
+  clone,
+  isBlank,
+  isRecord,
+  MGMT,
+  mgmtError,
+  mgmtOrg,
+  mgmtPath,
+  mgmtUrl,
+  offsetLinks,
+  offsetPaging,
+  optString,
+  stringArray
+} from './mgmt-common.js'
 import { evaluate, expressionsOf, FilterSyntaxError, parseFilter, usesConnective, type FilterNode } from './mgmt-filter.js'
 import type { AsgardeoOrg, IdentityProvider } from './state.js'
 
@@ -18,16 +33,55 @@ const UPDATE = 'internal_idp_update'
 const DELETE = 'internal_idp_delete'
 
 /** Top-level fields the emulator models itself; the rest of a create body is echoed from `extra`. */
-const MODELED = new Set(['id', 'name', 'description', 'templateId', 'idpIssuerName', 'alias', 'certificate', 'isEnabled', 'implicitAssociation', 'self'])
+const MODELED = new Set([
+  'id',
+  'name',
+  'description',
+  'templateId',
+  'idpIssuerName',
+  'alias',
+  'certificate',
+  'isEnabled',
+  'implicitAssociation',
+  'self'
+])
 const FILTER_ATTRIBUTES = new Set(['name', 'description', 'isEnabled', 'homeRealmIdentifier'])
-const LIST_ATTRIBUTES = new Set(['isPrimary', 'isFederationHub', 'homeRealmIdentifier', 'certificate', 'alias', 'claims', 'roles', 'groups', 'federatedAuthenticators', 'provisioning'])
+const LIST_ATTRIBUTES = new Set([
+  'isPrimary',
+  'isFederationHub',
+  'homeRealmIdentifier',
+  'certificate',
+  'alias',
+  'claims',
+  'roles',
+  'groups',
+  'federatedAuthenticators',
+  'provisioning'
+])
 
 const ERR = {
-  notFound: (id: string) => mgmtError(404, 'IDP-60002', 'Resource not found.', `Unable to find a resource matching the provided identity provider identifier ${id}.`),
+  notFound: (id: string) =>
+    mgmtError(
+      404,
+      'IDP-60002',
+      'Resource not found.',
+      `Unable to find a resource matching the provided identity provider identifier ${id}.`
+    ),
   // The framework's IDP-60001 surfaces as a client error, 400 (spec: 409).
-  duplicateName: (name: string) => mgmtError(400, 'IDP-60001', `Identity Provider with the name: ${name} already exists.`, `Identity Provider with the name: ${name} already exists.`),
+  duplicateName: (name: string) =>
+    mgmtError(
+      400,
+      'IDP-60001',
+      `Identity Provider with the name: ${name} already exists.`,
+      `Identity Provider with the name: ${name} already exists.`
+    ),
   duplicateIssuer: (issuer: string) =>
-    mgmtError(400, 'IDP-60003', 'Identity Provider add request validation failed.', `An identity provider with the issuer name ${issuer} already exists.`),
+    mgmtError(
+      400,
+      'IDP-60003',
+      'Identity Provider add request validation failed.',
+      `An identity provider with the issuer name ${issuer} already exists.`
+    ),
   invalid: (detail: string) => mgmtError(400, 'IDP-60025', 'Invalid input.', `One of the given inputs is invalid. ${detail}`),
   filter: () => mgmtError(400, 'IDP-65055', 'Search request validation failed.', 'Invalid search filter.')
 }
@@ -51,7 +105,10 @@ function requireIdp(org: AsgardeoOrg, id: string): IdentityProvider {
 // ---------------------------------------------------------------- views
 
 function certificateView(idp: IdentityProvider): Record<string, unknown> {
-  return { ...(idp.jwksUri ? { jwksUri: idp.jwksUri } : {}), ...(idp.certificates.length > 0 ? { certificates: [...idp.certificates] } : {}) }
+  return {
+    ...(idp.jwksUri ? { jwksUri: idp.jwksUri } : {}),
+    ...(idp.certificates.length > 0 ? { certificates: [...idp.certificates] } : {})
+  }
 }
 
 /** Defaults of the sub-objects a trusted token issuer carries when the create body left them out. */
@@ -66,7 +123,13 @@ function defaults(): Record<string, unknown> {
     groups: [],
     federatedAuthenticators: { defaultAuthenticatorId: '', authenticators: [] },
     provisioning: {
-      jit: { isEnabled: false, scheme: 'PROVISION_SILENTLY', userstore: 'PRIMARY', associateLocalUser: false, attributeSyncMethod: 'OVERRIDE_ALL' },
+      jit: {
+        isEnabled: false,
+        scheme: 'PROVISION_SILENTLY',
+        userstore: 'PRIMARY',
+        associateLocalUser: false,
+        attributeSyncMethod: 'OVERRIDE_ALL'
+      },
       outboundConnectors: { defaultConnectorId: '', connectors: [] }
     }
   }
@@ -198,7 +261,10 @@ async function createIdp(ctx: Ctx): Promise<Reply> {
     jwksUri: optString(certificate.jwksUri) || undefined,
     certificates,
     isEnabled: asBoolean(body.isEnabled) ?? true,
-    implicitAssociation: body.implicitAssociation === undefined ? { isEnabled: false, lookupAttribute: [] } : parseAssociation(body.implicitAssociation, false),
+    implicitAssociation:
+      body.implicitAssociation === undefined
+        ? { isEnabled: false, lookupAttribute: [] }
+        : parseAssociation(body.implicitAssociation, false),
     extra
   }
   org.identityProviders.push(idp)
@@ -227,7 +293,8 @@ async function patchIdp(ctx: Ctx): Promise<Reply> {
     const path = String(raw.path ?? '')
     const value = raw.value
     if (!['ADD', 'REPLACE', 'REMOVE'].includes(operation)) throw ERR.invalid(`Unsupported patch operation: ${operation}.`)
-    const text = operation === 'REMOVE' ? '' : typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)
+    const text =
+      operation === 'REMOVE' ? '' : typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)
     const cert = /^\/certificate\/certificates\/(\d+)$/.exec(path)
     if (cert) {
       const i = Number(cert[1])

@@ -53,7 +53,13 @@ async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
 }
 
 /** The token response: only present fields, `scope` omitted when nothing was granted. */
-async function tokenResponse(ctx: Ctx, org: AsgardeoOrg, app: Application, issued: Issued, extra: Record<string, string> = {}): Promise<Reply> {
+async function tokenResponse(
+  ctx: Ctx,
+  org: AsgardeoOrg,
+  app: Application,
+  issued: Issued,
+  extra: Record<string, string> = {}
+): Promise<Reply> {
   const scopes = issued.record.scopes
   const body: Record<string, unknown> = { access_token: issued.accessToken }
   if (issued.refreshToken) body.refresh_token = issued.refreshToken
@@ -91,10 +97,19 @@ async function passwordGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form:
   if (missing.length > 0) throw oauthFail(400, 'invalid_request', `Missing parameters: ${missing.join(' ')}`)
   const user = findUserByName(org, username as string)
   if (!user || user.password !== password) throw oauthFail(400, 'invalid_grant', `Authentication failed for ${username}`)
-  if (user.locked) throw oauthFail(400, 'invalid_grant', `Account is locked for user ${username}. Cannot login until the account is unlocked.`)
+  if (user.locked)
+    throw oauthFail(400, 'invalid_grant', `Account is locked for user ${username}. Cannot login until the account is unlocked.`)
   const subject: TokenSubject = { kind: 'user', user }
   const scopes = grantScopes(org, app, parseScopeParam(form.get('scope')), subject)
-  const issued = await issueToken(ctx, { org, app, grantType: 'password', subject, scopes, withRefresh: refreshEnabled(app), allowCache: true })
+  const issued = await issueToken(ctx, {
+    org,
+    app,
+    grantType: 'password',
+    subject,
+    scopes,
+    withRefresh: refreshEnabled(app),
+    allowCache: true
+  })
   return tokenResponse(ctx, org, app, issued)
 }
 
@@ -125,14 +140,31 @@ async function refreshTokenGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, f
   const keepRefresh = rotate ? undefined : { raw, hash, exp: old.refreshExp as number }
   old.revoked = true
   if (!rotate) old.refreshTokenHash = undefined
-  const issued = await issueToken(ctx, { org, app, grantType: 'refresh_token', subject, scopes, withRefresh: rotate, keepRefresh, allowCache: false })
+  const issued = await issueToken(ctx, {
+    org,
+    app,
+    grantType: 'refresh_token',
+    subject,
+    scopes,
+    withRefresh: rotate,
+    keepRefresh,
+    allowCache: false
+  })
   return tokenResponse(ctx, org, app, issued)
 }
 
 async function tokenExchangeGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form: URLSearchParams): Promise<Reply> {
   const { subject, issuedTokenType } = await validateTokenExchange(ctx, org, app, form)
   const scopes = grantScopes(org, app, parseScopeParam(form.get('scope')), subject)
-  const issued = await issueToken(ctx, { org, app, grantType: TOKEN_EXCHANGE, subject, scopes, withRefresh: refreshEnabled(app), allowCache: true })
+  const issued = await issueToken(ctx, {
+    org,
+    app,
+    grantType: TOKEN_EXCHANGE,
+    subject,
+    scopes,
+    withRefresh: refreshEnabled(app),
+    allowCache: true
+  })
   return tokenResponse(ctx, org, app, issued, { issued_token_type: issuedTokenType })
 }
 

@@ -3,17 +3,7 @@ import type { Router } from '../core/router.js'
 import { empty, type Ctx, type Reply } from '../core/http.js'
 import { orgOf, requireScope } from './auth.js'
 import { authorizedScopesOf } from './oauth-scopes.js'
-import {
-  attributeSet,
-  listResponse,
-  orgIdOf,
-  pageOf,
-  scimBody,
-  scimError,
-  scimJson,
-  shortAttr,
-  valuesOf
-} from './scim-common.js'
+import { attributeSet, listResponse, orgIdOf, pageOf, scimBody, scimError, scimJson, shortAttr, valuesOf } from './scim-common.js'
 import { FilterError, matches, parseFilter, type Filter } from './scim-filter.js'
 import { checkRateLimit } from './token-ratelimit.js'
 import type { AsgardeoOrg, Role } from './state.js'
@@ -91,7 +81,11 @@ function roleView(ctx: Ctx, org: AsgardeoOrg, role: Role, include: Set<string> |
     view.permissions = role.permissions.map((name) => {
       const api = org.apiResources.find((r) => r.scopes.some((s) => s.name === name))
       const scope = api?.scopes.find((s) => s.name === name)
-      return { value: name, display: scope?.displayName ?? name, $ref: `${base}/api/server/v1/api-resources/${api?.id ?? ''}/scopes/${name}` }
+      return {
+        value: name,
+        display: scope?.displayName ?? name,
+        $ref: `${base}/api/server/v1/api-resources/${api?.id ?? ''}/scopes/${name}`
+      }
     })
   }
   if (wants('associatedapplications') && role.audience.type === 'application') {
@@ -118,7 +112,11 @@ function roleFilter(raw: string): Filter {
   return filter
 }
 
-function listOf(ctx: Ctx, org: AsgardeoOrg, q: { filter?: unknown; startIndex?: unknown; count?: unknown; sortBy?: unknown; sortOrder?: unknown; attributes?: unknown }): Reply {
+function listOf(
+  ctx: Ctx,
+  org: AsgardeoOrg,
+  q: { filter?: unknown; startIndex?: unknown; count?: unknown; sortBy?: unknown; sortOrder?: unknown; attributes?: unknown }
+): Reply {
   if (q.sortBy || q.sortOrder) throw scimError(501, 'Sorting is not supported.')
   const page = pageOf(q.startIndex, q.count)
   const include = attributeSet(q.attributes)
@@ -178,7 +176,11 @@ function checkUsers(org: AsgardeoOrg, users: string[]): void {
 /** Role names are unique per audience. */
 function checkUniqueName(org: AsgardeoOrg, role: Role): void {
   const clash = org.roles.some(
-    (r) => r.id !== role.id && r.displayName === role.displayName && r.audience.type === role.audience.type && r.audience.value === role.audience.value
+    (r) =>
+      r.id !== role.id &&
+      r.displayName === role.displayName &&
+      r.audience.type === role.audience.type &&
+      r.audience.value === role.audience.value
   )
   if (clash) throw scimError(409, `Role with name: ${role.displayName} already exists in the system.`, 'uniqueness')
 }
@@ -205,7 +207,8 @@ function audienceFor(org: AsgardeoOrg, input: unknown): Role['audience'] {
   }
   if (type === 'organization') {
     const orgId = orgIdOf(org.handle)
-    if (value && value !== orgId) throw scimError(400, `Invalid audience. No organization found with organization id: ${value}`, 'invalidValue')
+    if (value && value !== orgId)
+      throw scimError(400, `Invalid audience. No organization found with organization id: ${value}`, 'invalidValue')
     return { type: 'organization', value: orgId, display: org.handle }
   }
   throw scimError(400, `Invalid audience type: ${String(a.type)}`, 'invalidValue')
@@ -289,7 +292,8 @@ async function patchRole(ctx: Ctx): Promise<Reply> {
   const current = findRole(org, ctx.params.id)
   const body = scimBody(ctx)
   const ops = body.Operations ?? body.operations
-  if (!Array.isArray(ops) || ops.length === 0) throw scimError(400, 'Operations attribute is missing or empty in the PatchOp request.', 'invalidSyntax')
+  if (!Array.isArray(ops) || ops.length === 0)
+    throw scimError(400, 'Operations attribute is missing or empty in the PatchOp request.', 'invalidSyntax')
   const next: Role = { ...current, users: [...current.users], groups: [...current.groups], permissions: [...current.permissions] }
   for (const raw of ops as Record<string, unknown>[]) {
     const op = String(raw?.op ?? '').toLowerCase()

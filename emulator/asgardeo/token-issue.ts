@@ -87,7 +87,9 @@ export async function issueToken(ctx: Ctx, req: IssueRequest): Promise<Issued> {
   }
   const iat = nowSeconds(ctx)
   const lifetime =
-    subject.kind === 'application' ? app.oidc.accessToken.applicationAccessTokenExpiryInSeconds : app.oidc.accessToken.userAccessTokenExpiryInSeconds
+    subject.kind === 'application'
+      ? app.oidc.accessToken.applicationAccessTokenExpiryInSeconds
+      : app.oidc.accessToken.userAccessTokenExpiryInSeconds
   const exp = iat + lifetime
   const jti = randomUUID()
   const aut = subject.kind === 'application' ? 'APPLICATION' : 'APPLICATION_USER'

@@ -37,7 +37,12 @@ export function checkIfMatch(ctx: Ctx, api: ChoreoApi): void {
     .split(',')
     .map((t) => t.trim().replace(/^W\//, ''))
   if (tags.includes('*') || tags.includes(current)) return
-  throw apimError(412, 412, 'Precondition Failed', `The API has changed since it was read: If-Match ${String(header)} does not match the current ETag ${current}`)
+  throw apimError(
+    412,
+    412,
+    'Precondition Failed',
+    `The API has changed since it was read: If-Match ${String(header)} does not match the current ETag ${current}`
+  )
 }
 
 function scopeView(s: StoredScope, operations: StoredOperation[]): unknown {
@@ -194,7 +199,12 @@ function parseScopes(org: ChoreoOrg, api: ChoreoApi, raw: unknown): StoredScope[
   }
   for (const s of out) {
     if (org.apis.some((a) => a.id !== api.id && a.scopes.some((x) => x.name === s.name))) {
-      throw apimError(400, 900988, 'Scope already assigned locally by another API', `Scope ${s.name} already assigned locally by another API`)
+      throw apimError(
+        400,
+        900988,
+        'Scope already assigned locally by another API',
+        `Scope ${s.name} already assigned locally by another API`
+      )
     }
   }
   return out
@@ -230,7 +240,11 @@ function parseOperations(org: ChoreoOrg, api: ChoreoApi, raw: unknown): StoredOp
  */
 export function applyApiUpdate(org: ChoreoOrg, api: ChoreoApi, body: Record<string, unknown>, now: number): void {
   const missing = ['name', 'context', 'version'].filter((k) => !str(body[k]))
-  if (missing.length > 0) throw badRequest(`Required field(s) missing: ${missing.join(', ')}`, missing.map((k) => ({ code: k, message: `${k} may not be null` })))
+  if (missing.length > 0)
+    throw badRequest(
+      `Required field(s) missing: ${missing.join(', ')}`,
+      missing.map((k) => ({ code: k, message: `${k} may not be null` }))
+    )
   const scopes = body.scopes === undefined ? api.scopes : parseScopes(org, api, body.scopes)
   const operations = body.operations === undefined ? api.operations : parseOperations(org, api, body.operations)
   for (const o of operations) {
@@ -291,7 +305,13 @@ export function revisionView(ctx: Ctx, api: ChoreoApi, rev: ApiRevision): Record
 export const LIFECYCLE: Record<LifecycleStatus, Record<string, LifecycleStatus>> = {
   CREATED: { Publish: 'PUBLISHED', 'Deploy as a Prototype': 'PROTOTYPED' },
   PROTOTYPED: { Publish: 'PUBLISHED', 'Demote to Created': 'CREATED', 'Deploy as a Prototype': 'PROTOTYPED' },
-  PUBLISHED: { Block: 'BLOCKED', 'Deploy as a Prototype': 'PROTOTYPED', 'Demote to Created': 'CREATED', Deprecate: 'DEPRECATED', Publish: 'PUBLISHED' },
+  PUBLISHED: {
+    Block: 'BLOCKED',
+    'Deploy as a Prototype': 'PROTOTYPED',
+    'Demote to Created': 'CREATED',
+    Deprecate: 'DEPRECATED',
+    Publish: 'PUBLISHED'
+  },
   BLOCKED: { Deprecate: 'DEPRECATED', 'Re-Publish': 'PUBLISHED' },
   DEPRECATED: { Retire: 'RETIRED' },
   RETIRED: {}
@@ -306,6 +326,9 @@ export function lifecycleStateView(api: ChoreoApi): Record<string, unknown> {
       { name: 'Deprecate old versions after publishing the API', value: false, requiredStates: [] },
       { name: 'Requires re-subscription when publishing the API', value: false, requiredStates: [] }
     ],
-    availableTransitions: Object.entries(LIFECYCLE[api.lifeCycleStatus]).map(([event, target]) => ({ event, targetState: displayState(target) }))
+    availableTransitions: Object.entries(LIFECYCLE[api.lifeCycleStatus]).map(([event, target]) => ({
+      event,
+      targetState: displayState(target)
+    }))
   }
 }

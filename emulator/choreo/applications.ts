@@ -4,7 +4,14 @@ import type { Router } from '../core/router.js'
 import { authorizeFor, type Caller } from './auth.js'
 import { alreadyExists, apimError, badRequest, isRecord, notFound, objectBody } from './errors.js'
 import { pageParams, paginate } from './paging.js'
-import { APPLICATION_POLICIES, RESIDENT_KEY_MANAGER, type ChoreoOrg, type DevApplication, type KeyManager, type KeyMapping } from './state.js'
+import {
+  APPLICATION_POLICIES,
+  RESIDENT_KEY_MANAGER,
+  type ChoreoOrg,
+  type DevApplication,
+  type KeyManager,
+  type KeyMapping
+} from './state.js'
 
 /** The caller's idpId: the Developer Portal shows each user their own applications. */
 export function ownerOf(caller: Caller): string {
@@ -69,7 +76,11 @@ function applicationView(org: ChoreoOrg, app: DevApplication): Record<string, un
  * cannot be null") and known, name present without surrounding whitespace, at most 100 characters, and not
  * another application of the same owner (409 with `code: 409`, reference quirk 6).
  */
-function validApplication(caller: Caller, body: Record<string, unknown>, self?: DevApplication): { name: string; throttlingPolicy: string } {
+function validApplication(
+  caller: Caller,
+  body: Record<string, unknown>,
+  self?: DevApplication
+): { name: string; throttlingPolicy: string } {
   const name = typeof body.name === 'string' ? body.name : ''
   const tier = typeof body.throttlingPolicy === 'string' ? body.throttlingPolicy : ''
   if (!tier.trim()) throw badRequest('Throttling tier cannot be null')
@@ -197,7 +208,13 @@ export function registerApplications(router: Router, D: string): void {
 function findKey(caller: Caller, ctx: Ctx): KeyMapping {
   const app = findApplication(caller, ctx.params.applicationId)
   const key = caller.org.keyMappings.find((k) => k.applicationId === app.applicationId && k.keyMappingId === ctx.params.keyMappingId)
-  if (!key) throw apimError(404, 900331, 'Application Key mapping not found', `Key mapping ${ctx.params.keyMappingId} not found for application ${app.applicationId}`)
+  if (!key)
+    throw apimError(
+      404,
+      900331,
+      'Application Key mapping not found',
+      `Key mapping ${ctx.params.keyMappingId} not found for application ${app.applicationId}`
+    )
   return key
 }
 
@@ -222,8 +239,10 @@ function mapKeys(ctx: Ctx) {
   if (keyType !== 'PRODUCTION' && keyType !== 'SANDBOX') throw badRequest('keyType must be PRODUCTION or SANDBOX')
   const kmName = typeof body.keyManager === 'string' && body.keyManager ? body.keyManager : RESIDENT_KEY_MANAGER
   const km = org.keyManagers.find((m) => m.name === kmName || m.id === kmName)
-  if (!km || !km.enabled) throw apimError(400, 901403, 'Key Manager not Registered', `Key Manager ${kmName} is not registered or not enabled`)
-  if (km.tokenType === 'EXCHANGED') throw apimError(400, 901405, "Key Manager doesn't support token generation", `Key Manager ${km.name} only issues exchanged tokens`)
+  if (!km || !km.enabled)
+    throw apimError(400, 901403, 'Key Manager not Registered', `Key Manager ${kmName} is not registered or not enabled`)
+  if (km.tokenType === 'EXCHANGED')
+    throw apimError(400, 901405, "Key Manager doesn't support token generation", `Key Manager ${km.name} only issues exchanged tokens`)
   if (!km.enableMapOAuthConsumerApps) {
     throw badRequest(`Key Manager ${km.name} does not allow mapping an existing OAuth client (enableMapOAuthConsumerApps is false)`)
   }

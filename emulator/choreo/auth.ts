@@ -30,8 +30,10 @@ function requirePat(ctx: Ctx): PatRecord {
   if (!token) throw fail(900902, 'Missing Credentials', 'Please provide an active access token to proceed')
   const hash = sha256(token)
   const pat = ctx.emulator.state.choreo.pats.find((p) => p.tokenHash === hash)
-  if (pat && pat.status === 'ACTIVE' && pat.validUntil <= ctx.emulator.now()) throw fail(900903, 'Invalid Credentials', 'Access token is expired.')
-  if (!pat || pat.status !== 'ACTIVE') throw fail(900901, 'Invalid Credentials', 'Invalid Credentials. Make sure you have provided the correct security credentials')
+  if (pat && pat.status === 'ACTIVE' && pat.validUntil <= ctx.emulator.now())
+    throw fail(900903, 'Invalid Credentials', 'Access token is expired.')
+  if (!pat || pat.status !== 'ACTIVE')
+    throw fail(900901, 'Invalid Credentials', 'Invalid Credentials. Make sure you have provided the correct security credentials')
   return pat
 }
 
@@ -55,7 +57,12 @@ export function authorize(ctx: Ctx, scopes: string[] | null): Caller {
     throw apimError(403, 900900, 'Authorization Error', `The access token is not valid for organization ${orgId}`)
   }
   if (scopes && !scopes.some((s) => pat.allowedScopes.includes(s))) {
-    throw apimError(403, 900910, 'Invalid Scope', `You are not authorized to access the resource. Required scope: one of ${scopes.join(', ')}`)
+    throw apimError(
+      403,
+      900910,
+      'Invalid Scope',
+      `You are not authorized to access the resource. Required scope: one of ${scopes.join(', ')}`
+    )
   }
   const user = ctx.emulator.state.choreo.users.find((u) => u.idpId === pat.userIdpId)
   return { org, pat, user }

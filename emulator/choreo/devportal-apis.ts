@@ -67,7 +67,11 @@ export function devportalApiView(ctx: Ctx, org: ChoreoOrg, api: ChoreoApi): Reco
     authorizationHeader: api.props.authorizationHeader ?? 'Authorization',
     securityScheme: api.props.securityScheme ?? [],
     tags: api.props.tags ?? [],
-    tiers: policies(api).map((p) => ({ tierName: p, tierPlan: 'FREE', monetizationAttributes: { fixedPrice: null, pricePerRequest: null, currencyType: null, billingCycle: null } })),
+    tiers: policies(api).map((p) => ({
+      tierName: p,
+      tierPlan: 'FREE',
+      monetizationAttributes: { fixedPrice: null, pricePerRequest: null, currencyType: null, billingCycle: null }
+    })),
     hasThumbnail: false,
     additionalProperties: [],
     monetization: { enabled: false },

@@ -31,7 +31,12 @@ export function registerDevportal(router: Router): void {
     authorize(ctx, null)
     const policy = policiesOf(ctx.params.policyLevel).find((p) => p.name === ctx.params.policyId)
     if (!policy) {
-      throw apimError(404, 903005, 'Throttling Policy Not Found', `Requested throttling policy with name '${ctx.params.policyId}' and type '${ctx.params.policyLevel}' not found`)
+      throw apimError(
+        404,
+        903005,
+        'Throttling Policy Not Found',
+        `Requested throttling policy with name '${ctx.params.policyId}' and type '${ctx.params.policyLevel}' not found`
+      )
     }
     return json(200, policy)
   })
@@ -39,7 +44,15 @@ export function registerDevportal(router: Router): void {
 
 /** Upstream's default application and subscription tiers (Choreo's usage-plan names are undocumented). */
 function policiesOf(level: string) {
-  const per: Record<string, number> = { Unlimited: 2147483647, '10PerMin': 10, '20PerMin': 20, '50PerMin': 50, Gold: 5000, Silver: 2000, Bronze: 1000 }
+  const per: Record<string, number> = {
+    Unlimited: 2147483647,
+    '10PerMin': 10,
+    '20PerMin': 20,
+    '50PerMin': 50,
+    Gold: 5000,
+    Silver: 2000,
+    Bronze: 1000
+  }
   let names: string[]
   if (level === 'application') names = APPLICATION_POLICIES
   else if (level === 'subscription') names = SUBSCRIPTION_POLICIES

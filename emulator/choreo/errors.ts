@@ -4,7 +4,13 @@ import { json, ReplyError, type Ctx } from '../core/http.js'
  * API Manager's error body `{code, message, description, moreInfo, error[]}`. `code` is often the internal
  * number (900351, 901409, …) rather than the HTTP status (reference quirk 2), so callers pass both.
  */
-export function apimError(status: number, code: number, message: string, description: string, errors: { code: string; message: string }[] = []): ReplyError {
+export function apimError(
+  status: number,
+  code: number,
+  message: string,
+  description: string,
+  errors: { code: string; message: string }[] = []
+): ReplyError {
   return new ReplyError(json(status, { code, message, description, moreInfo: '', error: errors }))
 }
 
@@ -16,7 +22,8 @@ export const notFound = (description: string): ReplyError => apimError(404, 404,
 /** "Already exists" bodies use `code: 409` (reference §7). */
 export const alreadyExists = (description: string): ReplyError => apimError(409, 409, 'Resource Already Exists', description)
 
-export const apiNotFound = (apiId: string): ReplyError => apimError(404, 900308, 'API Not Found', `Requested API with id '${apiId}' not found`)
+export const apiNotFound = (apiId: string): ReplyError =>
+  apimError(404, 900308, 'API Not Found', `Requested API with id '${apiId}' not found`)
 
 /**
  * The gateway's error body (Choreo's gateway answers `{code, message, description}` with `code` as a string).
@@ -24,7 +31,9 @@ export const apiNotFound = (apiId: string): ReplyError => apimError(404, 900308,
  */
 export function gatewayError(status: number, code: string, message: string, description: string): ReplyError {
   const headers: Record<string, string> = {}
-  if (status === 401) headers['www-authenticate'] = `OAuth2 realm="Choreo Gateway", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`
+  if (status === 401)
+    headers['www-authenticate'] =
+      `OAuth2 realm="Choreo Gateway", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`
   return new ReplyError(json(status, { code, message, description }, headers))
 }
 
@@ -33,7 +42,8 @@ export function jsonBody(ctx: Ctx): unknown {
   if (ctx.json !== undefined) return ctx.json
   if (ctx.rawBody.trim() === '') return undefined
   const type = String(ctx.headers['content-type'] ?? '')
-  if (!type.toLowerCase().includes('json')) throw apimError(415, 415, 'Unsupported Media Type', `Content-Type '${type}' is not supported; send application/json`)
+  if (!type.toLowerCase().includes('json'))
+    throw apimError(415, 415, 'Unsupported Media Type', `Content-Type '${type}' is not supported; send application/json`)
   throw badRequest('Malformed JSON body')
 }
 

@@ -93,7 +93,12 @@ function operationFor(ctx: Ctx, api: ChoreoApi, revision: ApiRevision, resource:
 async function authenticate(ctx: Ctx, org: ChoreoOrg): Promise<{ claims: JWTPayload; km: KeyManager }> {
   const token = bearer(ctx)
   if (!token) {
-    throw gatewayError(401, '900902', 'Missing Credentials', "Invalid Credentials. Make sure your API invocation call has a header: 'Authorization : Bearer ACCESS_TOKEN'")
+    throw gatewayError(
+      401,
+      '900902',
+      'Missing Credentials',
+      "Invalid Credentials. Make sure your API invocation call has a header: 'Authorization : Bearer ACCESS_TOKEN'"
+    )
   }
   let expired = false
   for (const km of org.keyManagers.filter((k) => k.enabled && k.asgardeoOrg)) {
@@ -101,7 +106,13 @@ async function authenticate(ctx: Ctx, org: ChoreoOrg): Promise<{ claims: JWTPayl
     try {
       const { payload } = await ctx.emulator.keys.verify(`asgardeo:${asgardeoOrg}`, token, { currentDate: new Date(ctx.emulator.now()) })
       const record = ctx.emulator.state.asgardeo.orgs[asgardeoOrg]?.tokens.find((t) => t.tokenHash === tokenHash(token))
-      if (record?.revoked) throw gatewayError(401, '900901', 'Invalid Credentials', 'The access token has been revoked. Make sure you have provided the correct security credentials')
+      if (record?.revoked)
+        throw gatewayError(
+          401,
+          '900901',
+          'Invalid Credentials',
+          'The access token has been revoked. Make sure you have provided the correct security credentials'
+        )
       return { claims: payload, km }
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') expired = true
@@ -112,7 +123,9 @@ async function authenticate(ctx: Ctx, org: ChoreoOrg): Promise<{ claims: JWTPayl
     401,
     '900901',
     'Invalid Credentials',
-    expired ? 'Access token expired. Make sure you have provided the correct security credentials' : 'Invalid JWT token. Make sure you have provided the correct security credentials'
+    expired
+      ? 'Access token expired. Make sure you have provided the correct security credentials'
+      : 'Invalid JWT token. Make sure you have provided the correct security credentials'
   )
 }
 
@@ -135,10 +148,21 @@ async function handle(ctx: Ctx) {
       k.consumerKey === clientId &&
       org.subscriptions.some((s) => s.applicationId === k.applicationId && s.apiId === api.id && s.status === 'UNBLOCKED')
   )
-  if (!subscribed) throw gatewayError(403, '900908', 'Resource forbidden', 'User is NOT authorized to access the Resource. API Subscription validation failed.')
+  if (!subscribed)
+    throw gatewayError(
+      403,
+      '900908',
+      'Resource forbidden',
+      'User is NOT authorized to access the Resource. API Subscription validation failed.'
+    )
   const scopes = scopesOf(claims)
   if (op.scopes.length > 0 && !op.scopes.some((s) => scopes.includes(s))) {
-    throw gatewayError(403, '900910', 'The access token does not allow you to access the requested resource', `User is NOT authorized to access the Resource: ${op.target}. Scope validation failed.`)
+    throw gatewayError(
+      403,
+      '900910',
+      'The access token does not allow you to access the requested resource',
+      `User is NOT authorized to access the Resource: ${op.target}. Scope validation failed.`
+    )
   }
   return json(200, {
     ok: true,

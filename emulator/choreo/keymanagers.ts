@@ -19,7 +19,15 @@ function endpoints(ctx: Ctx, km: KeyManager) {
   if (km.asgardeoOrg) return asgardeoEndpoints(ctx, km.asgardeoOrg)
   // The resident key manager is API Manager's own identity server (not emulated): its URLs on this host.
   const base = `${ctx.baseUrl}/oauth2`
-  return { token: `${base}/token`, revoke: `${base}/revoke`, userInfo: `${base}/userinfo`, authorize: `${base}/authorize`, jwks: `${base}/jwks`, wellKnown: `${base}/token/.well-known/openid-configuration`, logout: `${ctx.baseUrl}/oidc/logout` }
+  return {
+    token: `${base}/token`,
+    revoke: `${base}/revoke`,
+    userInfo: `${base}/userinfo`,
+    authorize: `${base}/authorize`,
+    jwks: `${base}/jwks`,
+    wellKnown: `${base}/token/.well-known/openid-configuration`,
+    logout: `${ctx.baseUrl}/oidc/logout`
+  }
 }
 
 /**
@@ -64,5 +72,13 @@ export function devportalKeyManagerView(ctx: Ctx, km: KeyManager): Record<string
 
 /** Publisher `KeyManagerInfo` (its `additionalProperties` is an array in the publisher spec). */
 export function publisherKeyManagerView(km: KeyManager): Record<string, unknown> {
-  return { id: km.id, name: km.name, displayName: km.displayName, type: km.type, description: km.description, enabled: km.enabled, additionalProperties: [] }
+  return {
+    id: km.id,
+    name: km.name,
+    displayName: km.displayName,
+    type: km.type,
+    description: km.description,
+    enabled: km.enabled,
+    additionalProperties: []
+  }
 }

@@ -23,7 +23,10 @@ export function registerPlatform(router: Router): void {
   })
   router.get('/orgs/1.0.0/orgs', (ctx) => {
     const { orgs } = membership(ctx)
-    return json(200, orgs.map((o) => orgView(ctx, o)))
+    return json(
+      200,
+      orgs.map((o) => orgView(ctx, o))
+    )
   })
   router.get('/orgs/1.0.0/orgs/{handle}', (ctx) => {
     const { orgs } = membership(ctx)

@@ -2,7 +2,18 @@ import { json, type Ctx } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { authorizeFor } from './auth.js'
 import { apimError, badRequest, objectBody } from './errors.js'
-import { applyApiUpdate, checkIfMatch, etagOf, findApi, gatewayBase, hostOf, LIFECYCLE, lifecycleStateView, publisherApiInfo, publisherApiView } from './apis.js'
+import {
+  applyApiUpdate,
+  checkIfMatch,
+  etagOf,
+  findApi,
+  gatewayBase,
+  hostOf,
+  LIFECYCLE,
+  lifecycleStateView,
+  publisherApiInfo,
+  publisherApiView
+} from './apis.js'
 import { publisherKeyManagerView } from './keymanagers.js'
 import { apiMatcher, pageParams, paginate } from './paging.js'
 import type { ChoreoApi } from './state.js'
@@ -47,13 +58,11 @@ function listApis(ctx: Ctx) {
   const matches = apiMatcher(query)
   const key = SORT_KEYS[ctx.query.get('sortBy') ?? 'createdTime'] ?? SORT_KEYS.createdTime
   const dir = (ctx.query.get('sortOrder') ?? 'desc').toLowerCase() === 'asc' ? 1 : -1
-  const found = org.apis
-    .filter(matches)
-    .sort((a, b) => {
-      const ka = key(a)
-      const kb = key(b)
-      return ka < kb ? -dir : ka > kb ? dir : a.name.localeCompare(b.name)
-    })
+  const found = org.apis.filter(matches).sort((a, b) => {
+    const ka = key(a)
+    const kb = key(b)
+    return ka < kb ? -dir : ka > kb ? dir : a.name.localeCompare(b.name)
+  })
   const page = paginate(found, limit, offset, '/apis', { query })
   return json(200, { ...page, list: page.list.map(publisherApiInfo) })
 }
@@ -117,14 +126,34 @@ function settings(ctx: Ctx) {
       serverUrl: `${gatewayBase(ctx, e.name)}/services/`,
       provider: 'wso2',
       showInApiConsole: true,
-      vhosts: [{ host, httpContext: `/gateway/${e.name}`, httpPort: port, httpsPort: port, wsPort: null, wssPort: null, websubHttpPort: null, websubHttpsPort: null }],
+      vhosts: [
+        {
+          host,
+          httpContext: `/gateway/${e.name}`,
+          httpPort: port,
+          httpsPort: port,
+          wsPort: null,
+          wssPort: null,
+          websubHttpPort: null,
+          websubHttpsPort: null
+        }
+      ],
       endpointURIs: [
         { protocol: 'http', endpointURI: gatewayBase(ctx, e.name) },
         { protocol: 'https', endpointURI: gatewayBase(ctx, e.name) }
       ],
       additionalProperties: []
     })),
-    scopes: ['apim:api_view', 'apim:api_create', 'apim:api_manage', 'apim:api_publish', 'apim:api_delete', 'apim:publisher_settings', 'apim:shared_scope_manage', 'apim:api_import_export'],
+    scopes: [
+      'apim:api_view',
+      'apim:api_create',
+      'apim:api_manage',
+      'apim:api_publish',
+      'apim:api_delete',
+      'apim:publisher_settings',
+      'apim:shared_scope_manage',
+      'apim:api_import_export'
+    ],
     monetizationAttributes: [],
     securityAuditProperties: {},
     externalStoresEnabled: false,

@@ -99,14 +99,20 @@ function deploymentRequests(ctx: Ctx, org: ChoreoOrg, requireBody: boolean): Dep
   if (!Array.isArray(body) || body.length === 0) throw badRequest('Request body must be a non-empty array of APIRevisionDeployment objects')
   const out: DeploymentRequest[] = []
   for (const item of body) {
-    if (!isRecord(item) || typeof item.name !== 'string' || !item.name) throw badRequest('Each deployment needs the gateway environment "name"')
+    if (!isRecord(item) || typeof item.name !== 'string' || !item.name)
+      throw badRequest('Each deployment needs the gateway environment "name"')
     const name = item.name
     if (!org.environments.some((e) => e.name === name)) {
       throw apimError(400, 900504, 'Invalid Gateway Environment', `Gateway Environment with name '${name}' not found`)
     }
     const vhost = typeof item.vhost === 'string' && item.vhost ? item.vhost : undefined
     if (requireBody && vhost !== undefined && vhost !== hostOf(ctx).host) {
-      throw apimError(400, 900512, 'Invalid virtual host name provided', `Virtual host ${vhost} does not exist in gateway environment ${name}`)
+      throw apimError(
+        400,
+        900512,
+        'Invalid virtual host name provided',
+        `Virtual host ${vhost} does not exist in gateway environment ${name}`
+      )
     }
     if (out.some((d) => d.name === name)) continue
     out.push({ name, vhost, displayOnDevportal: item.displayOnDevportal !== false })
@@ -138,7 +144,13 @@ function deployRevision(ctx: Ctx) {
   const now = new Date(ctx.emulator.now()).toISOString()
   for (const r of requests) {
     api.deployments = api.deployments.filter((d) => d.environment !== r.name)
-    api.deployments.push({ revisionId: rev.id, environment: r.name, vhost: r.vhost, displayOnDevportal: r.displayOnDevportal, deployedTime: now })
+    api.deployments.push({
+      revisionId: rev.id,
+      environment: r.name,
+      vhost: r.vhost,
+      displayOnDevportal: r.displayOnDevportal,
+      deployedTime: now
+    })
   }
   return json(
     200,
@@ -167,7 +179,10 @@ function undeployRevision(ctx: Ctx) {
   const envs = new Set(requests.map((r) => r.name))
   const removed = api.deployments.filter((d) => d.revisionId === rev.id && (all || envs.has(d.environment)))
   api.deployments = api.deployments.filter((d) => !removed.includes(d))
-  return json(201, removed.map((d) => deploymentView(ctx, d)))
+  return json(
+    201,
+    removed.map((d) => deploymentView(ctx, d))
+  )
 }
 
 /**

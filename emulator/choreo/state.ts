@@ -237,7 +237,16 @@ export function addPat(
 /** An API in the org, with its writable defaults (tests use it to add more APIs). */
 export function createApi(
   org: ChoreoOrg,
-  init: { id?: string; name: string; version: string; context: string; provider?: string; lifeCycleStatus?: LifecycleStatus; operations?: { verb: string; target: string }[]; now?: number }
+  init: {
+    id?: string
+    name: string
+    version: string
+    context: string
+    provider?: string
+    lifeCycleStatus?: LifecycleStatus
+    operations?: { verb: string; target: string }[]
+    now?: number
+  }
 ): ChoreoApi {
   const now = init.now ?? Date.now()
   const api: ChoreoApi = {
@@ -306,7 +315,14 @@ function defaultApiProps(): Record<string, unknown> {
     },
     endpointImplementationType: 'ENDPOINT',
     categories: [],
-    advertiseInfo: { advertised: false, apiExternalProductionEndpoint: null, apiExternalSandboxEndpoint: null, originalDevPortalUrl: null, apiOwner: null, vendor: 'WSO2' }
+    advertiseInfo: {
+      advertised: false,
+      apiExternalProductionEndpoint: null,
+      apiExternalSandboxEndpoint: null,
+      originalDevPortalUrl: null,
+      apiOwner: null,
+      vendor: 'WSO2'
+    }
   }
 }
 
@@ -330,7 +346,12 @@ export function snapshotRevision(api: ChoreoApi, description: string, now: numbe
  */
 export function seedChoreo(seed: SeedDefaults): ChoreoState {
   const now = Date.now()
-  const owner: ChoreoUser = { id: 1, idpId: seed.userId, email: `${seed.userName}@${seed.choreoOrgHandle}.example`, orgUuids: [seed.choreoOrgUuid] }
+  const owner: ChoreoUser = {
+    id: 1,
+    idpId: seed.userId,
+    email: `${seed.userName}@${seed.choreoOrgHandle}.example`,
+    orgUuids: [seed.choreoOrgUuid]
+  }
   const org: ChoreoOrg = {
     id: 1,
     uuid: seed.choreoOrgUuid,
@@ -338,7 +359,12 @@ export function seedChoreo(seed: SeedDefaults): ChoreoState {
     name: seed.choreoOrgHandle,
     ownerUserId: owner.id,
     createdAt: new Date(now).toISOString(),
-    environments: seed.environments.map((name) => ({ id: stableUuid(`env:${seed.choreoOrgUuid}:${name}`), name, displayName: name, type: 'hybrid' })),
+    environments: seed.environments.map((name) => ({
+      id: stableUuid(`env:${seed.choreoOrgUuid}:${name}`),
+      name,
+      displayName: name,
+      type: 'hybrid'
+    })),
     keyManagers: [
       {
         id: stableUuid(`km:${seed.choreoOrgUuid}:resident`),
@@ -362,7 +388,13 @@ export function seedChoreo(seed: SeedDefaults): ChoreoState {
         enableMapOAuthConsumerApps: true,
         enableOAuthAppCreation: false,
         tokenType: 'DIRECT',
-        availableGrantTypes: ['client_credentials', 'password', 'refresh_token', 'authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+        availableGrantTypes: [
+          'client_credentials',
+          'password',
+          'refresh_token',
+          'authorization_code',
+          'urn:ietf:params:oauth:grant-type:token-exchange'
+        ],
         asgardeoOrg: seed.asgardeoOrg
       }
     ],

@@ -49,7 +49,9 @@ export function registerSubscriptions(router: Router, D: string): void {
     if (applicationId) findApplication(caller, applicationId)
     if (apiId && !caller.org.apis.some((a) => a.id === apiId)) throw apiNotFound(apiId)
     const { limit, offset } = pageParams(ctx)
-    const found = ownSubscriptions(caller).filter((s) => (!applicationId || s.applicationId === applicationId) && (!apiId || s.apiId === apiId))
+    const found = ownSubscriptions(caller).filter(
+      (s) => (!applicationId || s.applicationId === applicationId) && (!apiId || s.apiId === apiId)
+    )
     const linkParams: Record<string, string> = applicationId ? { applicationId } : { apiId }
     const page = paginate(found, limit, offset, '/subscriptions', linkParams)
     return json(200, { ...page, list: page.list.map((s) => subscriptionView(caller, s)) })
@@ -95,7 +97,12 @@ function subscribe(ctx: Ctx) {
   }
   const tiers = Array.isArray(api.props.policies) ? (api.props.policies as string[]) : []
   if (!tiers.includes(tier)) {
-    throw apimError(403, 902002, 'Subscription Tier is not allowed for user', `Subscription Tier ${tier} is not allowed for API ${api.id}; the API offers ${tiers.join(', ')}`)
+    throw apimError(
+      403,
+      902002,
+      'Subscription Tier is not allowed for user',
+      `Subscription Tier ${tier} is not allowed for API ${api.id}; the API offers ${tiers.join(', ')}`
+    )
   }
   if (caller.org.subscriptions.some((s) => s.applicationId === app.applicationId && s.apiId === api.id)) {
     throw alreadyExists(`Specified subscription already exists for API ${api.id}, for application ${app.applicationId}`)

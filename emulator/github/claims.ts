@@ -40,9 +40,30 @@ export interface JobContext {
 
 /** Fields a test may set, as the control surface accepts them. */
 const STRING_FIELDS = [
-  'repository', 'repository_id', 'repository_owner_id', 'repository_visibility', 'ref', 'ref_type', 'ref_protected',
-  'sha', 'environment', 'event_name', 'head_ref', 'base_ref', 'actor', 'actor_id', 'workflow', 'workflow_ref',
-  'workflow_sha', 'job_workflow_ref', 'job_workflow_sha', 'run_id', 'run_number', 'run_attempt', 'runner_environment', 'sub'
+  'repository',
+  'repository_id',
+  'repository_owner_id',
+  'repository_visibility',
+  'ref',
+  'ref_type',
+  'ref_protected',
+  'sha',
+  'environment',
+  'event_name',
+  'head_ref',
+  'base_ref',
+  'actor',
+  'actor_id',
+  'workflow',
+  'workflow_ref',
+  'workflow_sha',
+  'job_workflow_ref',
+  'job_workflow_sha',
+  'run_id',
+  'run_number',
+  'run_attempt',
+  'runner_environment',
+  'sub'
 ] as const
 const OTHER_FIELDS = ['subTemplate', 'immutableSub', 'extraClaims']
 
@@ -78,7 +99,10 @@ export function jobContext(input: Record<string, unknown>, runId: number, allowe
   const workflowRef = s.workflow_ref ?? `${repository}/.github/workflows/ci.yml@${ref}`
 
   const subTemplate = input.subTemplate
-  if (subTemplate !== undefined && (!Array.isArray(subTemplate) || subTemplate.length === 0 || !subTemplate.every((k) => typeof k === 'string'))) {
+  if (
+    subTemplate !== undefined &&
+    (!Array.isArray(subTemplate) || subTemplate.length === 0 || !subTemplate.every((k) => typeof k === 'string'))
+  ) {
     throw new JobInputError('"subTemplate" must be a non-empty array of claim names')
   }
   if (Array.isArray(subTemplate) && subTemplate.includes('environment') && !s.environment) {
@@ -204,11 +228,42 @@ export function idTokenClaims(job: JobContext, audience: string | undefined, iss
 
 /** Claim names the discovery document lists (GitHub's live list, as far as documented). */
 export const CLAIMS_SUPPORTED = [
-  'sub', 'aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'ref', 'sha', 'repository', 'repository_id', 'repository_owner',
-  'repository_owner_id', 'enterprise', 'enterprise_id', 'run_id', 'run_number', 'run_attempt', 'actor', 'actor_id',
-  'workflow', 'workflow_ref', 'workflow_sha', 'head_ref', 'base_ref', 'event_name', 'ref_type', 'ref_protected',
-  'environment', 'environment_node_id', 'job_workflow_ref', 'job_workflow_sha', 'repository_visibility',
-  'runner_environment', 'issuer_scope', 'check_run_id'
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'iss',
+  'jti',
+  'nbf',
+  'ref',
+  'sha',
+  'repository',
+  'repository_id',
+  'repository_owner',
+  'repository_owner_id',
+  'enterprise',
+  'enterprise_id',
+  'run_id',
+  'run_number',
+  'run_attempt',
+  'actor',
+  'actor_id',
+  'workflow',
+  'workflow_ref',
+  'workflow_sha',
+  'head_ref',
+  'base_ref',
+  'event_name',
+  'ref_type',
+  'ref_protected',
+  'environment',
+  'environment_node_id',
+  'job_workflow_ref',
+  'job_workflow_sha',
+  'repository_visibility',
+  'runner_environment',
+  'issuer_scope',
+  'check_run_id'
 ]
 
 /** A stable decimal id (as GitHub's numeric ids, sent as strings) derived from a name. */

@@ -77,7 +77,9 @@ export function managementScopes(options: { userGrant: boolean; prune: boolean; 
     ...(prune ? write('internal_api_resource_delete') : []),
     'internal_application_mgt_view',
     ...write('internal_application_mgt_create', 'internal_application_mgt_update', 'internal_application_business_api_update'),
-    ...(userGrant ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list'] : [])
+    ...(userGrant
+      ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
+      : [])
   ]
 }
 
@@ -106,8 +108,21 @@ export class Asgardeo {
   }
 
   /** Client-credentials token for the management APIs, valid for at least `minLifetime` seconds. Returns the scopes granted. */
-  async authenticate(clientId: string, clientSecret: string, scopes: string[], minLifetime: number, onToken: (token: string) => void): Promise<string[]> {
-    const res = await this.freshToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') }, minLifetime, onToken)
+  async authenticate(
+    clientId: string,
+    clientSecret: string,
+    scopes: string[],
+    minLifetime: number,
+    onToken: (token: string) => void
+  ): Promise<string[]> {
+    const res = await this.freshToken(
+      this.tokenEndpoint,
+      clientId,
+      clientSecret,
+      { grant_type: 'client_credentials', scope: scopes.join(' ') },
+      minLifetime,
+      onToken
+    )
     this.token = res.access_token
     return (res.scope ?? '').split(' ').filter(Boolean)
   }
@@ -116,7 +131,14 @@ export class Asgardeo {
    * A token valid for at least `minLifetime` seconds. Asgardeo hands back its cached token for the same
    * client, user and scopes, however little time it has left: such a token is revoked and a new one asked for.
    */
-  async freshToken(endpoint: string, clientId: string, clientSecret: string, form: Record<string, string>, minLifetime: number, onToken: (token: string) => void): Promise<TokenResponse> {
+  async freshToken(
+    endpoint: string,
+    clientId: string,
+    clientSecret: string,
+    form: Record<string, string>,
+    minLifetime: number,
+    onToken: (token: string) => void
+  ): Promise<TokenResponse> {
     const first = await this.requestToken(endpoint, clientId, clientSecret, form)
     onToken(first.access_token)
     if (first.refresh_token) onToken(first.refresh_token)
@@ -139,7 +161,13 @@ export class Asgardeo {
       readOnly: true
     })
     if (!res.body || typeof res.body.access_token !== 'string') {
-      throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined)
+      throw new ApiError(
+        `Asgardeo's token endpoint ${endpoint} answered without an access_token.`,
+        'asgardeo',
+        res.status,
+        undefined,
+        undefined
+      )
     }
     return res.body
   }
@@ -155,7 +183,11 @@ export class Asgardeo {
     })
   }
 
-  private call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}) {
+  private call<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}
+  ) {
     return this.http.request<T>({
       service: 'asgardeo',
       method,
@@ -192,7 +224,13 @@ export class Asgardeo {
     return (await this.call<ApiResource>('GET', `/api-resources/${encodeURIComponent(id)}`)).body
   }
 
-  async createApiResource(body: { name: string; identifier: string; description: string; requiresAuthorization: boolean; scopes: ApiResourceScope[] }): Promise<ApiResource> {
+  async createApiResource(body: {
+    name: string
+    identifier: string
+    description: string
+    requiresAuthorization: boolean
+    scopes: ApiResourceScope[]
+  }): Promise<ApiResource> {
     const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
     const id = res.body?.id ?? idFromLocation(res.headers)
     if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
@@ -232,7 +270,14 @@ export class Asgardeo {
   async createApplication(body: Record<string, unknown>): Promise<string> {
     const res = await this.call('POST', '/applications', { json: body })
     const id = idFromLocation(res.headers)
-    if (!id) throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined)
+    if (!id)
+      throw new ApiError(
+        'Asgardeo created the application but sent no Location header with its id.',
+        'asgardeo',
+        res.status,
+        undefined,
+        undefined
+      )
     return id
   }
 
@@ -253,7 +298,9 @@ export class Asgardeo {
   }
 
   async authorizeApi(appId: string, apiResourceId: string, scopes: string[]): Promise<void> {
-    await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, { json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes } })
+    await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+      json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+    })
   }
 
   async patchAuthorizedApi(appId: string, apiResourceId: string, addedScopes: string[], removedScopes: string[]): Promise<void> {

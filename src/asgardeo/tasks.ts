@@ -48,7 +48,12 @@ export function asgardeoTasks(
     const known = names.filter(([, n]) => n).map(([, n]) => n!)
     if (!existing) {
       if (!apply) {
-        row('Asgardeo API resource', identifier, 'create', names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`))
+        row(
+          'Asgardeo API resource',
+          identifier,
+          'create',
+          names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`)
+        )
         return undefined
       }
       try {
@@ -60,7 +65,13 @@ export function asgardeoTasks(
           scopes: known.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
         })
         out.apiResourceId = created.id
-        row('Asgardeo API resource', identifier, 'create', known.map((n) => `scope ${n}`), created.id)
+        row(
+          'Asgardeo API resource',
+          identifier,
+          'create',
+          known.map((n) => `scope ${n}`),
+          created.id
+        )
         return created
       } catch (err) {
         scopeClash(err, known)
@@ -72,14 +83,18 @@ export function asgardeoTasks(
     }
     out.apiResourceId = existing.id
     if (!existing.requiresAuthorization) {
-      throw new Error(`The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`)
+      throw new Error(
+        `The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`
+      )
     }
     const missing = missingScopes(existing.scopes ?? [], known)
     const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`)
     // With prune: scopes this action created (marked) for permissions no longer listed.
     const wantedValues = new Set(config.scopes.map((s) => s.value))
     staleScopes = config.prune
-      ? (existing.scopes ?? []).filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name))).map((s) => s.name)
+      ? (existing.scopes ?? [])
+          .filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name)))
+          .map((s) => s.name)
       : []
     const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)]
     if (details.length === 0) {
@@ -88,7 +103,10 @@ export function asgardeoTasks(
     }
     if (apply && missing.length > 0) {
       await asgardeo
-        .addApiResourceScopes(existing.id, missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` })))
+        .addApiResourceScopes(
+          existing.id,
+          missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
+        )
         .catch((err: unknown) => scopeClash(err, missing, true))
     }
     row('Asgardeo API resource', identifier, 'update', details, existing.id)
@@ -120,9 +138,14 @@ export function asgardeoTasks(
       const details: string[] = []
       const grant = config.grant.type
       if (!oidc.grantTypes.includes(grant)) details.push(`enable the ${grant} grant`)
-      if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT') details.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
+      if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
+        details.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
       if (details.length > 0 && apply) {
-        await asgardeo.putOidc(id!, { ...oidc, grantTypes: [...new Set([...oidc.grantTypes, grant])], accessToken: { ...oidc.accessToken, type: 'JWT' } })
+        await asgardeo.putOidc(id!, {
+          ...oidc,
+          grantTypes: [...new Set([...oidc.grantTypes, grant])],
+          accessToken: { ...oidc.accessToken, type: 'JWT' }
+        })
       }
       // Application roles (the password grant's) need the application audience.
       if (userGrant) {
@@ -138,7 +161,9 @@ export function asgardeoTasks(
     out.asgardeoApplicationId = id
     out.clientId = oidc.clientId
     if (!oidc.clientSecret && apply) {
-      throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`)
+      throw new Error(
+        `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
+      )
     }
     // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
     const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds
@@ -154,12 +179,16 @@ export function asgardeoTasks(
   const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
     if (!res || !app || !list) {
-      row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [`authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`])
+      row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [
+        `authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`
+      ])
       return
     }
     let current: AuthorizedApi | undefined = list.find((a) => a.id === res.id)
     if (current?.policyId && current.policyId.toUpperCase() !== 'RBAC') {
-      throw new Error(`The API resource "${res.identifier}" is authorized to "${config.application}" with policy "${current.policyId}", which cannot be changed in place. Remove that authorization in the Asgardeo Console (application > API Authorization) and re-run.`)
+      throw new Error(
+        `The API resource "${res.identifier}" is authorized to "${config.application}" with policy "${current.policyId}", which cannot be changed in place. Remove that authorization in the Asgardeo Console (application > API Authorization) and re-run.`
+      )
     }
     const unknownYet = config.scopes.filter((s) => !out.scopeNames.get(s.value)).map((s) => `${s.value} (name known after apply)`)
     if (!current) {
@@ -178,10 +207,19 @@ export function asgardeoTasks(
         if (!current) throw err
       }
     }
-    const { add, remove } = diffAuthorization(current.authorizedScopes.map((s) => s.name), want)
+    const { add, remove } = diffAuthorization(
+      current.authorizedScopes.map((s) => s.name),
+      want
+    )
     if (add.length || remove.length || unknownYet.length) {
       if (apply) await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove)
-      row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)], res.id)
+      row(
+        'Asgardeo API authorization',
+        res.identifier,
+        'update',
+        [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)],
+        res.id
+      )
     } else {
       row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`], res.id)
     }
@@ -205,7 +243,10 @@ export function asgardeoTasks(
     const roleName = `${config.application}-api-access`
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
     if (!app) {
-      row('Asgardeo application role', roleName, 'create', [`permissions ${config.scopes.map((s) => s.value).join(', ')}`, `assign ${config.grant.username}`])
+      row('Asgardeo application role', roleName, 'create', [
+        `permissions ${config.scopes.map((s) => s.value).join(', ')}`,
+        `assign ${config.grant.username}`
+      ])
       return
     }
     let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id)
@@ -216,7 +257,13 @@ export function asgardeoTasks(
       }
       try {
         const created = await asgardeo.createRole(roleName, app.id, want, [userId])
-        row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created.id)
+        row(
+          'Asgardeo application role',
+          roleName,
+          'create',
+          [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`],
+          created.id
+        )
         return
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 409)) throw err
@@ -259,7 +306,9 @@ function applicationModel(config: Config): Record<string, unknown> {
 /** The org-wide scope-name clash (409 API-RESOURCE-60004), as advice; other errors pass through (or are rethrown). */
 function scopeClash(err: unknown, names: string[], rethrow = false): void {
   if (err instanceof ApiError && err.status === 409 && err.code === 'API-RESOURCE-60004') {
-    throw new Error(`Asgardeo scope names are unique across the organization, and one of ${names.join(', ')} already belongs to another API resource. Remove it there, or point "api-identifier" at the API resource that holds it.`)
+    throw new Error(
+      `Asgardeo scope names are unique across the organization, and one of ${names.join(', ')} already belongs to another API resource. Remove it there, or point "api-identifier" at the API resource that holds it.`
+    )
   }
   if (rethrow) throw err
 }

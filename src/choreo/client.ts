@@ -114,17 +114,32 @@ export class Choreo {
       .catch((err: unknown) => {
         throw choreoAdvice(err)
       })
-    const orgs = (Array.isArray(res.body) ? res.body : ((res.body as { list?: unknown[] })?.list ?? [])) as { handle?: string; uuid?: string; id?: unknown }[]
+    const orgs = (Array.isArray(res.body) ? res.body : ((res.body as { list?: unknown[] })?.list ?? [])) as {
+      handle?: string
+      uuid?: string
+      id?: unknown
+    }[]
     const org = orgs.find((o) => o.handle === handle)
     if (!org?.uuid) {
-      const known = orgs.map((o) => o.handle).filter(Boolean).join(', ') || 'none'
-      throw new Error(`Input "choreo-org": the Choreo token has no access to an organization with handle "${handle}" (it can reach: ${known}). Check the handle, or give "choreo-org-id".`)
+      const known =
+        orgs
+          .map((o) => o.handle)
+          .filter(Boolean)
+          .join(', ') || 'none'
+      throw new Error(
+        `Input "choreo-org": the Choreo token has no access to an organization with handle "${handle}" (it can reach: ${known}). Check the handle, or give "choreo-org-id".`
+      )
     }
     this.orgId = org.uuid
     return org.uuid
   }
 
-  private call<T>(base: 'publisher' | 'devportal', method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}) {
+  private call<T>(
+    base: 'publisher' | 'devportal',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}
+  ) {
     if (!this.orgId) throw new Error('Choreo organization not resolved yet')
     return this.http
       .request<T>({
@@ -170,7 +185,12 @@ export class Choreo {
   }
 
   async putApi(api: ChoreoApi, etag?: string): Promise<ChoreoApi> {
-    return (await this.call<ChoreoApi>('publisher', 'PUT', `/apis/${encodeURIComponent(api.id)}`, { json: api, headers: etag ? { 'if-match': etag } : undefined })).body
+    return (
+      await this.call<ChoreoApi>('publisher', 'PUT', `/apis/${encodeURIComponent(api.id)}`, {
+        json: api,
+        headers: etag ? { 'if-match': etag } : undefined
+      })
+    ).body
   }
 
   async listRevisions(apiId: string): Promise<Revision[]> {
@@ -226,7 +246,13 @@ export class Choreo {
     if (res.status === 409) {
       const existing = await this.findApplication(name)
       if (existing) return existing
-      throw new ApiError(`Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`, 'choreo', 409, '409', res.body)
+      throw new ApiError(
+        `Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`,
+        'choreo',
+        409,
+        '409',
+        res.body
+      )
     }
     const id = res.body?.applicationId ?? idFromLocation(res.headers)
     if (!id) throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined)
@@ -234,7 +260,9 @@ export class Choreo {
   }
 
   async listKeys(appId: string): Promise<ApplicationKey[]> {
-    return (await this.call<Page<ApplicationKey>>('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? []
+    return (
+      (await this.call<Page<ApplicationKey>>('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? []
+    )
   }
 
   /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */

@@ -40,20 +40,26 @@ export function devportalTasks(
     }
     const appId = dev.app.applicationId
     // A new application has no keys yet: no need to ask.
-    const production = (dev.created ? [] : await choreo.listKeys(appId)).find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name))
+    const production = (dev.created ? [] : await choreo.listKeys(appId)).find(
+      (k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name)
+    )
     if (production?.consumerKey === clientId) {
       row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId)
       return
     }
     if (production) {
-      throw new Error(`The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`)
+      throw new Error(
+        `The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`
+      )
     }
     let mappingId: string | undefined
     if (apply) {
       const res = await choreo.mapKeys(appId, clientId, km.name)
       if (res.status === 409) {
         const owner = await ownerOfClientId(choreo, clientId, km.name, appId)
-        throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`)
+        throw new Error(
+          `Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`
+        )
       }
       mappingId = (res.body as { keyMappingId?: string } | undefined)?.keyMappingId
     }
@@ -79,7 +85,8 @@ export function devportalTasks(
       // Only a published API can be subscribed to: wait for the lifecycle branch only when it publishes.
       if (current.lifeCycleStatus !== 'PUBLISHED') await deps.lifecycle.promise
       const created = await choreo.subscribe(appId, current.id, config.throttlingPolicy)
-      out.subscriptionId = created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId
+      out.subscriptionId =
+        created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId
     }
     row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId)
   })

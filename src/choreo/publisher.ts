@@ -16,10 +16,14 @@ export function publisherTasks(run: Run, org: Task<string>) {
     if (!id) {
       const found = await choreo.findApis(config.api.name!, config.api.version)
       if (found.length === 0) {
-        throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`)
+        throw new Error(
+          `Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`
+        )
       }
       if (found.length > 1) {
-        throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`)
+        throw new Error(
+          `Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`
+        )
       }
       id = found[0].id
     }
@@ -53,7 +57,9 @@ export function publisherTasks(run: Run, org: Task<string>) {
     const targets = config.environments.length > 0 ? config.environments : now.length > 0 ? now : ['Production']
     const unknown = targets.filter((t) => !environments.some((e) => e.name === t))
     if (unknown.length > 0) {
-      throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`)
+      throw new Error(
+        `Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`
+      )
     }
     // A revision reads as an API (isRevision): its content says whether the scopes went live.
     const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id): id is string => !!id))]
@@ -69,7 +75,10 @@ export function publisherTasks(run: Run, org: Task<string>) {
 
   const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
     if (!live) {
-      if (changed) row('Choreo API deployment', stored.name, 'no change', ['deploy: false — the gateway keeps the previous revision until the API is deployed'])
+      if (changed)
+        row('Choreo API deployment', stored.name, 'no change', [
+          'deploy: false — the gateway keeps the previous revision until the API is deployed'
+        ])
       return
     }
     const stale = live.targets.filter((env) => {
@@ -97,7 +106,9 @@ export function publisherTasks(run: Run, org: Task<string>) {
     }
     const action = PUBLISH_FROM[state]
     if (!action) {
-      throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`)
+      throw new Error(
+        `The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`
+      )
     }
     if (apply) await choreo.changeLifecycle(current.id, action)
     row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`])
@@ -107,8 +118,14 @@ export function publisherTasks(run: Run, org: Task<string>) {
     const managers = await choreo.keyManagers()
     const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager)
     if (!km || km.enabled === false) {
-      const names = managers.filter((k) => k.enabled !== false).map((k) => k.name).join(', ') || 'none'
-      throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`)
+      const names =
+        managers
+          .filter((k) => k.enabled !== false)
+          .map((k) => k.name)
+          .join(', ') || 'none'
+      throw new Error(
+        `Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`
+      )
     }
     out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint)
     return km
@@ -131,7 +148,10 @@ async function createRevision(choreo: Choreo, apiId: string, revisions: Revision
       .filter((r) => (r.deploymentInfo ?? []).length === 0)
       .sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)))
     if (undeployed.length === 0) {
-      throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.')
+      throw new Error(
+        'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.',
+        { cause: err }
+      )
     }
     await choreo.deleteRevision(apiId, undeployed[0].id)
     return choreo.createRevision(apiId, description)
@@ -146,7 +166,9 @@ function tokenEndpointOf(km: KeyManager, asgardeoEndpoint: string): string {
   const endpoint = km.tokenEndpoint || asgardeoEndpoint
   assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`)
   if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
-    throw new Error(`The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`)
+    throw new Error(
+      `The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`
+    )
   }
   return endpoint
 }
