@@ -31864,30 +31864,39 @@ class Asgardeo {
         this.mgmt = `${this.base}/api/server/v1`;
         this.tokenEndpoint = `${this.base}/oauth2/token`;
     }
-    /** Client-credentials token for the management APIs, valid for at least `minLifetime` seconds. Returns the scopes granted. */
-    async authenticate(clientId, clientSecret, scopes, minLifetime, onToken) {
-        const res = await this.freshToken(this.tokenEndpoint, clientId, clientSecret, { grant_type: 'client_credentials', scope: scopes.join(' ') }, minLifetime, onToken);
+    /**
+     * Client-credentials token for the management APIs. Returns the scopes granted. Asgardeo hands every
+     * run with the same client and scopes the same cached token, so it is never revoked: a concurrent run
+     * may be using it. When its remaining lifetime runs out mid-run, the next call waits for it to lapse
+     * and asks again (a lapsed token is no longer cached, so the answer is a new one).
+     */
+    async authenticate(clientId, clientSecret, scopes, onToken) {
+        const form = { grant_type: 'client_credentials', scope: scopes.join(' ') };
+        const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, form);
+        onToken(res.access_token);
         this.token = res.access_token;
+        this.renew = { clientId, clientSecret, form, onToken, expiresAt: Date.now() + res.expires_in * 1000 };
         return (res.scope ?? '').split(' ').filter(Boolean);
     }
-    /**
-     * A token valid for at least `minLifetime` seconds. Asgardeo hands back its cached token for the same
-     * client, user and scopes, however little time it has left: such a token is revoked and a new one asked for.
-     */
-    async freshToken(endpoint, clientId, clientSecret, form, minLifetime, onToken) {
-        const first = await this.requestToken(endpoint, clientId, clientSecret, form);
-        onToken(first.access_token);
-        if (first.refresh_token)
-            onToken(first.refresh_token);
-        if (first.expires_in >= minLifetime)
-            return first;
-        await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token);
-        const second = await this.requestToken(endpoint, clientId, clientSecret, form);
-        onToken(second.access_token);
-        if (second.refresh_token)
-            onToken(second.refresh_token);
-        return second;
+    renew;
+    renewing;
+    /** The management token, renewed (never revoked) once the cached one has lapsed. */
+    async bearer() {
+        const r = this.renew;
+        if (r && Date.now() >= r.expiresAt - 1000) {
+            this.renewing ??= (async () => {
+                await new Promise((done) => setTimeout(done, Math.max(0, r.expiresAt + 1000 - Date.now())));
+                const res = await this.requestToken(this.tokenEndpoint, r.clientId, r.clientSecret, r.form);
+                r.onToken(res.access_token);
+                this.token = res.access_token;
+                r.expiresAt = Date.now() + res.expires_in * 1000;
+            })().finally(() => (this.renewing = undefined));
+            await this.renewing;
+        }
+        return this.token;
     }
+    /** Set by the run: false until the read phase is over, so no write can be sent before every input is confirmed. */
+    writesOpen;
     /** Any grant at a token endpoint, with HTTP Basic client authentication. */
     async requestToken(endpoint, clientId, clientSecret, form) {
         const res = await this.http.request({
@@ -31903,17 +31912,10 @@ class Asgardeo {
         }
         return res.body;
     }
-    /** RFC 7009 revocation (200 even for an unknown token). */
-    async revoke(endpoint, clientId, clientSecret, token) {
-        await this.http.request({
-            service: 'asgardeo',
-            method: 'POST',
-            url: endpoint,
-            form: { token, token_type_hint: 'access_token' },
-            basic: { user: clientId, password: clientSecret }
-        });
-    }
-    call(method, path, extra = {}) {
+    async call(method, path, extra = {}) {
+        if (method !== 'GET' && this.writesOpen && !this.writesOpen())
+            throw new Error(`internal: ${method} ${path} before the read phase ended`);
+        const bearer = await this.bearer();
         return this.http.request({
             service: 'asgardeo',
             method,
@@ -31921,7 +31923,7 @@ class Asgardeo {
             query: extra.query,
             json: extra.json,
             expect: extra.expect,
-            bearer: this.token,
+            bearer,
             headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
         });
     }
@@ -31957,6 +31959,10 @@ class Asgardeo {
     }
     async addApiResourceScopes(id, scopes) {
         await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } });
+    }
+    /** Changes a scope's description (its owner marks). */
+    async patchApiResourceScope(id, name, description) {
+        await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}/scopes/${encodeURIComponent(name)}`, { json: { description } });
     }
     async deleteApiResourceScope(id, name) {
         await this.call('DELETE', `/api-resources/${encodeURIComponent(id)}/scopes/${encodeURIComponent(name)}`);
@@ -32138,9 +32144,13 @@ class Choreo {
         this.orgId = org.uuid;
         return org.uuid;
     }
+    /** Set by the run: false until the read phase is over, so no write can be sent before every input is confirmed. */
+    writesOpen;
     call(base, method, path, extra = {}) {
         if (!this.orgId)
             throw new Error('Choreo organization not resolved yet');
+        if (method !== 'GET' && this.writesOpen && !this.writesOpen())
+            throw new Error(`internal: ${method} ${path} before the read phase ended`);
         return this.http
             .request({
             service: 'choreo',
@@ -32201,6 +32211,10 @@ class Choreo {
             json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
         });
     }
+    /** Where each revision is deployed, and whether the gateways confirmed it (`successDeployedTime`). */
+    async deployments(apiId) {
+        return (await this.call('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? [];
+    }
     async environments() {
         return (await this.call('publisher', 'GET', '/settings')).body?.environment ?? [];
     }
@@ -32220,7 +32234,7 @@ class Choreo {
     async listApplications() {
         return this.all('devportal', '/applications', {});
     }
-    /** Creates an application; a 409 (it appeared meanwhile) adopts the existing one. */
+    /** Creates an application; a 409 (it appeared meanwhile) answers the existing one, for the caller to judge. */
     async createApplication(name, description, throttlingPolicy) {
         const res = await this.call('devportal', 'POST', '/applications', {
             json: { name, description, throttlingPolicy, tokenType: 'JWT' },
@@ -32229,13 +32243,25 @@ class Choreo {
         if (res.status === 409) {
             const existing = await this.findApplication(name);
             if (existing)
-                return existing;
+                return { ...existing, existed: true };
             throw new ApiError(`Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`, 'choreo', 409, '409', res.body);
         }
         const id = res.body?.applicationId ?? idFromLocation(res.headers);
         if (!id)
             throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined);
         return { applicationId: id, name, description, throttlingPolicy };
+    }
+    async getApplication(appId) {
+        return (await this.call('devportal', 'GET', `/applications/${encodeURIComponent(appId)}`))
+            .body;
+    }
+    /** PUT /applications/{id} takes the whole Application: read, change, write back. */
+    async updateApplication(app) {
+        await this.call('devportal', 'PUT', `/applications/${encodeURIComponent(app.applicationId)}`, { json: app });
+    }
+    /** Business plan names of one level (`application` or `subscription`). */
+    async throttlingPolicies(level) {
+        return (await this.all('devportal', `/throttling-policies/${level}`, {})).map((p) => p.name);
     }
     async listKeys(appId) {
         return ((await this.call('devportal', 'GET', `/applications/${encodeURIComponent(appId)}/oauth-keys`)).body?.list ?? []);
@@ -32290,6 +32316,51 @@ class TaskGraph {
     timings = [];
     all = [];
     origin = Date.now();
+    reads = [];
+    sealed = false;
+    passed = false;
+    openBarrier;
+    /**
+     * Reads, then writes: the barrier every write task waits on. It passes once every read task has
+     * succeeded; a read that refutes an input fails it, and then no write ever starts.
+     */
+    preflight = {
+        name: 'pre-flight',
+        promise: new Promise((resolve) => (this.openBarrier = resolve)).then((ok) => {
+            if (!ok)
+                throw new SkippedError('pre-flight');
+        })
+    };
+    constructor() {
+        this.preflight.promise.catch(() => undefined); // observed through its dependents
+    }
+    /** Whether the read phase is over and succeeded: writes may be sent (the clients check this). */
+    get writesOpen() {
+        return this.passed;
+    }
+    /** A task of the read phase: it may only read, and may refute an input. */
+    read(name, deps, fn) {
+        if (this.sealed)
+            throw new Error(`read task "${name}" added after the read phase was sealed`);
+        const task = this.add(name, deps, fn);
+        this.reads.push(task);
+        return task;
+    }
+    /** A task of the write phase: it starts only once every read has succeeded. */
+    write(name, deps, fn) {
+        const all = [this.preflight, ...deps];
+        return this.add(name, all, (...values) => fn(...values.slice(1)));
+    }
+    /** Ends the read phase: the barrier passes when every read task registered so far has succeeded. */
+    seal() {
+        if (this.sealed)
+            return;
+        this.sealed = true;
+        const barrier = this.add('pre-flight', this.reads, async () => {
+            this.passed = true;
+        });
+        barrier.promise.then(() => this.openBarrier(true), () => this.openBarrier(false));
+    }
     add(name, deps, fn) {
         const promise = (async () => {
             let values;
@@ -32316,6 +32387,7 @@ class TaskGraph {
     }
     /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
     async settle() {
+        this.seal();
         const results = await Promise.allSettled(this.all);
         const failures = results
             .filter((r) => r.status === 'rejected')
@@ -32463,6 +32535,11 @@ function readConfig(getInput, env = process.env) {
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
         problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
     }
+    const waitText = get('deploy-wait-seconds') || '180';
+    const deployWaitSeconds = Number(waitText);
+    if (!Number.isInteger(deployWaitSeconds) || deployWaitSeconds < 0 || deployWaitSeconds > 3600) {
+        problems.push(`Input "deploy-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 (do not wait) to 3600.`);
+    }
     const config = {
         mode: mode,
         asgardeo: {
@@ -32491,8 +32568,15 @@ function readConfig(getInput, env = process.env) {
         deploy: bool(get('deploy'), true, 'deploy', problems),
         throttlingPolicy: get('throttling-policy') || 'Unlimited',
         prune: bool(get('prune'), false, 'prune', problems),
-        timeoutSeconds
+        timeoutSeconds,
+        owner: '',
+        adopt: bool(get('adopt'), false, 'adopt', problems),
+        deployWaitSeconds
     };
+    config.owner = get('owner') || defaultOwner(env, config.application);
+    if (!/^[A-Za-z0-9][A-Za-z0-9 ._/@:+-]{0,149}$/.test(config.owner)) {
+        problems.push(`Input "owner" ("${config.owner}") may hold letters, digits, spaces and . _ / @ : + - (at most 150, starting with a letter or digit); it is written into the descriptions of what the action creates.`);
+    }
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
         problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`);
     }
@@ -32516,6 +32600,10 @@ function defaultApplicationName(env) {
         .replace(/^-+|-+$/g, '')
         .slice(0, 80);
     return `github-${slug}-${(0,external_node_crypto_.createHash)('sha256').update(repo).digest('hex').slice(0, 6)}`;
+}
+/** `<owner>/<repo>/<application>`: the repository and the application name together say whose resources these are. */
+function defaultOwner(env, application) {
+    return `${env.GITHUB_REPOSITORY || 'local'}/${application}`;
 }
 function baseUrl(value, input, problems) {
     let url;
@@ -32549,9 +32637,11 @@ function bool(value, fallback, input, problems) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
+
 /** Display order: the order of the guide's steps. */
 const RESOURCES = [
     'Choreo API scopes',
+    'Choreo API revision',
     'Choreo API deployment',
     'Choreo API lifecycle',
     'Asgardeo API resource',
@@ -32562,8 +32652,81 @@ const RESOURCES = [
     'Choreo production keys',
     'Choreo subscription'
 ];
-/** Written into descriptions of what this action creates: the mark `prune` relies on. */
+/**
+ * Written into descriptions of what this action creates. Since v0.2 it is followed by one
+ * `[owner: <owner>]` per owner (a scope two owners both want carries both); a description with the
+ * marker and no owner was written by an earlier version (legacy, see NOTES.md).
+ */
 const MARKER = 'Managed by the asgardeo-choreo-secure-api-action GitHub Action';
+const OWNER_MARK = /\[owner: ([^\]\n]{1,200})\]/g;
+/** Who a description says owns the resource: `marked` when it carries the marker at all. */
+function ownersOf(description) {
+    const text = description ?? '';
+    if (!text.includes(MARKER))
+        return { marked: false, owners: [] };
+    return { marked: true, owners: [...text.matchAll(OWNER_MARK)].map((m) => m[1]) };
+}
+/** ours: carries this owner's mark; legacy: the marker without owners; other: someone else's; unmarked: made by hand. */
+function ownership(description, owner) {
+    const { marked, owners } = ownersOf(description);
+    if (!marked)
+        return 'unmarked';
+    if (owners.includes(owner))
+        return 'ours';
+    return owners.length === 0 ? 'legacy' : 'other';
+}
+/** The description marking these owners (and a trailing note, e.g. a revision's content hash). */
+function ownedDescription(owners, note = '') {
+    return `${MARKER} ${[...new Set(owners)].map((o) => `[owner: ${o}]`).join(' ')}${note ? ` ${note}` : ''}.`.replace(/\s+\./, '.');
+}
+/** The description with this owner added (for a resource the action marked: legacy or another owner's). */
+function withOwner(description, owner) {
+    return ownedDescription([...ownersOf(description).owners, owner]);
+}
+/** The owners left once this owner lets go. */
+function otherOwners(description, owner) {
+    return ownersOf(description).owners.filter((o) => o !== owner);
+}
+/**
+ * An application this owner did not create is left alone unless the user opts in. One an earlier version
+ * of the action created (legacy marker, no owner) with exactly the configured name counts as this owner's.
+ */
+function refuseUnowned(what, config, own, description) {
+    if (own === 'ours' || own === 'legacy' || config.adopt)
+        return;
+    const whose = own === 'other'
+        ? `it belongs to another owner of this action ("${otherOwners(description, config.owner).join('", "')}")`
+        : 'it was not created by this action';
+    throw new Error(`The ${what} "${config.application}" already exists and ${whose}, so it is left unchanged. Choose another "application" name, or set "adopt: true" to take it over for owner "${config.owner}" (the action then changes it to match the inputs and marks it as this owner's).`);
+}
+/**
+ * The description that marks a resource as this owner's: a legacy mark gets the owner; another owner's
+ * mark is replaced (adopt takes over); a description written by hand is kept, with the mark after it.
+ */
+function adoptedDescription(description, own, owner, maxLength) {
+    if (own === 'legacy')
+        return withOwner(description, owner);
+    const mark = ownedDescription([owner]);
+    const text = own === 'unmarked' ? (description ?? '').trim() : '';
+    return text && text.length + mark.length < maxLength ? `${text} ${mark}` : mark;
+}
+/**
+ * A fingerprint of what a revision snapshots and the gateway enforces: the API's scope names and each
+ * operation's scopes. Recorded in the description of every revision the action creates, so a deployed
+ * revision that cannot be read back can still be compared with the stored API.
+ */
+function contentHash(api) {
+    const scopes = (api.scopes ?? []).map((s) => s.scope.name).sort();
+    const ops = (api.operations ?? []).map((o) => `${o.verb.toUpperCase()} ${o.target} ${[...(o.scopes ?? [])].sort().join(',')}`).sort();
+    return (0,external_node_crypto_.createHash)('sha256')
+        .update(JSON.stringify([scopes, ops]))
+        .digest('hex')
+        .slice(0, 12);
+}
+/** The content hash a revision's description records, if the action created it. */
+function recordedContent(description) {
+    return /\[content: ([0-9a-f]{12})\]/.exec(description ?? '')?.[1];
+}
 class Plan {
     rows = [];
     record(change) {
@@ -32586,10 +32749,12 @@ function findScope(api, value) {
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
  * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
- * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
- * created (marked) that are no longer wanted are removed.
+ * The name the server stored is read back afterwards, never assumed. A new scope carries this owner's
+ * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
+ * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
+ * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
  */
-function diffApiScopes(api, wanted, prune, choreoOrg) {
+function diffApiScopes(api, wanted, prune, choreoOrg, owner) {
     const next = structuredClone(api);
     next.scopes = next.scopes ?? [];
     next.operations = next.operations ?? [];
@@ -32597,15 +32762,25 @@ function diffApiScopes(api, wanted, prune, choreoOrg) {
     const missingOps = wanted.flatMap((s) => s.operations.filter((op) => !findOperation(next.operations, op)).map((op) => `${op.verb} ${op.target} (permission ${s.value})`));
     if (missingOps.length > 0) {
         const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none';
-        throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`);
+        throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Fix the path or verb in "scopes" (Choreo Console > API > Develop > Resources).`);
     }
     const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
     for (const spec of wanted) {
         let entry = findScope(next, spec.value);
         if (!entry) {
-            entry = { scope: { name: `${prefix}${spec.value}`, displayName: spec.value, description: `${MARKER}.`, bindings: [] }, shared: false };
+            entry = {
+                scope: { name: `${prefix}${spec.value}`, displayName: spec.value, description: ownedDescription([owner]), bindings: [] },
+                shared: false
+            };
             next.scopes.push(entry);
             details.push(`add scope ${spec.value}`);
+        }
+        else {
+            const own = ownership(entry.scope.description, owner);
+            if (own === 'legacy' || own === 'other') {
+                entry.scope.description = withOwner(entry.scope.description, owner);
+                details.push(`mark scope ${spec.value} as used by ${owner}`);
+            }
         }
         const name = entry.scope.name;
         for (const op of spec.operations) {
@@ -32621,14 +32796,20 @@ function diffApiScopes(api, wanted, prune, choreoOrg) {
         const wantedValues = new Set(wanted.map((s) => s.value));
         for (const entry of [...next.scopes]) {
             const value = bareValue(entry.scope.name);
-            if (!wantedValues.has(value) && (entry.scope.description ?? '').includes(MARKER)) {
-                next.scopes = next.scopes.filter((s) => s !== entry);
-                for (const op of next.operations) {
-                    if (op.scopes?.includes(entry.scope.name))
-                        op.scopes = op.scopes.filter((n) => n !== entry.scope.name);
-                }
-                details.push(`remove scope ${value} (prune)`);
+            if (wantedValues.has(value) || ownership(entry.scope.description, owner) !== 'ours')
+                continue;
+            const others = otherOwners(entry.scope.description, owner);
+            if (others.length > 0) {
+                entry.scope.description = ownedDescription(others);
+                details.push(`release scope ${value} (prune; still used by ${others.join(', ')})`);
+                continue;
             }
+            next.scopes = next.scopes.filter((s) => s !== entry);
+            for (const op of next.operations) {
+                if (op.scopes?.includes(entry.scope.name))
+                    op.scopes = op.scopes.filter((n) => n !== entry.scope.name);
+            }
+            details.push(`remove scope ${value} (prune)`);
         }
     }
     return { next, details, changed: details.length > 0 };
@@ -32672,10 +32853,11 @@ function missingScopes(have, want) {
     return want.filter((w) => !names.has(w));
 }
 /** What to add to and remove from an application's authorization of one API resource. */
-function diffAuthorization(authorized, want) {
+function diffAuthorization(authorized, want, prune) {
     const have = new Set(authorized ?? []);
     const wanted = new Set(want);
-    return { add: want.filter((w) => !have.has(w)), remove: [...have].filter((h) => !wanted.has(h)) };
+    // A scope authorized by hand stays unless prune asks for exactly this: the authorization is the wanted set.
+    return { add: want.filter((w) => !have.has(w)), remove: prune ? [...have].filter((h) => !wanted.has(h)) : [] };
 }
 /** Requested scopes the token endpoint did not grant. */
 function ungranted(requested, grantedScope) {
@@ -32714,16 +32896,16 @@ function newRow(plan, io, apply) {
 /**
  * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for
  * the grant, the API authorized to it with exactly those scopes, and for a user-bound grant a role.
+ * The read tasks find what exists and refute inputs; the write tasks wait for every read of both services.
  */
 function asgardeoTasks(run, choreo) {
     const { config, apply, asgardeo, graph, out, row, io } = run;
     const userGrant = config.grant.type === 'password';
-    const auth = graph.add('asgardeo: management token', [], async () => {
+    // --- read phase ---
+    const auth = graph.read('asgardeo: management token', [], async () => {
         const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply });
-        // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
-        const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60);
         const granted = await asgardeo
-            .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, lifetime, io.secret)
+            .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
             .catch((err) => {
             throw managementTokenAdvice(err, config.asgardeo.org);
         });
@@ -32733,15 +32915,48 @@ function asgardeoTasks(run, choreo) {
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
     });
-    // The lookup needs only the identifier, so it overlaps the Choreo write; the diff waits for the names.
-    const resourceLookup = graph.add('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
+    const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
         const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current);
-        return { identifier, existing: await asgardeo.findApiResource(identifier) };
+        const existing = await asgardeo.findApiResource(identifier);
+        if (existing && !existing.requiresAuthorization) {
+            throw new Error(`The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`);
+        }
+        return { identifier, existing };
     });
-    let staleScopes = [];
-    const resource = graph.add('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
+    const appLookup = graph.read('asgardeo: find application', [auth], async () => {
+        const existing = await asgardeo.findApplication(config.application);
+        if (!existing)
+            return undefined;
+        const own = ownership(existing.description, config.owner);
+        refuseUnowned('Asgardeo application', config, own, existing.description);
+        const [oidc, details, authorized] = await Promise.all([
+            asgardeo.getOidc(existing.id),
+            userGrant ? asgardeo.getApplication(existing.id) : Promise.resolve(undefined),
+            asgardeo.listAuthorizedApis(existing.id)
+        ]);
+        if (oidc.clientSecret)
+            io.secret(oidc.clientSecret);
+        const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined;
+        return { app: existing, own, oidc, details, authorized, role };
+    });
+    const user = graph.read('asgardeo: user', [auth], async () => {
+        if (config.grant.type !== 'password')
+            return undefined;
+        const id = await asgardeo.findUserId(config.grant.username);
+        if (!id)
+            throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`);
+        return id;
+    });
+    // --- write phase ---
+    let stale = [];
+    const resource = graph.write('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
         const names = [...out.scopeNames.entries()];
         const known = names.filter(([, n]) => n).map(([, n]) => n);
+        const scopeModel = (name) => ({
+            name,
+            displayName: bareValue(name),
+            description: ownedDescription([config.owner])
+        });
         if (!existing) {
             if (!apply) {
                 row('Asgardeo API resource', identifier, 'create', names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`));
@@ -32751,9 +32966,9 @@ function asgardeoTasks(run, choreo) {
                 const created = await asgardeo.createApiResource({
                     name: `${stored.name} ${stored.version}`,
                     identifier,
-                    description: `${MARKER}. Choreo API ${stored.id}.`,
+                    description: ownedDescription([config.owner], `Choreo API ${stored.id}`),
                     requiresAuthorization: true,
-                    scopes: known.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
+                    scopes: known.map(scopeModel)
                 });
                 out.apiResourceId = created.id;
                 row('Asgardeo API resource', identifier, 'create', known.map((n) => `scope ${n}`), created.id);
@@ -32761,7 +32976,7 @@ function asgardeoTasks(run, choreo) {
             }
             catch (err) {
                 scopeClash(err, known);
-                // Made meanwhile (a concurrent run): adopt it below.
+                // Made meanwhile (a concurrent run): use it below.
                 if (!(err instanceof ApiError && err.status === 409))
                     throw err;
                 existing = await asgardeo.findApiResource(identifier);
@@ -32770,79 +32985,58 @@ function asgardeoTasks(run, choreo) {
             }
         }
         out.apiResourceId = existing.id;
-        if (!existing.requiresAuthorization) {
-            throw new Error(`The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`);
-        }
-        const missing = missingScopes(existing.scopes ?? [], known);
         const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`);
-        // With prune: scopes this action created (marked) for permissions no longer listed.
-        const wantedValues = new Set(config.scopes.map((s) => s.value));
-        staleScopes = config.prune
-            ? (existing.scopes ?? [])
-                .filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name)))
-                .map((s) => s.name)
-            : [];
-        const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)];
+        const plan = resourceChanges(existing, known, config);
+        stale = plan.stale;
+        const details = [
+            ...[...plan.missing, ...unknownYet].map((m) => `add scope ${m}`),
+            ...plan.claim.map((s) => `mark scope ${s.name} as used by ${config.owner}`),
+            ...plan.stale.map((s) => s.others.length ? `release scope ${s.name} (prune; still used by ${s.others.join(', ')})` : `remove scope ${s.name} (prune)`)
+        ];
         if (details.length === 0) {
             row('Asgardeo API resource', identifier, 'no change', [], existing.id);
             return existing;
         }
-        if (apply && missing.length > 0) {
-            await asgardeo
-                .addApiResourceScopes(existing.id, missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` })))
-                .catch((err) => scopeClash(err, missing, true));
+        if (apply) {
+            if (plan.missing.length > 0)
+                await addScopes(run, existing, plan.missing.map(scopeModel));
+            for (const s of plan.claim)
+                await asgardeo.patchApiResourceScope(existing.id, s.name, withOwner(s.description, config.owner));
         }
         row('Asgardeo API resource', identifier, 'update', details, existing.id);
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
-    const application = graph.add('asgardeo: application', [auth], async () => {
-        let existing = await asgardeo.findApplication(config.application);
-        let id = existing?.id;
-        if (!existing) {
-            const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)';
+    const application = graph.write('asgardeo: application', [appLookup], async (found) => {
+        const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)';
+        let id = found?.app.id;
+        let oidc = found?.oidc;
+        let created = false;
+        if (!found) {
             if (!apply) {
                 row('Asgardeo application', config.application, 'create', [kind]);
                 return undefined;
             }
             try {
                 id = await asgardeo.createApplication(applicationModel(config));
+                created = true;
                 row('Asgardeo application', config.application, 'create', [kind], id);
             }
             catch (err) {
                 // A duplicate name answers 400, 409 or 500 depending on the server: look again before failing.
-                existing = await asgardeo.findApplication(config.application);
-                if (!existing)
+                const again = await asgardeo.findApplication(config.application);
+                if (!again)
                     throw err;
-                id = existing.id;
+                // A concurrent run of this owner made it: carry on with it. Anyone else's stays untouched.
+                refuseUnowned('Asgardeo application', config, ownership(again.description, config.owner), again.description);
+                id = again.id;
+                row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id);
             }
+            oidc = await asgardeo.getOidc(id);
+            if (oidc.clientSecret)
+                io.secret(oidc.clientSecret);
         }
-        const oidc = await asgardeo.getOidc(id);
-        if (oidc.clientSecret)
-            io.secret(oidc.clientSecret);
-        if (existing) {
-            const details = [];
-            const grant = config.grant.type;
-            if (!oidc.grantTypes.includes(grant))
-                details.push(`enable the ${grant} grant`);
-            if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
-                details.push('issue JWT access tokens (the Choreo gateway validates JWTs)');
-            if (details.length > 0 && apply) {
-                await asgardeo.putOidc(id, {
-                    ...oidc,
-                    grantTypes: [...new Set([...oidc.grantTypes, grant])],
-                    accessToken: { ...oidc.accessToken, type: 'JWT' }
-                });
-            }
-            // Application roles (the password grant's) need the application audience.
-            if (userGrant) {
-                const app = await asgardeo.getApplication(id);
-                const audience = app.associatedRoles?.allowedAudience;
-                if (audience && audience.toUpperCase() !== 'APPLICATION') {
-                    details.push(`role audience ${audience} → APPLICATION`);
-                    if (apply)
-                        await asgardeo.patchApplication(id, { associatedRoles: { allowedAudience: 'APPLICATION', roles: [] } });
-                }
-            }
+        else {
+            const details = await updateApplication(run, found.app, found.own, found.oidc, found.details);
             row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id);
         }
         out.asgardeoApplicationId = id;
@@ -32853,18 +33047,18 @@ function asgardeoTasks(run, choreo) {
         // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
         const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
         const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600;
-        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing, tokenLifetime };
+        return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created, tokenLifetime };
     });
-    // A new application has nothing authorized yet: no need to ask.
-    const authorized = graph.add('asgardeo: authorized APIs', [application], async (app) => !app ? undefined : app.created ? [] : asgardeo.listAuthorizedApis(app.id));
-    const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
+    const authorization = graph.write('asgardeo: authorization', [resource, application, appLookup], async (res, app, found) => {
         const want = [...out.scopeNames.values()].filter((n) => !!n);
-        if (!res || !app || !list) {
+        if (!res || !app) {
             row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [
                 `authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`
             ]);
             return;
         }
+        // A new application has nothing authorized yet: no need to ask.
+        const list = app.created ? [] : (found?.authorized ?? (await asgardeo.listAuthorizedApis(app.id)));
         let current = list.find((a) => a.id === res.id);
         if (current?.policyId && current.policyId.toUpperCase() !== 'RBAC') {
             throw new Error(`The API resource "${res.identifier}" is authorized to "${config.application}" with policy "${current.policyId}", which cannot be changed in place. Remove that authorization in the Asgardeo Console (application > API Authorization) and re-run.`);
@@ -32881,7 +33075,7 @@ function asgardeoTasks(run, choreo) {
                 return;
             }
             catch (err) {
-                // 409 60509: authorized meanwhile; reconcile its scopes below.
+                // 409 60509: authorized meanwhile (a concurrent run); reconcile its scopes below.
                 if (!(err instanceof ApiError && err.status === 409))
                     throw err;
                 current = (await asgardeo.listAuthorizedApis(app.id)).find((a) => a.id === res.id);
@@ -32889,58 +33083,54 @@ function asgardeoTasks(run, choreo) {
                     throw err;
             }
         }
-        const { add, remove } = diffAuthorization(current.authorizedScopes.map((s) => s.name), want);
+        const { add, remove } = diffAuthorization(current.authorizedScopes.map((s) => s.name), want, config.prune);
         if (add.length || remove.length || unknownYet.length) {
-            if (apply)
+            if (apply && (add.length || remove.length))
                 await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove);
-            row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)], res.id);
+            row('Asgardeo API authorization', res.identifier, 'update', [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s} (prune)`)], res.id);
         }
         else {
             row('Asgardeo API authorization', res.identifier, 'no change', [`${want.length} scopes`], res.id);
         }
     });
     // Pruned scopes go last: out of the authorization first, and only once the gateway no longer asks for them.
-    graph.add('asgardeo: prune scopes', [resource, authorization, choreo.deployment], async (res) => {
+    graph.write('asgardeo: prune scopes', [resource, authorization, choreo.deployment], async (res) => {
         if (!apply || !res)
             return;
-        for (const name of staleScopes)
-            await asgardeo.deleteApiResourceScope(res.id, name);
+        for (const s of stale) {
+            if (s.others.length > 0)
+                await asgardeo.patchApiResourceScope(res.id, s.name, ownedDescription(s.others));
+            else
+                await asgardeo.deleteApiResourceScope(res.id, s.name);
+        }
     });
-    const user = graph.add('asgardeo: user', [auth], async () => {
-        if (config.grant.type !== 'password')
-            return undefined;
-        const id = await asgardeo.findUserId(config.grant.username);
-        if (!id)
-            throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}".`);
-        return id;
-    });
-    const role = graph.add('asgardeo: role', [application, authorization, user], async (app, _authorized, userId) => {
+    const role = graph.write('asgardeo: role', [application, authorization, user, appLookup], async (app, _authorized, userId, found) => {
         if (config.grant.type !== 'password' || !userId)
             return;
-        const roleName = `${config.application}-api-access`;
+        const name = roleName(config);
         const want = [...out.scopeNames.values()].filter((n) => !!n);
         if (!app) {
-            row('Asgardeo application role', roleName, 'create', [
+            row('Asgardeo application role', name, 'create', [
                 `permissions ${config.scopes.map((s) => s.value).join(', ')}`,
                 `assign ${config.grant.username}`
             ]);
             return;
         }
-        let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
+        let existing = app.created ? undefined : found ? found.role : await asgardeo.findRole(name, app.id);
         if (!existing) {
             if (!apply) {
-                row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`]);
+                row('Asgardeo application role', name, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`]);
                 return;
             }
             try {
-                const created = await asgardeo.createRole(roleName, app.id, want, [userId]);
-                row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created.id);
+                const created = await asgardeo.createRole(name, app.id, want, [userId]);
+                row('Asgardeo application role', name, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created.id);
                 return;
             }
             catch (err) {
                 if (!(err instanceof ApiError && err.status === 409))
                     throw err;
-                existing = await asgardeo.findRole(roleName, app.id);
+                existing = await asgardeo.findRole(name, app.id);
                 if (!existing)
                     throw err;
             }
@@ -32956,15 +33146,79 @@ function asgardeoTasks(run, choreo) {
         if (ops.length && apply)
             await asgardeo.patchRole(existing.id, ops);
         const details = [...addPerms.map((p) => `add permission ${p}`), ...(addUser ? [`assign ${config.grant.username}`] : [])];
-        row('Asgardeo application role', roleName, ops.length ? 'update' : 'no change', details, existing.id);
+        row('Asgardeo application role', name, ops.length ? 'update' : 'no change', details, existing.id);
     });
-    return { auth, application, authorization, role };
+    return { auth, appLookup, application, authorization, role };
+}
+const roleName = (config) => `${config.application}-api-access`;
+/** Grant type, token type and role audience brought in line; an adopted (or legacy) application gets this owner's mark. */
+async function updateApplication(run, app, own, oidc, details) {
+    const { config, apply, asgardeo } = run;
+    const changes = [];
+    const grant = config.grant.type;
+    const patch = {};
+    if (!oidc.grantTypes.includes(grant))
+        changes.push(`enable the ${grant} grant`);
+    if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
+        changes.push('issue JWT access tokens (the Choreo gateway validates JWTs)');
+    if (changes.length > 0 && apply) {
+        await asgardeo.putOidc(app.id, {
+            ...oidc,
+            grantTypes: [...new Set([...oidc.grantTypes, grant])],
+            accessToken: { ...oidc.accessToken, type: 'JWT' }
+        });
+    }
+    // Application roles (the password grant's) need the application audience.
+    const audience = details?.associatedRoles?.allowedAudience;
+    if (details && audience && audience.toUpperCase() !== 'APPLICATION') {
+        changes.push(`role audience ${audience} → APPLICATION`);
+        patch.associatedRoles = { allowedAudience: 'APPLICATION', roles: [] };
+    }
+    if (own !== 'ours') {
+        changes.push(own === 'legacy' ? `mark as owned by ${config.owner}` : `adopt for ${config.owner} (adopt: true)`);
+        patch.description = adoptedDescription(app.description, own, config.owner, 1000);
+    }
+    if (Object.keys(patch).length > 0 && apply)
+        await asgardeo.patchApplication(app.id, patch);
+    return changes;
+}
+/** What the API resource needs: scopes to add, marked scopes to co-own, and with prune this owner's stale ones. */
+function resourceChanges(existing, known, config) {
+    const scopes = existing.scopes ?? [];
+    const missing = missingScopes(scopes, known);
+    const claim = scopes.filter((s) => known.includes(s.name) && ['legacy', 'other'].includes(ownership(s.description, config.owner)));
+    const wantedValues = new Set(config.scopes.map((s) => s.value));
+    const stale = config.prune
+        ? scopes
+            .filter((s) => ownership(s.description, config.owner) === 'ours' && !wantedValues.has(bareValue(s.name)))
+            .map((s) => ({ name: s.name, others: otherOwners(s.description, config.owner) }))
+        : [];
+    return { missing, claim, stale };
+}
+/**
+ * Adds scopes; a 409 60004 can be a concurrent run of the same owner adding the same scope to this very
+ * resource: read it again and add only what is still missing, and report a clash only if one remains.
+ */
+async function addScopes(run, resource, scopes) {
+    const { asgardeo } = run;
+    try {
+        await asgardeo.addApiResourceScopes(resource.id, scopes);
+    }
+    catch (err) {
+        if (!(err instanceof ApiError && err.status === 409))
+            throw err;
+        const have = (await asgardeo.getApiResource(resource.id)).scopes ?? [];
+        const still = scopes.filter((s) => !have.some((h) => h.name === s.name));
+        if (still.length === 0)
+            return;
+        await asgardeo.addApiResourceScopes(resource.id, still).catch((e) => scopeClash(e, still.map((s) => s.name), true));
+    }
 }
 function applicationModel(config) {
     const password = config.grant.type === 'password';
     return {
         name: config.application,
-        description: `${MARKER}.`,
+        description: ownedDescription([config.owner]),
         templateId: password ? 'b9c5e11e-fc78-484b-9bec-015d247561b8' : 'm2m-application',
         inboundProtocolConfiguration: {
             oidc: {
@@ -32990,31 +33244,87 @@ function scopeClash(err, names, rethrow = false) {
 
 /**
  * Choreo Developer Portal: an application, its Production keys mapped to the Asgardeo client ID
- * through the key manager, and its subscription to the API.
+ * through the key manager, and its subscription to the API. Reads first (what exists, whose it is,
+ * whether the business plan exists); the writes wait for every read of both services.
  */
 function devportalTasks(run, deps) {
     const { config, apply, choreo, graph, out, row } = run;
-    const devApp = graph.add('choreo: application', [deps.org], async () => {
+    // --- read phase ---
+    const devLookup = graph.read('choreo: find application', [deps.org], async () => {
         const existing = await choreo.findApplication(config.application);
-        if (existing) {
-            row('Choreo application', config.application, 'no change', [], existing.applicationId);
-            out.choreoApplicationId = existing.applicationId;
-            return { app: existing, created: false };
-        }
-        const created = apply ? await choreo.createApplication(config.application, `${MARKER}.`, config.throttlingPolicy) : undefined;
-        out.choreoApplicationId = created?.applicationId;
-        row('Choreo application', config.application, 'create', [], created?.applicationId);
-        return created ? { app: created, created: true } : undefined;
+        if (!existing)
+            return undefined;
+        const own = ownership(existing.description, config.owner);
+        refuseUnowned('Choreo Developer Portal application', config, own, existing.description);
+        const [keys, subscriptions] = await Promise.all([
+            choreo.listKeys(existing.applicationId),
+            choreo.listSubscriptions(existing.applicationId)
+        ]);
+        return { app: existing, own, keys, subscriptions };
     });
-    const keys = graph.add('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+    // Both business-plan levels must know the plan: the application's and the subscription's.
+    graph.read('choreo: business plans', [deps.org], async () => {
+        const [app, sub] = await Promise.all([choreo.throttlingPolicies('application'), choreo.throttlingPolicies('subscription')]);
+        const missing = [
+            !app.includes(config.throttlingPolicy) && `applications (${app.join(', ')})`,
+            !sub.includes(config.throttlingPolicy) && `subscriptions (${sub.join(', ')})`
+        ].filter(Boolean);
+        if (missing.length > 0) {
+            throw new Error(`Input "throttling-policy": Choreo has no business plan "${config.throttlingPolicy}" for ${missing.join(' or ')}. Use one of those names.`);
+        }
+    });
+    // What exists already, checked against the inputs before anything is written.
+    graph.read('choreo: check keys and subscription', [devLookup, deps.appLookup, deps.keyManager, deps.api], async (dev, asg, km, { current }) => {
+        if (!dev)
+            return;
+        const production = productionKey(dev.keys, km.name);
+        const clientId = asg?.oidc.clientId;
+        if (production && clientId && production.consumerKey !== clientId) {
+            throw new Error(`The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`);
+        }
+        const existing = dev.subscriptions.find((s) => s.apiId === current.id);
+        const problem = existing?.status ? SUBSCRIPTION_PROBLEMS[existing.status] : undefined;
+        if (problem)
+            throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}: ${problem}`);
+    });
+    // --- write phase ---
+    const devApp = graph.write('choreo: application', [devLookup], async (found) => {
+        if (found) {
+            out.choreoApplicationId = found.app.applicationId;
+            const details = [];
+            if (found.own !== 'ours' && found.own !== 'legacy') {
+                details.push(`adopt for ${config.owner} (adopt: true)`);
+                if (apply) {
+                    const full = await choreo.getApplication(found.app.applicationId);
+                    await choreo.updateApplication({ ...full, description: adoptedDescription(full.description, found.own, config.owner, 512) });
+                }
+            }
+            row('Choreo application', config.application, details.length ? 'update' : 'no change', details, found.app.applicationId);
+            return { app: found.app, created: false, keys: found.keys, subscriptions: found.subscriptions };
+        }
+        if (!apply) {
+            row('Choreo application', config.application, 'create', []);
+            return undefined;
+        }
+        const created = await choreo.createApplication(config.application, ownedDescription([config.owner]), config.throttlingPolicy);
+        out.choreoApplicationId = created.applicationId;
+        if (created.existed) {
+            // 409: it appeared meanwhile. A concurrent run of this owner made it; anyone else's stays untouched.
+            refuseUnowned('Choreo Developer Portal application', config, ownership(created.description, config.owner), created.description);
+            row('Choreo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], created.applicationId);
+            return { app: created, created: false, keys: undefined, subscriptions: undefined };
+        }
+        row('Choreo application', config.application, 'create', [], created.applicationId);
+        return { app: created, created: true, keys: [], subscriptions: [] };
+    });
+    const keys = graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
         const clientId = app?.clientId;
         if (!dev || !clientId) {
             row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`]);
             return;
         }
         const appId = dev.app.applicationId;
-        // A new application has no keys yet: no need to ask.
-        const production = (dev.created ? [] : await choreo.listKeys(appId)).find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km.name));
+        const production = productionKey(dev.keys ?? (await choreo.listKeys(appId)), km.name);
         if (production?.consumerKey === clientId) {
             row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId);
             return;
@@ -33026,6 +33336,12 @@ function devportalTasks(run, deps) {
         if (apply) {
             const res = await choreo.mapKeys(appId, clientId, km.name);
             if (res.status === 409) {
+                // 901409 also answers a concurrent run of this owner that mapped the same client ID to this same application.
+                const mapped = productionKey(await choreo.listKeys(appId), km.name);
+                if (mapped?.consumerKey === clientId) {
+                    row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`, 'mapped meanwhile by a concurrent run'], mapped.keyMappingId);
+                    return;
+                }
                 const owner = await ownerOfClientId(choreo, clientId, km.name, appId);
                 throw new Error(`Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`);
             }
@@ -33033,19 +33349,16 @@ function devportalTasks(run, deps) {
         }
         row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId);
     });
-    const subscription = graph.add('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
+    const subscription = graph.write('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
         const name = `${config.application} → ${current.name}`;
         if (!dev) {
             row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`]);
             return;
         }
         const appId = dev.app.applicationId;
-        const existing = dev.created ? undefined : (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id);
+        const existing = (dev.subscriptions ?? (await choreo.listSubscriptions(appId))).find((s) => s.apiId === current.id);
         if (existing) {
             out.subscriptionId = existing.subscriptionId;
-            const problem = existing.status ? SUBSCRIPTION_PROBLEMS[existing.status] : undefined;
-            if (problem)
-                throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}: ${problem}`);
             row('Choreo subscription', name, 'no change', [], existing.subscriptionId);
             return;
         }
@@ -33053,6 +33366,7 @@ function devportalTasks(run, deps) {
             // Only a published API can be subscribed to: wait for the lifecycle branch only when it publishes.
             if (current.lifeCycleStatus !== 'PUBLISHED')
                 await deps.lifecycle.promise;
+            // A 409 (a concurrent run subscribed first) counts as done; the id is read back.
             const created = await choreo.subscribe(appId, current.id, config.throttlingPolicy);
             out.subscriptionId =
                 created?.subscriptionId ?? (await choreo.listSubscriptions(appId)).find((s) => s.apiId === current.id)?.subscriptionId;
@@ -33060,6 +33374,10 @@ function devportalTasks(run, deps) {
         row('Choreo subscription', name, 'create', [`plan ${config.throttlingPolicy}`], out.subscriptionId);
     });
     return { devApp, keys, subscription };
+}
+/** The Production key mapped through this key manager (a key without a key manager name is taken as its). */
+function productionKey(keys, km) {
+    return keys.find((k) => k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === km));
 }
 /** What to do about a subscription that exists but does not let calls through. */
 const SUBSCRIPTION_PROBLEMS = {
@@ -33086,38 +33404,42 @@ async function ownerOfClientId(choreo, clientId, km, except) {
 
 /**
  * Choreo publisher: the API's scopes and their bindings, a revision deployed where the API runs, the
- * API published; and the key manager whose token endpoint issues the token.
+ * API published; and the key manager whose token endpoint issues the token. The read tasks find and
+ * check everything an input names; the write tasks run only once every read of both services passed.
  */
 function publisherTasks(run, org) {
     const { config, apply, choreo, graph, out, row } = run;
-    const api = graph.add('choreo: find API', [org], async () => {
+    // --- read phase ---
+    const api = graph.read('choreo: find API', [org], async () => {
         let id = config.api.id;
         if (!id) {
             const found = await choreo.findApis(config.api.name, config.api.version);
             if (found.length === 0) {
-                throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`);
+                throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`);
             }
             if (found.length > 1) {
                 throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`);
             }
             id = found[0].id;
         }
-        const { api: current, etag } = await choreo.getApi(id);
+        const { api: current, etag } = await choreo.getApi(id).catch((err) => {
+            if (config.api.id && err instanceof ApiError && err.status === 404) {
+                throw new Error(`Input "api-id": Choreo has no API with id "${config.api.id}" in organization "${config.choreo.org}". Copy the id from the publisher, or give "api" (its name) instead.`, { cause: err });
+            }
+            throw err;
+        });
         out.choreoApiId = current.id;
-        return { current, etag };
+        // Checked now, not when publishing: a DEPRECATED or RETIRED API refutes "api" before anything is written.
+        const state = current.lifeCycleStatus ?? 'UNKNOWN';
+        if (state !== 'PUBLISHED' && !PUBLISH_FROM[state]) {
+            throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
+        }
+        // The diff checks every operation "scopes" names.
+        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner);
+        return { current, etag, diff };
     });
-    const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
-        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org);
-        let stored = current;
-        if (diff.changed && apply)
-            stored = await choreo.putApi(diff.next, etag);
-        // Names are read back from what the server stored, never built here.
-        out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
-        row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id);
-        return { stored, changed: diff.changed };
-    });
-    // What is deployed where, read while the scopes are being written.
-    const deployed = graph.add('choreo: deployed revisions', [api], async ({ current }) => {
+    // What is deployed where (and which environments exist), read alongside.
+    const deployed = graph.read('choreo: deployed revisions', [api], async ({ current }) => {
         if (!config.deploy)
             return undefined;
         const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()]);
@@ -33135,56 +33457,29 @@ function publisherTasks(run, org) {
         if (unknown.length > 0) {
             throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`);
         }
-        // A revision reads as an API (isRevision): its content says whether the scopes went live.
+        // A revision reads as an API (isRevision): its content says whether the scopes went live. When that
+        // read fails, the content hash the action recorded in the revision's description stands in (NOTES.md).
         const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id) => !!id))];
-        const contents = new Map(await Promise.all(ids.map(async (id) => [id, (await choreo.getApi(id)).api])));
+        const contents = new Map(await Promise.all(ids.map(async (id) => [
+            id,
+            await choreo.getApi(id).then(({ api }) => api, () => undefined)
+        ])));
         // Redeploying keeps each environment's vhost and Developer Portal visibility as they are.
         const deploymentTo = (env) => {
             const live = deploymentIn(env)?.deployment;
             const vhost = live?.vhost ?? environments.find((e) => e.name === env)?.vhosts?.[0]?.host;
             return { name: env, vhost, displayOnDevportal: live?.displayOnDevportal ?? true };
         };
-        return { revisions, targets, deploymentTo, contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? '') };
+        return {
+            revisions,
+            targets,
+            deploymentTo,
+            deploymentIn,
+            contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? ''),
+            revisionIn: (env) => deploymentIn(env)?.revision
+        };
     });
-    const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
-        if (!live) {
-            if (changed)
-                row('Choreo API deployment', stored.name, 'no change', [
-                    'deploy: false — the gateway keeps the previous revision until the API is deployed'
-                ]);
-            return;
-        }
-        const stale = live.targets.filter((env) => {
-            const content = live.contentIn(env);
-            return changed || !content || !revisionMatches(content, stored, config.scopes, out.scopeNames);
-        });
-        if (stale.length === 0) {
-            row('Choreo API deployment', stored.name, 'no change', [`deployed to ${live.targets.join(', ')}`]);
-            return;
-        }
-        let revisionId;
-        if (apply) {
-            const revision = await createRevision(choreo, stored.id, live.revisions);
-            await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo));
-            revisionId = revision.id;
-        }
-        row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId);
-    });
-    const lifecycle = graph.add('choreo: lifecycle', [api, deployment], async ({ current }) => {
-        const state = current.lifeCycleStatus ?? 'UNKNOWN';
-        if (state === 'PUBLISHED') {
-            row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED']);
-            return;
-        }
-        const action = PUBLISH_FROM[state];
-        if (!action) {
-            throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
-        }
-        if (apply)
-            await choreo.changeLifecycle(current.id, action);
-        row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`]);
-    });
-    const keyManager = graph.add('choreo: key manager', [org], async () => {
+    const keyManager = graph.read('choreo: key manager', [org], async () => {
         const managers = await choreo.keyManagers();
         const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
         if (!km || km.enabled === false) {
@@ -33197,27 +33492,175 @@ function publisherTasks(run, org) {
         out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
         return km;
     });
+    // --- write phase ---
+    const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
+        let stored = current;
+        let last = diff;
+        if (diff.changed && apply)
+            ({ stored, diff: last } = await putScopes(run, current, etag, diff));
+        // Names are read back from what the server stored, never built here.
+        out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
+        row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id);
+        return { stored, changed: last.changed };
+    });
+    const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+        // Revisions that existed before any write: one made since is a concurrent run's.
+        const before = new Set(live?.revisions.map((r) => r.id));
+        if (!live) {
+            if (changed)
+                row('Choreo API deployment', stored.name, 'no change', [
+                    'deploy: false — the gateway keeps the previous revision until the API is deployed'
+                ]);
+            return;
+        }
+        const stale = live.targets.filter((env) => {
+            if (changed)
+                return true;
+            const content = live.contentIn(env);
+            if (content)
+                return !revisionMatches(content, stored, config.scopes, out.scopeNames);
+            // The revision could not be read back: compare the content hash recorded when the action created it.
+            const recorded = recordedContent(live.revisionIn(env)?.description);
+            return recorded === undefined || recorded !== contentHash(stored);
+        });
+        if (stale.length === 0) {
+            // Deployed earlier (perhaps by a run that gave up waiting): still wait until the gateways report it live.
+            const pending = live.targets.filter((env) => !live.deploymentIn(env)?.deployment.successDeployedTime);
+            const waited = apply && pending.length > 0
+                ? await waitForGateway(run, stored.id, pending, (env, id) => id === live.revisionIn(env)?.id || !before.has(id))
+                : undefined;
+            row('Choreo API deployment', stored.name, 'no change', [
+                `deployed to ${live.targets.join(', ')}`,
+                ...(waited === undefined ? [] : [`live on the gateway after ${waited} s`])
+            ]);
+            return;
+        }
+        const description = ownedDescription([config.owner], `[content: ${contentHash(stored)}]`);
+        if (!apply) {
+            const room = roomFor(live.revisions, config.owner, config.adopt);
+            if (live.revisions.length >= DEFAULT_REVISION_LIMIT && room)
+                row('Choreo API revision', room.displayName ?? room.id, 'delete', [`at the revision limit (${DEFAULT_REVISION_LIMIT} by default): the oldest undeployed revision this owner may delete`], room.id);
+            row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`]);
+            return;
+        }
+        const revision = await createRevision(run, stored.id, live.revisions, description);
+        await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo));
+        const waited = await waitForGateway(run, stored.id, stale, (_env, id) => id === revision.id || !before.has(id));
+        row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`, ...(waited === undefined ? [] : [`live on the gateway after ${waited} s`])], revision.id);
+    });
+    const lifecycle = graph.write('choreo: lifecycle', [api, deployment], async ({ current }) => {
+        const state = current.lifeCycleStatus ?? 'UNKNOWN';
+        if (state === 'PUBLISHED') {
+            row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED']);
+            return;
+        }
+        const action = PUBLISH_FROM[state];
+        if (apply)
+            await choreo.changeLifecycle(current.id, action);
+        row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`]);
+    });
     return { api, apiScopes, deployment, lifecycle, keyManager };
 }
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };
-/** Creates a revision, making room under the revision limit by deleting the oldest undeployed one. */
-async function createRevision(choreo, apiId, revisions) {
-    const description = `${MARKER}: scopes and operation bindings.`;
-    try {
-        return await choreo.createRevision(apiId, description);
-    }
-    catch (err) {
-        if (!(err instanceof ApiError && err.status === 400 && err.code === '900351'))
-            throw err;
-        const undeployed = revisions
-            .filter((r) => (r.deploymentInfo ?? []).length === 0)
-            .sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)));
-        if (undeployed.length === 0) {
-            throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.', { cause: err });
+/** API Manager's default; Choreo's may differ (choreo-api.md §5.3), so the limit is only ever met reactively. */
+const DEFAULT_REVISION_LIMIT = 5;
+/**
+ * PUT with If-Match. A 412 means a concurrent writer changed the API since it was read: read it again,
+ * diff again (the other run may have done the work), and write only what is still missing.
+ */
+async function putScopes(run, current, etag, diff) {
+    const { config, choreo } = run;
+    for (let attempt = 1;; attempt++) {
+        if (!diff.changed)
+            return { stored: current, diff };
+        try {
+            return { stored: await choreo.putApi(diff.next, etag), diff };
         }
-        await choreo.deleteRevision(apiId, undeployed[0].id);
-        return choreo.createRevision(apiId, description);
+        catch (err) {
+            // 412 900986 is scope validation, not a concurrent update.
+            if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5)
+                throw err;
+            ({ api: current, etag } = await choreo.getApi(current.id));
+            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner);
+        }
+    }
+}
+/**
+ * The oldest undeployed revision this owner may delete to make room: its own (or one an earlier version
+ * of the action made, legacy); any undeployed one only with `adopt: true`.
+ */
+function roomFor(revisions, owner, adopt) {
+    const rank = (r) => {
+        const own = ownership(r.description, owner);
+        return own === 'ours' ? 0 : own === 'legacy' ? 1 : adopt ? 2 : -1;
+    };
+    return revisions
+        .filter((r) => (r.deploymentInfo ?? []).length === 0 && rank(r) >= 0)
+        .sort((a, b) => rank(a) - rank(b) || Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)))[0];
+}
+/**
+ * Creates a revision. At the limit (400 900351) it deletes the oldest undeployed revision this owner may
+ * delete, records a plan row for it, and tries again. Only revisions read before any write are
+ * candidates, so a revision a concurrent run has just made (and is about to deploy) is never one.
+ */
+async function createRevision(run, apiId, revisions, description) {
+    const { choreo, config, row } = run;
+    let candidates = revisions;
+    for (;;) {
+        try {
+            return await choreo.createRevision(apiId, description);
+        }
+        catch (err) {
+            if (!(err instanceof ApiError && err.status === 400 && err.code === '900351'))
+                throw err;
+            const room = roomFor(candidates, config.owner, config.adopt);
+            if (!room) {
+                const others = candidates.filter((r) => (r.deploymentInfo ?? []).length === 0).length;
+                throw new Error(others > 0
+                    ? `The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`
+                    : 'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.', { cause: err });
+            }
+            candidates = candidates.filter((r) => r !== room);
+            // A concurrent run of the same owner may have deleted it first: gone is as good as deleted.
+            await choreo.deleteRevision(apiId, room.id).catch((e) => {
+                if (!(e instanceof ApiError && e.status === 404))
+                    throw e;
+            });
+            row('Choreo API revision', room.displayName ?? room.id, 'delete', [
+                `the oldest undeployed revision ${ownership(room.description, config.owner) === 'ours' ? 'of this owner' : ownership(room.description, config.owner) === 'legacy' ? 'an earlier version of the action made' : 'made outside this owner (adopt: true)'}, to stay under the revision limit`
+            ], room.id);
+        }
+    }
+}
+/**
+ * Waits until each environment reports the deployment done (`successDeployedTime`, choreo-api.md §5.3),
+ * polling `GET /apis/{apiId}/deployments` with a growing pause, for at most `deploy-wait-seconds`.
+ * `accept` says which revision may be the live one: ours, or one a concurrent run made after this run
+ * read the list (it replaced ours there, with the same or newer content). Returns the seconds it took
+ * (undefined when not waiting).
+ */
+async function waitForGateway(run, apiId, envs, accept) {
+    const { config, choreo, io } = run;
+    if (config.deployWaitSeconds === 0)
+        return undefined;
+    const started = Date.now();
+    const until = Math.min(started + config.deployWaitSeconds * 1000, run.deadline - 2000);
+    for (let pause = 250;; pause = Math.min(pause * 2, 5000)) {
+        const list = await choreo.deployments(apiId);
+        const pending = envs.filter((env) => {
+            const d = list.find((x) => x.name === env);
+            return !(d?.revisionUuid && accept(env, d.revisionUuid) && d.successDeployedTime);
+        });
+        if (pending.length === 0) {
+            const seconds = Math.round((Date.now() - started) / 100) / 10;
+            io.log('Choreo publisher', `The deployment is live on ${envs.join(', ')} after ${seconds} s.`, 1.5);
+            return seconds;
+        }
+        if (Date.now() + pause > until) {
+            throw new Error(`The API is deployed, but ${pending.join(', ')} did not report the revision live within ${config.deployWaitSeconds} s ("deploy-wait-seconds"). Choreo's gateways can take minutes: raise "deploy-wait-seconds" (or "timeout-seconds"), or set it to 0 not to wait; a re-run does not deploy again, it waits.`);
+        }
+        await new Promise((r) => setTimeout(r, pause));
     }
 }
 /**
@@ -33242,10 +33685,13 @@ function tokenEndpointOf(km, asgardeoEndpoint) {
 
 
 /**
- * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md).
- * Each task observes one resource, records its row in the plan, and (in apply mode only) makes the write
- * that row describes. In plan and check modes nothing is written; values only a write would produce are
- * unknown, and the rows that depend on them say so.
+ * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md),
+ * in two phases. Read tasks find every resource and check every input against what the servers hold;
+ * they run concurrently. A barrier (pre-flight) passes once all of them succeeded; only then do the write
+ * tasks start, each recording its row in the plan and (in apply mode only) making the write that row
+ * describes. A refuted input therefore fails the run with no write at all; the clients refuse a write
+ * sent before the barrier, so this holds by construction. In plan and check modes nothing is written;
+ * values only a write would produce are unknown, and the rows that depend on them say so.
  */
 async function reconcile(config, asgardeo, choreo, io, deadline) {
     const apply = config.mode === 'apply';
@@ -33253,7 +33699,8 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     const graph = new TaskGraph();
     const out = { plan, graph, scopeNames: new Map() };
     const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
-    const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
+    asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen;
+    const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
     devportalTasks(run, {
@@ -33261,23 +33708,29 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         api: publisher.api,
         lifecycle: publisher.lifecycle,
         keyManager: publisher.keyManager,
+        appLookup: identity.appLookup,
         application: identity.application
     });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
-    graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
+    graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
         if (!apply || !app)
             return;
         const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
         if (config.grant.type === 'password')
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
-        // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
-        const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2));
-        const token = await asgardeo
-            .freshToken(out.tokenEndpoint, app.clientId, app.clientSecret, form, minLifetime, io.secret)
-            .catch((err) => {
+        const token = await asgardeo.requestToken(out.tokenEndpoint, app.clientId, app.clientSecret, form).catch((err) => {
             throw apiTokenAdvice(err, config.grant.type, config.application);
         });
+        io.secret(token.access_token);
+        if (token.refresh_token)
+            io.secret(token.refresh_token);
+        // Asgardeo hands the same cached token to every run with this client and scopes: it is never revoked
+        // (a concurrent run may hold it), so a short remainder is reported instead of replaced.
+        const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2));
+        if (token.expires_in < minLifetime) {
+            io.log('Token', `Asgardeo returned its cached token for these scopes with ${token.expires_in} s left; it is not revoked, since another run may hold the same token. Steps that need longer should run after it expires (expires-at).`);
+        }
         const missing = ungranted(requested, token.scope);
         if (missing.length > 0) {
             throw new Error(`Asgardeo issued a token without ${missing.join(', ')}. It drops scopes silently when they are not authorized to the application ("${config.application}", API Authorization)` +

@@ -42,6 +42,56 @@ export class TaskGraph {
   readonly timings: TaskTiming[] = []
   private readonly all: Promise<unknown>[] = []
   private readonly origin = Date.now()
+  private readonly reads: Task<unknown>[] = []
+  private sealed = false
+  private passed = false
+  private openBarrier!: (ok: boolean) => void
+  /**
+   * Reads, then writes: the barrier every write task waits on. It passes once every read task has
+   * succeeded; a read that refutes an input fails it, and then no write ever starts.
+   */
+  readonly preflight: Task<void> = {
+    name: 'pre-flight',
+    promise: new Promise<boolean>((resolve) => (this.openBarrier = resolve)).then((ok) => {
+      if (!ok) throw new SkippedError('pre-flight')
+    })
+  }
+
+  constructor() {
+    this.preflight.promise.catch(() => undefined) // observed through its dependents
+  }
+
+  /** Whether the read phase is over and succeeded: writes may be sent (the clients check this). */
+  get writesOpen(): boolean {
+    return this.passed
+  }
+
+  /** A task of the read phase: it may only read, and may refute an input. */
+  read<const Deps extends readonly Task<unknown>[], T>(name: string, deps: Deps, fn: (...values: Values<Deps>) => Promise<T>): Task<T> {
+    if (this.sealed) throw new Error(`read task "${name}" added after the read phase was sealed`)
+    const task = this.add(name, deps, fn)
+    this.reads.push(task)
+    return task
+  }
+
+  /** A task of the write phase: it starts only once every read has succeeded. */
+  write<const Deps extends readonly Task<unknown>[], T>(name: string, deps: Deps, fn: (...values: Values<Deps>) => Promise<T>): Task<T> {
+    const all = [this.preflight, ...deps] as readonly Task<unknown>[]
+    return this.add(name, all, (...values: unknown[]) => fn(...(values.slice(1) as Values<Deps>)))
+  }
+
+  /** Ends the read phase: the barrier passes when every read task registered so far has succeeded. */
+  seal(): void {
+    if (this.sealed) return
+    this.sealed = true
+    const barrier = this.add('pre-flight', this.reads, async () => {
+      this.passed = true
+    })
+    barrier.promise.then(
+      () => this.openBarrier(true),
+      () => this.openBarrier(false)
+    )
+  }
 
   add<const Deps extends readonly Task<unknown>[], T>(name: string, deps: Deps, fn: (...values: Values<Deps>) => Promise<T>): Task<T> {
     const promise = (async () => {
@@ -68,6 +118,7 @@ export class TaskGraph {
 
   /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
   async settle(): Promise<void> {
+    this.seal()
     const results = await Promise.allSettled(this.all)
     const failures = results
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')

@@ -20,6 +20,12 @@ export interface Config {
   throttlingPolicy: string
   prune: boolean
   timeoutSeconds: number
+  /** Whose resources these are: written into what the action creates; prune and re-runs act only on its own. */
+  owner: string
+  /** Take over an existing application (or revision) this owner did not create. */
+  adopt: boolean
+  /** How long to wait for a deployment to reach the gateway; 0 = do not wait. */
+  deployWaitSeconds: number
 }
 
 export interface Operation {
@@ -149,6 +155,12 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`)
   }
 
+  const waitText = get('deploy-wait-seconds') || '180'
+  const deployWaitSeconds = Number(waitText)
+  if (!Number.isInteger(deployWaitSeconds) || deployWaitSeconds < 0 || deployWaitSeconds > 3600) {
+    problems.push(`Input "deploy-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 (do not wait) to 3600.`)
+  }
+
   const config: Config = {
     mode: mode as Config['mode'],
     asgardeo: {
@@ -177,7 +189,16 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     deploy: bool(get('deploy'), true, 'deploy', problems),
     throttlingPolicy: get('throttling-policy') || 'Unlimited',
     prune: bool(get('prune'), false, 'prune', problems),
-    timeoutSeconds
+    timeoutSeconds,
+    owner: '',
+    adopt: bool(get('adopt'), false, 'adopt', problems),
+    deployWaitSeconds
+  }
+  config.owner = get('owner') || defaultOwner(env, config.application)
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._/@:+-]{0,149}$/.test(config.owner)) {
+    problems.push(
+      `Input "owner" ("${config.owner}") may hold letters, digits, spaces and . _ / @ : + - (at most 150, starting with a letter or digit); it is written into the descriptions of what the action creates.`
+    )
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
     problems.push(
@@ -205,6 +226,11 @@ export function defaultApplicationName(env: NodeJS.ProcessEnv): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 80)
   return `github-${slug}-${createHash('sha256').update(repo).digest('hex').slice(0, 6)}`
+}
+
+/** `<owner>/<repo>/<application>`: the repository and the application name together say whose resources these are. */
+export function defaultOwner(env: NodeJS.ProcessEnv, application: string): string {
+  return `${env.GITHUB_REPOSITORY || 'local'}/${application}`
 }
 
 function baseUrl(value: string, input: string, problems: string[]): string {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { ApiOperation, ApiScopeEntry, ChoreoApi } from './choreo/client.js'
-import type { Operation, ScopeSpec } from './inputs.js'
+import type { Config, Operation, ScopeSpec } from './inputs.js'
 
 /**
  * The plan is data: one row per resource with what apply does (or did) to it. Plan mode prints it,
@@ -21,6 +22,7 @@ export interface Change {
 /** Display order: the order of the guide's steps. */
 export const RESOURCES = [
   'Choreo API scopes',
+  'Choreo API revision',
   'Choreo API deployment',
   'Choreo API lifecycle',
   'Asgardeo API resource',
@@ -33,8 +35,91 @@ export const RESOURCES = [
 ] as const
 export type Resource = (typeof RESOURCES)[number]
 
-/** Written into descriptions of what this action creates: the mark `prune` relies on. */
+/**
+ * Written into descriptions of what this action creates. Since v0.2 it is followed by one
+ * `[owner: <owner>]` per owner (a scope two owners both want carries both); a description with the
+ * marker and no owner was written by an earlier version (legacy, see NOTES.md).
+ */
 export const MARKER = 'Managed by the asgardeo-choreo-secure-api-action GitHub Action'
+
+const OWNER_MARK = /\[owner: ([^\]\n]{1,200})\]/g
+
+/** Who a description says owns the resource: `marked` when it carries the marker at all. */
+export function ownersOf(description: string | undefined): { marked: boolean; owners: string[] } {
+  const text = description ?? ''
+  if (!text.includes(MARKER)) return { marked: false, owners: [] }
+  return { marked: true, owners: [...text.matchAll(OWNER_MARK)].map((m) => m[1]) }
+}
+
+export type Ownership = 'ours' | 'legacy' | 'other' | 'unmarked'
+
+/** ours: carries this owner's mark; legacy: the marker without owners; other: someone else's; unmarked: made by hand. */
+export function ownership(description: string | undefined, owner: string): Ownership {
+  const { marked, owners } = ownersOf(description)
+  if (!marked) return 'unmarked'
+  if (owners.includes(owner)) return 'ours'
+  return owners.length === 0 ? 'legacy' : 'other'
+}
+
+/** The description marking these owners (and a trailing note, e.g. a revision's content hash). */
+export function ownedDescription(owners: string[], note = ''): string {
+  return `${MARKER} ${[...new Set(owners)].map((o) => `[owner: ${o}]`).join(' ')}${note ? ` ${note}` : ''}.`.replace(/\s+\./, '.')
+}
+
+/** The description with this owner added (for a resource the action marked: legacy or another owner's). */
+export function withOwner(description: string | undefined, owner: string): string {
+  return ownedDescription([...ownersOf(description).owners, owner])
+}
+
+/** The owners left once this owner lets go. */
+export function otherOwners(description: string | undefined, owner: string): string[] {
+  return ownersOf(description).owners.filter((o) => o !== owner)
+}
+
+/**
+ * An application this owner did not create is left alone unless the user opts in. One an earlier version
+ * of the action created (legacy marker, no owner) with exactly the configured name counts as this owner's.
+ */
+export function refuseUnowned(what: string, config: Config, own: Ownership, description: string | undefined): void {
+  if (own === 'ours' || own === 'legacy' || config.adopt) return
+  const whose =
+    own === 'other'
+      ? `it belongs to another owner of this action ("${otherOwners(description, config.owner).join('", "')}")`
+      : 'it was not created by this action'
+  throw new Error(
+    `The ${what} "${config.application}" already exists and ${whose}, so it is left unchanged. Choose another "application" name, or set "adopt: true" to take it over for owner "${config.owner}" (the action then changes it to match the inputs and marks it as this owner's).`
+  )
+}
+
+/**
+ * The description that marks a resource as this owner's: a legacy mark gets the owner; another owner's
+ * mark is replaced (adopt takes over); a description written by hand is kept, with the mark after it.
+ */
+export function adoptedDescription(description: string | undefined, own: Ownership, owner: string, maxLength: number): string {
+  if (own === 'legacy') return withOwner(description, owner)
+  const mark = ownedDescription([owner])
+  const text = own === 'unmarked' ? (description ?? '').trim() : ''
+  return text && text.length + mark.length < maxLength ? `${text} ${mark}` : mark
+}
+
+/**
+ * A fingerprint of what a revision snapshots and the gateway enforces: the API's scope names and each
+ * operation's scopes. Recorded in the description of every revision the action creates, so a deployed
+ * revision that cannot be read back can still be compared with the stored API.
+ */
+export function contentHash(api: ChoreoApi): string {
+  const scopes = (api.scopes ?? []).map((s) => s.scope.name).sort()
+  const ops = (api.operations ?? []).map((o) => `${o.verb.toUpperCase()} ${o.target} ${[...(o.scopes ?? [])].sort().join(',')}`).sort()
+  return createHash('sha256')
+    .update(JSON.stringify([scopes, ops]))
+    .digest('hex')
+    .slice(0, 12)
+}
+
+/** The content hash a revision's description records, if the action created it. */
+export function recordedContent(description: string | undefined): string | undefined {
+  return /\[content: ([0-9a-f]{12})\]/.exec(description ?? '')?.[1]
+}
 
 export class Plan {
   private readonly rows: Change[] = []
@@ -71,10 +156,12 @@ export interface ApiScopeDiff {
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
  * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
- * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
- * created (marked) that are no longer wanted are removed.
+ * The name the server stored is read back afterwards, never assumed. A new scope carries this owner's
+ * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
+ * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
+ * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
  */
-export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string): ApiScopeDiff {
+export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string, owner: string): ApiScopeDiff {
   const next: ChoreoApi = structuredClone(api)
   next.scopes = next.scopes ?? []
   next.operations = next.operations ?? []
@@ -85,16 +172,27 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
   )
   if (missingOps.length > 0) {
     const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none'
-    throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`)
+    throw new Error(
+      `Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Fix the path or verb in "scopes" (Choreo Console > API > Develop > Resources).`
+    )
   }
 
   const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
   for (const spec of wanted) {
     let entry = findScope(next, spec.value)
     if (!entry) {
-      entry = { scope: { name: `${prefix}${spec.value}`, displayName: spec.value, description: `${MARKER}.`, bindings: [] }, shared: false }
+      entry = {
+        scope: { name: `${prefix}${spec.value}`, displayName: spec.value, description: ownedDescription([owner]), bindings: [] },
+        shared: false
+      }
       next.scopes.push(entry)
       details.push(`add scope ${spec.value}`)
+    } else {
+      const own = ownership(entry.scope.description, owner)
+      if (own === 'legacy' || own === 'other') {
+        entry.scope.description = withOwner(entry.scope.description, owner)
+        details.push(`mark scope ${spec.value} as used by ${owner}`)
+      }
     }
     const name = entry.scope.name
     for (const op of spec.operations) {
@@ -111,13 +209,18 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
     const wantedValues = new Set(wanted.map((s) => s.value))
     for (const entry of [...next.scopes]) {
       const value = bareValue(entry.scope.name)
-      if (!wantedValues.has(value) && (entry.scope.description ?? '').includes(MARKER)) {
-        next.scopes = next.scopes.filter((s) => s !== entry)
-        for (const op of next.operations) {
-          if (op.scopes?.includes(entry.scope.name)) op.scopes = op.scopes.filter((n) => n !== entry.scope.name)
-        }
-        details.push(`remove scope ${value} (prune)`)
+      if (wantedValues.has(value) || ownership(entry.scope.description, owner) !== 'ours') continue
+      const others = otherOwners(entry.scope.description, owner)
+      if (others.length > 0) {
+        entry.scope.description = ownedDescription(others)
+        details.push(`release scope ${value} (prune; still used by ${others.join(', ')})`)
+        continue
       }
+      next.scopes = next.scopes.filter((s) => s !== entry)
+      for (const op of next.operations) {
+        if (op.scopes?.includes(entry.scope.name)) op.scopes = op.scopes.filter((n) => n !== entry.scope.name)
+      }
+      details.push(`remove scope ${value} (prune)`)
     }
   }
   return { next, details, changed: details.length > 0 }
@@ -173,10 +276,11 @@ export function missingScopes(have: { name: string }[], want: string[]): string[
 }
 
 /** What to add to and remove from an application's authorization of one API resource. */
-export function diffAuthorization(authorized: string[] | undefined, want: string[]): { add: string[]; remove: string[] } {
+export function diffAuthorization(authorized: string[] | undefined, want: string[], prune: boolean): { add: string[]; remove: string[] } {
   const have = new Set(authorized ?? [])
   const wanted = new Set(want)
-  return { add: want.filter((w) => !have.has(w)), remove: [...have].filter((h) => !wanted.has(h)) }
+  // A scope authorized by hand stays unless prune asks for exactly this: the authorization is the wanted set.
+  return { add: want.filter((w) => !have.has(w)), remove: prune ? [...have].filter((h) => !wanted.has(h)) : [] }
 }
 
 /** Requested scopes the token endpoint did not grant. */

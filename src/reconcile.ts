@@ -12,10 +12,13 @@ import { publisherTasks } from './choreo/publisher.js'
 export type { Outcome, Phase, Reporter } from './run.js'
 
 /**
- * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md).
- * Each task observes one resource, records its row in the plan, and (in apply mode only) makes the write
- * that row describes. In plan and check modes nothing is written; values only a write would produce are
- * unknown, and the rows that depend on them say so.
+ * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md),
+ * in two phases. Read tasks find every resource and check every input against what the servers hold;
+ * they run concurrently. A barrier (pre-flight) passes once all of them succeeded; only then do the write
+ * tasks start, each recording its row in the plan and (in apply mode only) making the write that row
+ * describes. A refuted input therefore fails the run with no write at all; the clients refuse a write
+ * sent before the barrier, so this holds by construction. In plan and check modes nothing is written;
+ * values only a write would produce are unknown, and the rows that depend on them say so.
  */
 export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Choreo, io: Reporter, deadline: number): Promise<Outcome> {
   const apply = config.mode === 'apply'
@@ -24,7 +27,8 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   const out: Outcome = { plan, graph, scopeNames: new Map() }
   const run: Run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) }
 
-  const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
+  asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen
+  const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
   const publisher = publisherTasks(run, org)
   const identity = asgardeoTasks(run, publisher)
   devportalTasks(run, {
@@ -32,22 +36,30 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     api: publisher.api,
     lifecycle: publisher.lifecycle,
     keyManager: publisher.keyManager,
+    appLookup: identity.appLookup,
     application: identity.application
   })
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
-  graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
+  graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
     if (!apply || !app) return
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })
-    // Later steps get at least five minutes (or half the configured lifetime) out of it, however long Asgardeo cached it.
+    const token = await asgardeo.requestToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form).catch((err: unknown) => {
+      throw apiTokenAdvice(err, config.grant.type, config.application)
+    })
+    io.secret(token.access_token)
+    if (token.refresh_token) io.secret(token.refresh_token)
+    // Asgardeo hands the same cached token to every run with this client and scopes: it is never revoked
+    // (a concurrent run may hold it), so a short remainder is reported instead of replaced.
     const minLifetime = Math.min(300, Math.floor(app.tokenLifetime / 2))
-    const token = await asgardeo
-      .freshToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form, minLifetime, io.secret)
-      .catch((err: unknown) => {
-        throw apiTokenAdvice(err, config.grant.type, config.application)
-      })
+    if (token.expires_in < minLifetime) {
+      io.log(
+        'Token',
+        `Asgardeo returned its cached token for these scopes with ${token.expires_in} s left; it is not revoked, since another run may hold the same token. Steps that need longer should run after it expires (expires-at).`
+      )
+    }
     const missing = ungranted(requested, token.scope)
     if (missing.length > 0) {
       throw new Error(

@@ -185,7 +185,7 @@ describe('drift is repaired on the next run', () => {
 })
 
 describe('adoption and lifecycle', () => {
-  test('adopts an Asgardeo application and a Developer Portal application that already exist', async () => {
+  test('with adopt: true, takes over an Asgardeo application and a Developer Portal application made by hand, and marks them', async () => {
     const created = await asgardeo(emu, 'POST', '/api/server/v1/applications', {
       name: 'ci-items-client',
       templateId: 'm2m-application',
@@ -196,13 +196,18 @@ describe('adoption and lifecycle', () => {
     const asgId = created.headers.get('location')!.split('/').pop()
     const dev = await choreo(emu, 'POST', '/devportal/v2/applications', { name: 'ci-items-client', throttlingPolicy: 'Unlimited' })
     expect(dev.status).toBe(201)
-    const run = await runSource(emulatorInputs(emu))
+    const run = await runSource(emulatorInputs(emu, { adopt: 'true' }))
     expect(run.exitCode).toBe(0)
     expect(run.outputs['asgardeo-application-id']).toBe(asgId)
     expect(run.outputs['choreo-application-id']).toBe(dev.body.applicationId)
     const plan = actions(run.outputs.plan)
-    expect(plan['Asgardeo application']).toBe('no change')
-    expect(plan['Choreo application']).toBe('no change')
+    expect(plan['Asgardeo application']).toBe('update')
+    expect(plan['Choreo application']).toBe('update')
+    // Marked as this owner's: the next run needs no adopt.
+    const again = await runSource(emulatorInputs(emu))
+    expect(again.exitCode).toBe(0)
+    expect(actions(again.outputs.plan)['Asgardeo application']).toBe('no change')
+    expect(actions(again.outputs.plan)['Choreo application']).toBe('no change')
   })
 
   test('an application without the needed grant gets it enabled', async () => {
@@ -212,11 +217,11 @@ describe('adoption and lifecycle', () => {
       associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
     })
     expect(created.status).toBe(201)
-    const run = await runSource(emulatorInputs(emu))
+    const run = await runSource(emulatorInputs(emu, { adopt: 'true' }))
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application')).toMatchObject({
       action: 'update',
-      details: ['enable the client_credentials grant']
+      details: ['enable the client_credentials grant', 'adopt for octo-org/items-service/ci-items-client (adopt: true)']
     })
   })
 
@@ -231,17 +236,59 @@ describe('adoption and lifecycle', () => {
     expect((await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body.lifeCycleStatus).toBe('PUBLISHED')
   })
 
-  test('at the revision limit the oldest undeployed revision makes room', async () => {
+  test('at the revision limit, revisions made by hand are kept: the error names adopt; with adopt: true the oldest makes room, with a plan row', async () => {
     for (let i = 0; i < 4; i++)
       expect((await choreo(emu, 'POST', `/publisher/v2/apis/${apiId()}/revisions`, { description: `manual ${i}` })).status).toBe(201)
     const before = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list
     expect(before).toHaveLength(5)
+    const refused = await runSource(emulatorInputs(emu))
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stdout).toMatch(
+      /::error::The API has reached its revision limit, and its 4 undeployed revisions were not created by this action .*set "adopt: true"/
+    )
+    expect((await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list).toHaveLength(5)
+
     const oldestUndeployed = before.filter((r: any) => (r.deploymentInfo ?? []).length === 0)[0]
-    const run = await runSource(emulatorInputs(emu))
+    const run = await runSource(emulatorInputs(emu, { adopt: 'true' }))
     expect(run.exitCode).toBe(0)
     const after = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list
     expect(after).toHaveLength(5)
     expect(after.map((r: any) => r.id)).not.toContain(oldestUndeployed.id)
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API revision')).toMatchObject({
+      action: 'delete',
+      id: oldestUndeployed.id
+    })
+  })
+
+  test("at the revision limit, this owner's own undeployed revision makes room without adopt", async () => {
+    const first = await runSource(emulatorInputs(emu))
+    expect(first.exitCode).toBe(0)
+    const ours = first.outputs.plan && JSON.parse(first.outputs.plan).find((c: any) => c.resource === 'Choreo API deployment').id
+    // Someone deploys another revision in its place and adds hand-made ones up to the limit.
+    const made = []
+    for (let i = 0; i < 3; i++)
+      made.push((await choreo(emu, 'POST', `/publisher/v2/apis/${apiId()}/revisions`, { description: `manual ${i}` })).body.id)
+    expect(
+      (
+        await choreo(emu, 'POST', `/publisher/v2/apis/${apiId()}/deploy-revision?revisionId=${made[2]}`, [
+          { name: 'Production', displayOnDevportal: true },
+          { name: 'Development', displayOnDevportal: true }
+        ])
+      ).status
+    ).toBe(200)
+    expect((await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list).toHaveLength(5)
+    // A binding more: the scopes change, so a new revision is needed.
+    const run = await runSource(
+      emulatorInputs(emu, { scopes: 'read: GET /items, GET /items/{id}\nwrite: POST /items, DELETE /items/{id}, GET /items' })
+    )
+    expect(run.exitCode).toBe(0)
+    const ids = (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list.map((r: any) => r.id)
+    expect(ids).not.toContain(ours)
+    expect(ids).toEqual(expect.arrayContaining(made))
+    expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Choreo API revision')).toMatchObject({
+      action: 'delete',
+      id: ours
+    })
   })
 })
 
@@ -359,7 +406,7 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     expect(run.stdout).toContain('::error::The API "Items API" is RETIRED, and a RETIRED API cannot be published again')
   })
 
-  test('tokens Asgardeo cached until nearly expired are replaced, for the run and for later steps', async () => {
+  test('tokens Asgardeo cached until nearly expired are never revoked (a concurrent run may hold them); the short remainder is reported', async () => {
     const first = await runSource(emulatorInputs(emu))
     expect(first.exitCode).toBe(0)
     // Asgardeo would hand back the same tokens with 100 s left.
@@ -370,9 +417,27 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     })
     const second = await runSource(emulatorInputs(emu))
     expect(second.exitCode).toBe(0)
-    expect(second.outputs['access-token']).not.toBe(first.outputs['access-token'])
-    expect(Number(second.outputs['expires-in'])).toBeGreaterThanOrEqual(3500)
-    expect(emu.log.since(0).filter((e) => e.path === '/t/acme/oauth2/revoke')).toHaveLength(2) // management + API token
+    expect(second.outputs['access-token']).toBe(first.outputs['access-token'])
+    expect(Number(second.outputs['expires-in'])).toBeLessThanOrEqual(100)
+    expect(second.stdout).toMatch(/cached token for these scopes with \d+ s left; it is not revoked/)
+    expect(emu.log.since(0).filter((e) => e.path === '/t/acme/oauth2/revoke')).toHaveLength(0)
+  })
+
+  test('a management token that lapses mid-run is replaced by asking again, not by revoking it', async () => {
+    const first = await runSource(emulatorInputs(emu))
+    expect(first.exitCode).toBe(0)
+    // The cached management token has 2 s left: the run outlives it (latency on every management call).
+    await fetch(`${emu.url}/__emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 3598 })
+    })
+    emu.faults.add({ kind: 'latency', latencyMs: 1500, method: 'GET', path: '/t/acme/api/server/v1/**' })
+    const since = emu.log.lastSeq
+    const second = await runSource(emulatorInputs(emu))
+    expect(second.exitCode).toBe(0)
+    expect(emu.log.since(since).filter((e) => e.path === '/t/acme/oauth2/token').length).toBeGreaterThanOrEqual(2)
+    expect(emu.log.since(0).filter((e) => e.path === '/t/acme/oauth2/revoke')).toHaveLength(0)
   })
 })
 
@@ -385,11 +450,14 @@ describe('password grant on an adopted application', () => {
       associatedRoles: { allowedAudience: 'ORGANIZATION', roles: [] }
     })
     expect(created.status).toBe(201)
-    const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword }))
+    const run = await runSource(
+      emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword, adopt: 'true' })
+    )
     expect(run.stdout).not.toContain('::error::')
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo application').details).toEqual([
-      'role audience ORGANIZATION → APPLICATION'
+      'role audience ORGANIZATION → APPLICATION',
+      'adopt for octo-org/items-service/ci-items-client (adopt: true)'
     ])
     expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
   })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
+import { emulatorInputs, runSource, writesSince } from '../../scripts/local-runner.js'
 import { asgardeo, choreo } from '../support/services.js'
 import { useEmulator } from '../support/emulator.js'
 
@@ -80,7 +80,7 @@ describe('what the services refuse becomes advice', () => {
       ).status
     ).toBe(200)
 
-    const run = await runSource(emulatorInputs(emu))
+    const run = await runSource(emulatorInputs(emu, { adopt: 'true' }))
     expect(run.exitCode).toBe(1)
     expect(errorLine(run.stdout)).toContain(
       `Choreo refused to map client ID ${clientId}: it is already mapped to the Developer Portal application "other-app"`
@@ -124,10 +124,11 @@ describe('what the services refuse becomes advice', () => {
     expect(errorLine(run.stdout)).toContain('Input "environments": Staging is not a gateway environment of this organization')
   })
 
-  test('a failed run reports what it did in the summary, and leaves nothing a re-run cannot converge', async () => {
+  test('a failed run reports in the summary, wrote nothing, and leaves nothing a re-run cannot converge', async () => {
+    const since = emu.log.lastSeq
     const failed = await runSource(emulatorInputs(emu, { 'key-manager': 'Okta' }))
     expect(failed.exitCode).toBe(1)
-    expect(failed.summary).toContain('<td>Choreo API scopes</td><td>Items API</td><td>update</td>')
+    expect(await writesSince(emu, since)).toEqual([])
     expect(failed.summary).toContain('<strong>Failed</strong>')
     expect(failed.summary).toContain('Input &quot;key-manager&quot;: Choreo has no enabled key manager named &quot;Okta&quot;')
     const run = await runSource(emulatorInputs(emu))

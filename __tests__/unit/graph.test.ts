@@ -45,3 +45,40 @@ test('a failure skips dependents, lets others finish, and settle reports the rea
   expect(otherFinished).toBe(true)
   await expect(dependent.promise).rejects.toBeInstanceOf(SkippedError)
 })
+
+test('reads, then writes: no write task starts before every read succeeded; a failed read skips every write', async () => {
+  const g = new TaskGraph()
+  const order: string[] = []
+  const r1 = g.read('r1', [], async () => {
+    await delay(20, 0)
+    order.push('r1')
+    return 1
+  })
+  g.read('r2', [], async () => {
+    await delay(5, 0)
+    order.push('r2')
+  })
+  // Depends only on r1, yet waits for r2 too.
+  g.write('w', [r1], async (v) => {
+    order.push(`w${v}`)
+    expect(g.writesOpen).toBe(true)
+  })
+  expect(g.writesOpen).toBe(false)
+  await g.settle()
+  expect(order).toEqual(['r2', 'r1', 'w1'])
+  expect(g.criticalPath().chain).toEqual(['r1', 'pre-flight', 'w'])
+
+  const h = new TaskGraph()
+  let wrote = false
+  h.read('ok', [], async () => undefined)
+  h.read('refuted', [], async () => {
+    throw new Error('Input "api": no such API')
+  })
+  h.write('w', [], async () => {
+    wrote = true
+  })
+  await expect(h.settle()).rejects.toThrow('Input "api": no such API')
+  expect(wrote).toBe(false)
+  expect(h.writesOpen).toBe(false)
+  expect(() => h.read('late', [], async () => undefined)).toThrow('after the read phase was sealed')
+})

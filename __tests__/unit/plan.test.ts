@@ -3,7 +3,15 @@ import type { ChoreoApi } from '../../src/choreo/client.js'
 import {
   MARKER,
   Plan,
+  adoptedDescription,
   bareValue,
+  contentHash,
+  otherOwners,
+  ownedDescription,
+  ownersOf,
+  ownership,
+  recordedContent,
+  withOwner,
   defaultApiIdentifier,
   diffApiScopes,
   diffAuthorization,
@@ -14,6 +22,8 @@ import {
   urnPrefix
 } from '../../src/plan.js'
 import { parseScopes } from '../../src/inputs.js'
+
+const OWNER = 'octo-org/items-service/ci-items-client'
 
 const api = (over: Partial<ChoreoApi> = {}): ChoreoApi => ({
   id: 'api-1',
@@ -32,7 +42,7 @@ const wanted = parseScopes('read: GET /items, GET /items/{id}\nwrite: POST /item
 
 describe('diffApiScopes', () => {
   test('adds missing scopes, fully qualified as Choreo names them, and binds them', () => {
-    const d = diffApiScopes(api(), wanted, false, 'Acme')
+    const d = diffApiScopes(api(), wanted, false, 'Acme', OWNER)
     expect(d.changed).toBe(true)
     expect(d.next.scopes!.map((s) => [s.scope.name, s.scope.displayName])).toEqual([
       ['urn:acme:itemsapi:read', 'read'],
@@ -53,7 +63,7 @@ describe('diffApiScopes', () => {
   })
   test('leaves the input object untouched', () => {
     const a = api()
-    diffApiScopes(a, wanted, false, 'acme')
+    diffApiScopes(a, wanted, false, 'acme', OWNER)
     expect(a.scopes).toEqual([])
   })
   test('is a no-op when the stored qualified names are already bound', () => {
@@ -65,7 +75,7 @@ describe('diffApiScopes', () => {
         { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
       ]
     })
-    expect(diffApiScopes(a, wanted, false, 'acme')).toMatchObject({ changed: false, details: [] })
+    expect(diffApiScopes(a, wanted, false, 'acme', OWNER)).toMatchObject({ changed: false, details: [] })
   })
   test('repairs a dropped binding only', () => {
     const a = api({
@@ -76,11 +86,11 @@ describe('diffApiScopes', () => {
         { verb: 'POST', target: '/items', scopes: ['urn:acme:itemsapi:write'] }
       ]
     })
-    expect(diffApiScopes(a, wanted, false, 'acme').details).toEqual(['bind read to GET /items/{id}'])
+    expect(diffApiScopes(a, wanted, false, 'acme', OWNER).details).toEqual(['bind read to GET /items/{id}'])
   })
   test('new scopes follow the URN prefix the API already uses', () => {
     const a = api({ scopes: [{ scope: { name: 'urn:starkindustries:hrapi:read' } }] })
-    expect(diffApiScopes(a, wanted, false, 'acme').next.scopes!.map((s) => s.scope.name)).toEqual([
+    expect(diffApiScopes(a, wanted, false, 'acme', OWNER).next.scopes!.map((s) => s.scope.name)).toEqual([
       'urn:starkindustries:hrapi:read',
       'urn:starkindustries:hrapi:write'
     ])
@@ -91,27 +101,51 @@ describe('diffApiScopes', () => {
       scopes: [{ scope: { name: 'urn:acme:itemsapi:read' } }],
       operations: [{ verb: 'GET', target: '/items', scopes: ['read'] }]
     })
-    expect(diffApiScopes(a, parseScopes('read: GET /items'), false, 'acme').details).toEqual(['bind read to GET /items'])
+    expect(diffApiScopes(a, parseScopes('read: GET /items'), false, 'acme', OWNER).details).toEqual(['bind read to GET /items'])
   })
   test('an operation the API lacks is an input error listing the ones it has', () => {
-    expect(() => diffApiScopes(api(), parseScopes('admin: DELETE /items/{id}'), false, 'acme')).toThrow(
-      'Input "scopes": the API "Items API" has no operation DELETE /items/{id} (permission admin). Its operations are: GET /items, GET /items/{id}, POST /items.'
+    expect(() => diffApiScopes(api(), parseScopes('admin: DELETE /items/{id}'), false, 'acme', OWNER)).toThrow(
+      'Input "scopes": the API "Items API" has no operation DELETE /items/{id} (permission admin). Its operations are: GET /items, GET /items/{id}, POST /items. Fix the path or verb in "scopes"'
     )
   })
-  test('prune removes only marked scopes that are no longer wanted, with their bindings', () => {
+  test('new scopes carry the owner mark; a marked scope of another owner that is wanted gets ours too; hand-made ones are not marked', () => {
     const a = api({
       scopes: [
-        { scope: { name: 'urn:acme:itemsapi:read', description: `${MARKER}.` } },
-        { scope: { name: 'urn:acme:itemsapi:old', description: `${MARKER}.` } },
-        { scope: { name: 'urn:acme:itemsapi:manual', description: 'made by hand' } }
+        { scope: { name: 'urn:acme:itemsapi:read', description: ownedDescription(['octo/other/app']) } },
+        { scope: { name: 'urn:acme:itemsapi:write', description: 'by hand' } }
+      ]
+    })
+    const d = diffApiScopes(a, parseScopes('read: GET /items\nwrite: POST /items\nnew: GET /items/{id}'), false, 'acme', OWNER)
+    expect(d.details).toContain(`mark scope read as used by ${OWNER}`)
+    expect(d.details).not.toContain(`mark scope write as used by ${OWNER}`)
+    expect(ownersOf(d.next.scopes![0].scope.description).owners).toEqual(['octo/other/app', OWNER])
+    expect(d.next.scopes![1].scope.description).toBe('by hand')
+    expect(ownership(d.next.scopes![2].scope.description, OWNER)).toBe('ours')
+  })
+  test("prune removes only this owner's scopes that are no longer wanted, with their bindings; a co-owned one is only released", () => {
+    const a = api({
+      scopes: [
+        { scope: { name: 'urn:acme:itemsapi:read', description: ownedDescription([OWNER]) } },
+        { scope: { name: 'urn:acme:itemsapi:old', description: ownedDescription([OWNER]) } },
+        { scope: { name: 'urn:acme:itemsapi:manual', description: 'made by hand' } },
+        { scope: { name: 'urn:acme:itemsapi:theirs', description: ownedDescription(['octo/other/app']) } },
+        { scope: { name: 'urn:acme:itemsapi:legacy', description: `${MARKER}.` } },
+        { scope: { name: 'urn:acme:itemsapi:shared', description: ownedDescription(['octo/other/app', OWNER]) } }
       ],
       operations: [{ verb: 'GET', target: '/items', scopes: ['urn:acme:itemsapi:read', 'urn:acme:itemsapi:old'] }]
     })
     const only = parseScopes('read: GET /items')
-    expect(diffApiScopes(a, only, false, 'acme').changed).toBe(false)
-    const d = diffApiScopes(a, only, true, 'acme')
-    expect(d.details).toEqual(['remove scope old (prune)'])
-    expect(d.next.scopes!.map((s) => s.scope.name)).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:manual'])
+    expect(diffApiScopes(a, only, false, 'acme', OWNER).changed).toBe(false)
+    const d = diffApiScopes(a, only, true, 'acme', OWNER)
+    expect(d.details).toEqual(['remove scope old (prune)', 'release scope shared (prune; still used by octo/other/app)'])
+    expect(d.next.scopes!.map((s) => s.scope.name)).toEqual([
+      'urn:acme:itemsapi:read',
+      'urn:acme:itemsapi:manual',
+      'urn:acme:itemsapi:theirs',
+      'urn:acme:itemsapi:legacy',
+      'urn:acme:itemsapi:shared'
+    ])
+    expect(ownersOf(d.next.scopes![4].scope.description).owners).toEqual(['octo/other/app'])
     expect(d.next.operations![0].scopes).toEqual(['urn:acme:itemsapi:read'])
   })
 })
@@ -153,8 +187,10 @@ test('revisionMatches needs every scope on every operation, and no scope of ours
 
 test('Asgardeo diffs', () => {
   expect(missingScopes([{ name: 'a' }], ['a', 'b'])).toEqual(['b'])
-  expect(diffAuthorization(undefined, ['a'])).toEqual({ add: ['a'], remove: [] })
-  expect(diffAuthorization(['a', 'x'], ['a', 'b'])).toEqual({ add: ['b'], remove: ['x'] })
+  expect(diffAuthorization(undefined, ['a'], false)).toEqual({ add: ['a'], remove: [] })
+  // A scope authorized by hand is revoked only with prune.
+  expect(diffAuthorization(['a', 'x'], ['a', 'b'], false)).toEqual({ add: ['b'], remove: [] })
+  expect(diffAuthorization(['a', 'x'], ['a', 'b'], true)).toEqual({ add: ['b'], remove: ['x'] })
   expect(ungranted(['a', 'b', 'c'], 'b  a')).toEqual(['c'])
   expect(ungranted(['a'], undefined)).toEqual(['a'])
   expect(bareValue('urn:acme:itemsapi:read')).toBe('read')
@@ -168,4 +204,40 @@ test('the plan orders rows by the guide and knows when anything changes', () => 
   plan.record({ resource: 'Choreo API scopes', name: 'a', action: 'update', details: [] })
   expect(plan.changes.map((c) => c.resource)).toEqual(['Choreo API scopes', 'Choreo subscription'])
   expect(plan.changed).toBe(true)
+})
+
+describe('ownership marks', () => {
+  test('ours, legacy, other, unmarked', () => {
+    expect(ownership(ownedDescription([OWNER]), OWNER)).toBe('ours')
+    expect(ownership(`${MARKER}.`, OWNER)).toBe('legacy')
+    expect(ownership(ownedDescription(['someone/else/app']), OWNER)).toBe('other')
+    expect(ownership('by hand', OWNER)).toBe('unmarked')
+    expect(ownership(undefined, OWNER)).toBe('unmarked')
+  })
+  test('owners are added and released, never duplicated', () => {
+    const both = withOwner(ownedDescription(['a/b/c']), OWNER)
+    expect(ownersOf(both).owners).toEqual(['a/b/c', OWNER])
+    expect(ownersOf(withOwner(both, OWNER)).owners).toEqual(['a/b/c', OWNER])
+    expect(otherOwners(both, OWNER)).toEqual(['a/b/c'])
+    expect(ownersOf(withOwner(`${MARKER}.`, OWNER)).owners).toEqual([OWNER])
+  })
+  test('adopting keeps a hand-written description, replaces another owner, and upgrades a legacy mark', () => {
+    expect(adoptedDescription('Made by Ops', 'unmarked', OWNER, 512)).toBe(`Made by Ops ${ownedDescription([OWNER])}`)
+    expect(ownersOf(adoptedDescription(ownedDescription(['x/y/z']), 'other', OWNER, 512)).owners).toEqual([OWNER])
+    expect(ownership(adoptedDescription(`${MARKER}.`, 'legacy', OWNER, 512), OWNER)).toBe('ours')
+  })
+  test("a revision's content hash follows its scopes and bindings, not their order", () => {
+    const a = api({
+      scopes: [{ scope: { name: 'x' } }, { scope: { name: 'y' } }],
+      operations: [{ verb: 'GET', target: '/items', scopes: ['x', 'y'] }]
+    })
+    const b = api({
+      scopes: [{ scope: { name: 'y' } }, { scope: { name: 'x' } }],
+      operations: [{ verb: 'get', target: '/items', scopes: ['y', 'x'] }]
+    })
+    expect(contentHash(a)).toBe(contentHash(b))
+    b.operations![0].scopes = ['x']
+    expect(contentHash(a)).not.toBe(contentHash(b))
+    expect(recordedContent(ownedDescription([OWNER], `[content: ${contentHash(a)}]`))).toBe(contentHash(a))
+  })
 })

@@ -107,48 +107,48 @@ export class Asgardeo {
     this.tokenEndpoint = `${this.base}/oauth2/token`
   }
 
-  /** Client-credentials token for the management APIs, valid for at least `minLifetime` seconds. Returns the scopes granted. */
-  async authenticate(
-    clientId: string,
-    clientSecret: string,
-    scopes: string[],
-    minLifetime: number,
-    onToken: (token: string) => void
-  ): Promise<string[]> {
-    const res = await this.freshToken(
-      this.tokenEndpoint,
-      clientId,
-      clientSecret,
-      { grant_type: 'client_credentials', scope: scopes.join(' ') },
-      minLifetime,
-      onToken
-    )
+  /**
+   * Client-credentials token for the management APIs. Returns the scopes granted. Asgardeo hands every
+   * run with the same client and scopes the same cached token, so it is never revoked: a concurrent run
+   * may be using it. When its remaining lifetime runs out mid-run, the next call waits for it to lapse
+   * and asks again (a lapsed token is no longer cached, so the answer is a new one).
+   */
+  async authenticate(clientId: string, clientSecret: string, scopes: string[], onToken: (token: string) => void): Promise<string[]> {
+    const form = { grant_type: 'client_credentials', scope: scopes.join(' ') }
+    const res = await this.requestToken(this.tokenEndpoint, clientId, clientSecret, form)
+    onToken(res.access_token)
     this.token = res.access_token
+    this.renew = { clientId, clientSecret, form, onToken, expiresAt: Date.now() + res.expires_in * 1000 }
     return (res.scope ?? '').split(' ').filter(Boolean)
   }
 
-  /**
-   * A token valid for at least `minLifetime` seconds. Asgardeo hands back its cached token for the same
-   * client, user and scopes, however little time it has left: such a token is revoked and a new one asked for.
-   */
-  async freshToken(
-    endpoint: string,
-    clientId: string,
-    clientSecret: string,
-    form: Record<string, string>,
-    minLifetime: number,
+  private renew?: {
+    clientId: string
+    clientSecret: string
+    form: Record<string, string>
     onToken: (token: string) => void
-  ): Promise<TokenResponse> {
-    const first = await this.requestToken(endpoint, clientId, clientSecret, form)
-    onToken(first.access_token)
-    if (first.refresh_token) onToken(first.refresh_token)
-    if (first.expires_in >= minLifetime) return first
-    await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token)
-    const second = await this.requestToken(endpoint, clientId, clientSecret, form)
-    onToken(second.access_token)
-    if (second.refresh_token) onToken(second.refresh_token)
-    return second
+    expiresAt: number
   }
+  private renewing?: Promise<void>
+
+  /** The management token, renewed (never revoked) once the cached one has lapsed. */
+  private async bearer(): Promise<string> {
+    const r = this.renew
+    if (r && Date.now() >= r.expiresAt - 1000) {
+      this.renewing ??= (async () => {
+        await new Promise((done) => setTimeout(done, Math.max(0, r.expiresAt + 1000 - Date.now())))
+        const res = await this.requestToken(this.tokenEndpoint, r.clientId, r.clientSecret, r.form)
+        r.onToken(res.access_token)
+        this.token = res.access_token
+        r.expiresAt = Date.now() + res.expires_in * 1000
+      })().finally(() => (this.renewing = undefined))
+      await this.renewing
+    }
+    return this.token
+  }
+
+  /** Set by the run: false until the read phase is over, so no write can be sent before every input is confirmed. */
+  writesOpen?: () => boolean
 
   /** Any grant at a token endpoint, with HTTP Basic client authentication. */
   async requestToken(endpoint: string, clientId: string, clientSecret: string, form: Record<string, string>): Promise<TokenResponse> {
@@ -172,22 +172,14 @@ export class Asgardeo {
     return res.body
   }
 
-  /** RFC 7009 revocation (200 even for an unknown token). */
-  async revoke(endpoint: string, clientId: string, clientSecret: string, token: string): Promise<void> {
-    await this.http.request({
-      service: 'asgardeo',
-      method: 'POST',
-      url: endpoint,
-      form: { token, token_type_hint: 'access_token' },
-      basic: { user: clientId, password: clientSecret }
-    })
-  }
-
-  private call<T>(
+  private async call<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}
   ) {
+    if (method !== 'GET' && this.writesOpen && !this.writesOpen())
+      throw new Error(`internal: ${method} ${path} before the read phase ended`)
+    const bearer = await this.bearer()
     return this.http.request<T>({
       service: 'asgardeo',
       method,
@@ -195,7 +187,7 @@ export class Asgardeo {
       query: extra.query,
       json: extra.json,
       expect: extra.expect,
-      bearer: this.token,
+      bearer,
       headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
     })
   }
@@ -239,6 +231,11 @@ export class Asgardeo {
 
   async addApiResourceScopes(id: string, scopes: ApiResourceScope[]): Promise<void> {
     await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+  }
+
+  /** Changes a scope's description (its owner marks). */
+  async patchApiResourceScope(id: string, name: string, description: string): Promise<void> {
+    await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}/scopes/${encodeURIComponent(name)}`, { json: { description } })
   }
 
   async deleteApiResourceScope(id: string, name: string): Promise<void> {

@@ -1,15 +1,36 @@
 import { managementTokenAdvice } from '../advice.js'
-import { managementScopes, type AuthorizedApi } from './client.js'
+import {
+  managementScopes,
+  type ApiResource,
+  type ApiResourceScope,
+  type ApplicationSummary,
+  type AuthorizedApi,
+  type OidcConfig,
+  type Role
+} from './client.js'
 import type { ChoreoApi } from '../choreo/client.js'
 import type { Task } from '../graph.js'
 import { ApiError } from '../http.js'
 import type { Config } from '../inputs.js'
-import { MARKER, bareValue, defaultApiIdentifier, diffAuthorization, missingScopes } from '../plan.js'
+import {
+  bareValue,
+  defaultApiIdentifier,
+  diffAuthorization,
+  missingScopes,
+  otherOwners,
+  adoptedDescription,
+  ownedDescription,
+  ownership,
+  refuseUnowned,
+  withOwner,
+  type Ownership
+} from '../plan.js'
 import type { Run } from '../run.js'
 
 /**
  * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for
  * the grant, the API authorized to it with exactly those scopes, and for a user-bound grant a role.
+ * The read tasks find what exists and refute inputs; the write tasks wait for every read of both services.
  */
 export function asgardeoTasks(
   run: Run,
@@ -18,12 +39,12 @@ export function asgardeoTasks(
   const { config, apply, asgardeo, graph, out, row, io } = run
   const userGrant = config.grant.type === 'password'
 
-  const auth = graph.add('asgardeo: management token', [], async () => {
+  // --- read phase ---
+
+  const auth = graph.read('asgardeo: management token', [], async () => {
     const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply })
-    // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
-    const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60)
     const granted = await asgardeo
-      .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, lifetime, io.secret)
+      .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
       .catch((err: unknown) => {
         throw managementTokenAdvice(err, config.asgardeo.org)
       })
@@ -36,154 +57,167 @@ export function asgardeoTasks(
     }
   })
 
-  // The lookup needs only the identifier, so it overlaps the Choreo write; the diff waits for the names.
-  const resourceLookup = graph.add('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
+  const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
     const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current)
-    return { identifier, existing: await asgardeo.findApiResource(identifier) }
-  })
-
-  let staleScopes: string[] = []
-  const resource = graph.add('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
-    const names = [...out.scopeNames.entries()]
-    const known = names.filter(([, n]) => n).map(([, n]) => n!)
-    if (!existing) {
-      if (!apply) {
-        row(
-          'Asgardeo API resource',
-          identifier,
-          'create',
-          names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`)
-        )
-        return undefined
-      }
-      try {
-        const created = await asgardeo.createApiResource({
-          name: `${stored.name} ${stored.version}`,
-          identifier,
-          description: `${MARKER}. Choreo API ${stored.id}.`,
-          requiresAuthorization: true,
-          scopes: known.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
-        })
-        out.apiResourceId = created.id
-        row(
-          'Asgardeo API resource',
-          identifier,
-          'create',
-          known.map((n) => `scope ${n}`),
-          created.id
-        )
-        return created
-      } catch (err) {
-        scopeClash(err, known)
-        // Made meanwhile (a concurrent run): adopt it below.
-        if (!(err instanceof ApiError && err.status === 409)) throw err
-        existing = await asgardeo.findApiResource(identifier)
-        if (!existing) throw err
-      }
-    }
-    out.apiResourceId = existing.id
-    if (!existing.requiresAuthorization) {
+    const existing = await asgardeo.findApiResource(identifier)
+    if (existing && !existing.requiresAuthorization) {
       throw new Error(
         `The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`
       )
     }
-    const missing = missingScopes(existing.scopes ?? [], known)
-    const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`)
-    // With prune: scopes this action created (marked) for permissions no longer listed.
-    const wantedValues = new Set(config.scopes.map((s) => s.value))
-    staleScopes = config.prune
-      ? (existing.scopes ?? [])
-          .filter((s) => (s.description ?? '').includes(MARKER) && !wantedValues.has(bareValue(s.name)))
-          .map((s) => s.name)
-      : []
-    const details = [...[...missing, ...unknownYet].map((m) => `add scope ${m}`), ...staleScopes.map((m) => `remove scope ${m} (prune)`)]
-    if (details.length === 0) {
-      row('Asgardeo API resource', identifier, 'no change', [], existing.id)
-      return existing
-    }
-    if (apply && missing.length > 0) {
-      await asgardeo
-        .addApiResourceScopes(
-          existing.id,
-          missing.map((name) => ({ name, displayName: bareValue(name), description: `${MARKER}.` }))
-        )
-        .catch((err: unknown) => scopeClash(err, missing, true))
-    }
-    row('Asgardeo API resource', identifier, 'update', details, existing.id)
-    return apply ? asgardeo.getApiResource(existing.id) : existing
+    return { identifier, existing }
   })
 
-  const application = graph.add('asgardeo: application', [auth], async () => {
-    let existing = await asgardeo.findApplication(config.application)
-    let id = existing?.id
-    if (!existing) {
-      const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)'
+  const appLookup = graph.read('asgardeo: find application', [auth], async () => {
+    const existing = await asgardeo.findApplication(config.application)
+    if (!existing) return undefined
+    const own = ownership(existing.description, config.owner)
+    refuseUnowned('Asgardeo application', config, own, existing.description)
+    const [oidc, details, authorized] = await Promise.all([
+      asgardeo.getOidc(existing.id),
+      userGrant ? asgardeo.getApplication(existing.id) : Promise.resolve(undefined),
+      asgardeo.listAuthorizedApis(existing.id)
+    ])
+    if (oidc.clientSecret) io.secret(oidc.clientSecret)
+    const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined
+    return { app: existing, own, oidc, details, authorized, role }
+  })
+
+  const user = graph.read('asgardeo: user', [auth], async () => {
+    if (config.grant.type !== 'password') return undefined
+    const id = await asgardeo.findUserId(config.grant.username)
+    if (!id)
+      throw new Error(
+        `Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`
+      )
+    return id
+  })
+
+  // --- write phase ---
+
+  let stale: { name: string; others: string[] }[] = []
+  const resource = graph.write(
+    'asgardeo: API resource',
+    [resourceLookup, choreo.apiScopes],
+    async ({ identifier, existing }, { stored }) => {
+      const names = [...out.scopeNames.entries()]
+      const known = names.filter(([, n]) => n).map(([, n]) => n!)
+      const scopeModel = (name: string): ApiResourceScope => ({
+        name,
+        displayName: bareValue(name),
+        description: ownedDescription([config.owner])
+      })
+      if (!existing) {
+        if (!apply) {
+          row(
+            'Asgardeo API resource',
+            identifier,
+            'create',
+            names.map(([v, n]) => `scope ${n ?? `${v} (name known after apply)`}`)
+          )
+          return undefined
+        }
+        try {
+          const created = await asgardeo.createApiResource({
+            name: `${stored.name} ${stored.version}`,
+            identifier,
+            description: ownedDescription([config.owner], `Choreo API ${stored.id}`),
+            requiresAuthorization: true,
+            scopes: known.map(scopeModel)
+          })
+          out.apiResourceId = created.id
+          row(
+            'Asgardeo API resource',
+            identifier,
+            'create',
+            known.map((n) => `scope ${n}`),
+            created.id
+          )
+          return created
+        } catch (err) {
+          scopeClash(err, known)
+          // Made meanwhile (a concurrent run): use it below.
+          if (!(err instanceof ApiError && err.status === 409)) throw err
+          existing = await asgardeo.findApiResource(identifier)
+          if (!existing) throw err
+        }
+      }
+      out.apiResourceId = existing.id
+      const unknownYet = names.filter(([, n]) => !n).map(([v]) => `${v} (name known after apply)`)
+      const plan = resourceChanges(existing, known, config)
+      stale = plan.stale
+      const details = [
+        ...[...plan.missing, ...unknownYet].map((m) => `add scope ${m}`),
+        ...plan.claim.map((s) => `mark scope ${s.name} as used by ${config.owner}`),
+        ...plan.stale.map((s) =>
+          s.others.length ? `release scope ${s.name} (prune; still used by ${s.others.join(', ')})` : `remove scope ${s.name} (prune)`
+        )
+      ]
+      if (details.length === 0) {
+        row('Asgardeo API resource', identifier, 'no change', [], existing.id)
+        return existing
+      }
+      if (apply) {
+        if (plan.missing.length > 0) await addScopes(run, existing, plan.missing.map(scopeModel))
+        for (const s of plan.claim) await asgardeo.patchApiResourceScope(existing.id, s.name, withOwner(s.description, config.owner))
+      }
+      row('Asgardeo API resource', identifier, 'update', details, existing.id)
+      return apply ? asgardeo.getApiResource(existing.id) : existing
+    }
+  )
+
+  const application = graph.write('asgardeo: application', [appLookup], async (found) => {
+    const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)'
+    let id = found?.app.id
+    let oidc = found?.oidc
+    let created = false
+    if (!found) {
       if (!apply) {
         row('Asgardeo application', config.application, 'create', [kind])
         return undefined
       }
       try {
         id = await asgardeo.createApplication(applicationModel(config))
+        created = true
         row('Asgardeo application', config.application, 'create', [kind], id)
       } catch (err) {
         // A duplicate name answers 400, 409 or 500 depending on the server: look again before failing.
-        existing = await asgardeo.findApplication(config.application)
-        if (!existing) throw err
-        id = existing.id
+        const again = await asgardeo.findApplication(config.application)
+        if (!again) throw err
+        // A concurrent run of this owner made it: carry on with it. Anyone else's stays untouched.
+        refuseUnowned('Asgardeo application', config, ownership(again.description, config.owner), again.description)
+        id = again.id
+        row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id)
       }
-    }
-    const oidc = await asgardeo.getOidc(id!)
-    if (oidc.clientSecret) io.secret(oidc.clientSecret)
-    if (existing) {
-      const details: string[] = []
-      const grant = config.grant.type
-      if (!oidc.grantTypes.includes(grant)) details.push(`enable the ${grant} grant`)
-      if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
-        details.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
-      if (details.length > 0 && apply) {
-        await asgardeo.putOidc(id!, {
-          ...oidc,
-          grantTypes: [...new Set([...oidc.grantTypes, grant])],
-          accessToken: { ...oidc.accessToken, type: 'JWT' }
-        })
-      }
-      // Application roles (the password grant's) need the application audience.
-      if (userGrant) {
-        const app = await asgardeo.getApplication(id!)
-        const audience = (app.associatedRoles as { allowedAudience?: string } | undefined)?.allowedAudience
-        if (audience && audience.toUpperCase() !== 'APPLICATION') {
-          details.push(`role audience ${audience} → APPLICATION`)
-          if (apply) await asgardeo.patchApplication(id!, { associatedRoles: { allowedAudience: 'APPLICATION', roles: [] } })
-        }
-      }
+      oidc = await asgardeo.getOidc(id!)
+      if (oidc.clientSecret) io.secret(oidc.clientSecret)
+    } else {
+      const details = await updateApplication(run, found.app, found.own, found.oidc, found.details)
       row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id)
     }
     out.asgardeoApplicationId = id
-    out.clientId = oidc.clientId
-    if (!oidc.clientSecret && apply) {
+    out.clientId = oidc!.clientId
+    if (!oidc!.clientSecret && apply) {
       throw new Error(
         `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
       )
     }
     // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
-    const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds
+    const expiry = userGrant ? oidc!.accessToken?.userAccessTokenExpiryInSeconds : oidc!.accessToken?.applicationAccessTokenExpiryInSeconds
     const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600
-    return { id: id!, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created: !existing, tokenLifetime }
+    return { id: id!, clientId: oidc!.clientId, clientSecret: oidc!.clientSecret ?? '', created, tokenLifetime }
   })
 
-  // A new application has nothing authorized yet: no need to ask.
-  const authorized = graph.add('asgardeo: authorized APIs', [application], async (app) =>
-    !app ? undefined : app.created ? [] : asgardeo.listAuthorizedApis(app.id)
-  )
-
-  const authorization = graph.add('asgardeo: authorization', [resource, application, authorized], async (res, app, list) => {
+  const authorization = graph.write('asgardeo: authorization', [resource, application, appLookup], async (res, app, found) => {
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
-    if (!res || !app || !list) {
+    if (!res || !app) {
       row('Asgardeo API authorization', config.apiIdentifier ?? res?.identifier ?? 'the API resource', 'create', [
         `authorize ${config.scopes.map((s) => s.value).join(', ')} to ${config.application}`
       ])
       return
     }
+    // A new application has nothing authorized yet: no need to ask.
+    const list = app.created ? [] : (found?.authorized ?? (await asgardeo.listAuthorizedApis(app.id)))
     let current: AuthorizedApi | undefined = list.find((a) => a.id === res.id)
     if (current?.policyId && current.policyId.toUpperCase() !== 'RBAC') {
       throw new Error(
@@ -201,7 +235,7 @@ export function asgardeoTasks(
         row('Asgardeo API authorization', res.identifier, 'create', [`authorize ${want.join(', ')}`], res.id)
         return
       } catch (err) {
-        // 409 60509: authorized meanwhile; reconcile its scopes below.
+        // 409 60509: authorized meanwhile (a concurrent run); reconcile its scopes below.
         if (!(err instanceof ApiError && err.status === 409)) throw err
         current = (await asgardeo.listAuthorizedApis(app.id)).find((a) => a.id === res.id)
         if (!current) throw err
@@ -209,15 +243,16 @@ export function asgardeoTasks(
     }
     const { add, remove } = diffAuthorization(
       current.authorizedScopes.map((s) => s.name),
-      want
+      want,
+      config.prune
     )
     if (add.length || remove.length || unknownYet.length) {
-      if (apply) await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove)
+      if (apply && (add.length || remove.length)) await asgardeo.patchAuthorizedApi(app.id, res.id, add, remove)
       row(
         'Asgardeo API authorization',
         res.identifier,
         'update',
-        [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s}`)],
+        [...[...add, ...unknownYet].map((s) => `authorize ${s}`), ...remove.map((s) => `revoke ${s} (prune)`)],
         res.id
       )
     } else {
@@ -226,48 +261,38 @@ export function asgardeoTasks(
   })
 
   // Pruned scopes go last: out of the authorization first, and only once the gateway no longer asks for them.
-  graph.add('asgardeo: prune scopes', [resource, authorization, choreo.deployment], async (res) => {
+  graph.write('asgardeo: prune scopes', [resource, authorization, choreo.deployment], async (res) => {
     if (!apply || !res) return
-    for (const name of staleScopes) await asgardeo.deleteApiResourceScope(res.id, name)
+    for (const s of stale) {
+      if (s.others.length > 0) await asgardeo.patchApiResourceScope(res.id, s.name, ownedDescription(s.others))
+      else await asgardeo.deleteApiResourceScope(res.id, s.name)
+    }
   })
 
-  const user = graph.add('asgardeo: user', [auth], async () => {
-    if (config.grant.type !== 'password') return undefined
-    const id = await asgardeo.findUserId(config.grant.username)
-    if (!id) throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}".`)
-    return id
-  })
-
-  const role = graph.add('asgardeo: role', [application, authorization, user], async (app, _authorized, userId) => {
+  const role = graph.write('asgardeo: role', [application, authorization, user, appLookup], async (app, _authorized, userId, found) => {
     if (config.grant.type !== 'password' || !userId) return
-    const roleName = `${config.application}-api-access`
+    const name = roleName(config)
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)
     if (!app) {
-      row('Asgardeo application role', roleName, 'create', [
+      row('Asgardeo application role', name, 'create', [
         `permissions ${config.scopes.map((s) => s.value).join(', ')}`,
         `assign ${config.grant.username}`
       ])
       return
     }
-    let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id)
+    let existing: Role | undefined = app.created ? undefined : found ? found.role : await asgardeo.findRole(name, app.id)
     if (!existing) {
       if (!apply) {
-        row('Asgardeo application role', roleName, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`])
+        row('Asgardeo application role', name, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`])
         return
       }
       try {
-        const created = await asgardeo.createRole(roleName, app.id, want, [userId])
-        row(
-          'Asgardeo application role',
-          roleName,
-          'create',
-          [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`],
-          created.id
-        )
+        const created = await asgardeo.createRole(name, app.id, want, [userId])
+        row('Asgardeo application role', name, 'create', [`permissions ${want.join(', ')}`, `assign ${config.grant.username}`], created.id)
         return
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 409)) throw err
-        existing = await asgardeo.findRole(roleName, app.id)
+        existing = await asgardeo.findRole(name, app.id)
         if (!existing) throw err
       }
     }
@@ -279,17 +304,91 @@ export function asgardeoTasks(
     if (addUser) ops.push({ op: 'add', path: 'users', value: [{ value: userId }] })
     if (ops.length && apply) await asgardeo.patchRole(existing.id, ops)
     const details = [...addPerms.map((p) => `add permission ${p}`), ...(addUser ? [`assign ${config.grant.username}`] : [])]
-    row('Asgardeo application role', roleName, ops.length ? 'update' : 'no change', details, existing.id)
+    row('Asgardeo application role', name, ops.length ? 'update' : 'no change', details, existing.id)
   })
 
-  return { auth, application, authorization, role }
+  return { auth, appLookup, application, authorization, role }
+}
+
+const roleName = (config: Config): string => `${config.application}-api-access`
+
+/** Grant type, token type and role audience brought in line; an adopted (or legacy) application gets this owner's mark. */
+async function updateApplication(
+  run: Run,
+  app: ApplicationSummary,
+  own: Ownership,
+  oidc: OidcConfig,
+  details: (ApplicationSummary & Record<string, unknown>) | undefined
+): Promise<string[]> {
+  const { config, apply, asgardeo } = run
+  const changes: string[] = []
+  const grant = config.grant.type
+  const patch: Record<string, unknown> = {}
+  if (!oidc.grantTypes.includes(grant)) changes.push(`enable the ${grant} grant`)
+  if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT') changes.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
+  if (changes.length > 0 && apply) {
+    await asgardeo.putOidc(app.id, {
+      ...oidc,
+      grantTypes: [...new Set([...oidc.grantTypes, grant])],
+      accessToken: { ...oidc.accessToken, type: 'JWT' }
+    })
+  }
+  // Application roles (the password grant's) need the application audience.
+  const audience = (details?.associatedRoles as { allowedAudience?: string } | undefined)?.allowedAudience
+  if (details && audience && audience.toUpperCase() !== 'APPLICATION') {
+    changes.push(`role audience ${audience} → APPLICATION`)
+    patch.associatedRoles = { allowedAudience: 'APPLICATION', roles: [] }
+  }
+  if (own !== 'ours') {
+    changes.push(own === 'legacy' ? `mark as owned by ${config.owner}` : `adopt for ${config.owner} (adopt: true)`)
+    patch.description = adoptedDescription(app.description, own, config.owner, 1000)
+  }
+  if (Object.keys(patch).length > 0 && apply) await asgardeo.patchApplication(app.id, patch)
+  return changes
+}
+
+/** What the API resource needs: scopes to add, marked scopes to co-own, and with prune this owner's stale ones. */
+function resourceChanges(existing: ApiResource, known: string[], config: Config) {
+  const scopes = existing.scopes ?? []
+  const missing = missingScopes(scopes, known)
+  const claim = scopes.filter((s) => known.includes(s.name) && ['legacy', 'other'].includes(ownership(s.description, config.owner)))
+  const wantedValues = new Set(config.scopes.map((s) => s.value))
+  const stale = config.prune
+    ? scopes
+        .filter((s) => ownership(s.description, config.owner) === 'ours' && !wantedValues.has(bareValue(s.name)))
+        .map((s) => ({ name: s.name, others: otherOwners(s.description, config.owner) }))
+    : []
+  return { missing, claim, stale }
+}
+
+/**
+ * Adds scopes; a 409 60004 can be a concurrent run of the same owner adding the same scope to this very
+ * resource: read it again and add only what is still missing, and report a clash only if one remains.
+ */
+async function addScopes(run: Run, resource: ApiResource, scopes: ApiResourceScope[]): Promise<void> {
+  const { asgardeo } = run
+  try {
+    await asgardeo.addApiResourceScopes(resource.id, scopes)
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409)) throw err
+    const have = (await asgardeo.getApiResource(resource.id)).scopes ?? []
+    const still = scopes.filter((s) => !have.some((h) => h.name === s.name))
+    if (still.length === 0) return
+    await asgardeo.addApiResourceScopes(resource.id, still).catch((e: unknown) =>
+      scopeClash(
+        e,
+        still.map((s) => s.name),
+        true
+      )
+    )
+  }
 }
 
 function applicationModel(config: Config): Record<string, unknown> {
   const password = config.grant.type === 'password'
   return {
     name: config.application,
-    description: `${MARKER}.`,
+    description: ownedDescription([config.owner]),
     templateId: password ? 'b9c5e11e-fc78-484b-9bec-015d247561b8' : 'm2m-application',
     inboundProtocolConfiguration: {
       oidc: {

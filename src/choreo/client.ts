@@ -43,6 +43,8 @@ export interface Deployment {
   vhost?: string
   displayOnDevportal?: boolean
   revisionUuid?: string
+  deployedTime?: string
+  successDeployedTime?: string
 }
 
 export interface Environment {
@@ -134,6 +136,9 @@ export class Choreo {
     return org.uuid
   }
 
+  /** Set by the run: false until the read phase is over, so no write can be sent before every input is confirmed. */
+  writesOpen?: () => boolean
+
   private call<T>(
     base: 'publisher' | 'devportal',
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
@@ -141,6 +146,8 @@ export class Choreo {
     extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}
   ) {
     if (!this.orgId) throw new Error('Choreo organization not resolved yet')
+    if (method !== 'GET' && this.writesOpen && !this.writesOpen())
+      throw new Error(`internal: ${method} ${path} before the read phase ended`)
     return this.http
       .request<T>({
         service: 'choreo',
@@ -212,6 +219,11 @@ export class Choreo {
     })
   }
 
+  /** Where each revision is deployed, and whether the gateways confirmed it (`successDeployedTime`). */
+  async deployments(apiId: string): Promise<Deployment[]> {
+    return (await this.call<Page<Deployment>>('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? []
+  }
+
   async environments(): Promise<Environment[]> {
     return (await this.call<{ environment?: Environment[] }>('publisher', 'GET', '/settings')).body?.environment ?? []
   }
@@ -237,15 +249,15 @@ export class Choreo {
     return this.all<DevApplication>('devportal', '/applications', {})
   }
 
-  /** Creates an application; a 409 (it appeared meanwhile) adopts the existing one. */
-  async createApplication(name: string, description: string, throttlingPolicy: string): Promise<DevApplication> {
+  /** Creates an application; a 409 (it appeared meanwhile) answers the existing one, for the caller to judge. */
+  async createApplication(name: string, description: string, throttlingPolicy: string): Promise<DevApplication & { existed?: boolean }> {
     const res = await this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
       json: { name, description, throttlingPolicy, tokenType: 'JWT' },
       expect: [409]
     })
     if (res.status === 409) {
       const existing = await this.findApplication(name)
-      if (existing) return existing
+      if (existing) return { ...existing, existed: true }
       throw new ApiError(
         `Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`,
         'choreo',
@@ -257,6 +269,21 @@ export class Choreo {
     const id = res.body?.applicationId ?? idFromLocation(res.headers)
     if (!id) throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined)
     return { applicationId: id, name, description, throttlingPolicy }
+  }
+
+  async getApplication(appId: string): Promise<DevApplication & Record<string, unknown>> {
+    return (await this.call<DevApplication & Record<string, unknown>>('devportal', 'GET', `/applications/${encodeURIComponent(appId)}`))
+      .body
+  }
+
+  /** PUT /applications/{id} takes the whole Application: read, change, write back. */
+  async updateApplication(app: DevApplication & Record<string, unknown>): Promise<void> {
+    await this.call('devportal', 'PUT', `/applications/${encodeURIComponent(app.applicationId)}`, { json: app })
+  }
+
+  /** Business plan names of one level (`application` or `subscription`). */
+  async throttlingPolicies(level: 'application' | 'subscription'): Promise<string[]> {
+    return (await this.all<{ name: string }>('devportal', `/throttling-policies/${level}`, {})).map((p) => p.name)
   }
 
   async listKeys(appId: string): Promise<ApplicationKey[]> {

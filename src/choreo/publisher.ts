@@ -1,23 +1,35 @@
-import type { ChoreoApi, Choreo, Deployment, KeyManager, Revision } from './client.js'
+import type { ChoreoApi, Deployment, KeyManager, Revision } from './client.js'
 import type { Task } from '../graph.js'
 import { ApiError, assertSecureUrl } from '../http.js'
-import { MARKER, diffApiScopes, qualifiedNames, revisionMatches } from '../plan.js'
+import {
+  contentHash,
+  diffApiScopes,
+  ownedDescription,
+  ownership,
+  qualifiedNames,
+  recordedContent,
+  revisionMatches,
+  type ApiScopeDiff
+} from '../plan.js'
 import type { Run } from '../run.js'
 
 /**
  * Choreo publisher: the API's scopes and their bindings, a revision deployed where the API runs, the
- * API published; and the key manager whose token endpoint issues the token.
+ * API published; and the key manager whose token endpoint issues the token. The read tasks find and
+ * check everything an input names; the write tasks run only once every read of both services passed.
  */
 export function publisherTasks(run: Run, org: Task<string>) {
   const { config, apply, choreo, graph, out, row } = run
 
-  const api = graph.add('choreo: find API', [org], async () => {
+  // --- read phase ---
+
+  const api = graph.read('choreo: find API', [org], async () => {
     let id = config.api.id
     if (!id) {
       const found = await choreo.findApis(config.api.name!, config.api.version)
       if (found.length === 0) {
         throw new Error(
-          `Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name (Choreo Console > API > Overview) or give "api-id".`
+          `Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`
         )
       }
       if (found.length > 1) {
@@ -27,23 +39,30 @@ export function publisherTasks(run: Run, org: Task<string>) {
       }
       id = found[0].id
     }
-    const { api: current, etag } = await choreo.getApi(id)
+    const { api: current, etag } = await choreo.getApi(id).catch((err: unknown) => {
+      if (config.api.id && err instanceof ApiError && err.status === 404) {
+        throw new Error(
+          `Input "api-id": Choreo has no API with id "${config.api.id}" in organization "${config.choreo.org}". Copy the id from the publisher, or give "api" (its name) instead.`,
+          { cause: err }
+        )
+      }
+      throw err
+    })
     out.choreoApiId = current.id
-    return { current, etag }
+    // Checked now, not when publishing: a DEPRECATED or RETIRED API refutes "api" before anything is written.
+    const state = current.lifeCycleStatus ?? 'UNKNOWN'
+    if (state !== 'PUBLISHED' && !PUBLISH_FROM[state]) {
+      throw new Error(
+        `The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`
+      )
+    }
+    // The diff checks every operation "scopes" names.
+    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner)
+    return { current, etag, diff }
   })
 
-  const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
-    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org)
-    let stored: ChoreoApi = current
-    if (diff.changed && apply) stored = await choreo.putApi(diff.next, etag)
-    // Names are read back from what the server stored, never built here.
-    out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes)
-    row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id)
-    return { stored, changed: diff.changed }
-  })
-
-  // What is deployed where, read while the scopes are being written.
-  const deployed = graph.add('choreo: deployed revisions', [api], async ({ current }) => {
+  // What is deployed where (and which environments exist), read alongside.
+  const deployed = graph.read('choreo: deployed revisions', [api], async ({ current }) => {
     if (!config.deploy) return undefined
     const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()])
     const deploymentIn = (env: string): { revision: Revision; deployment: Deployment } | undefined => {
@@ -61,60 +80,40 @@ export function publisherTasks(run: Run, org: Task<string>) {
         `Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`
       )
     }
-    // A revision reads as an API (isRevision): its content says whether the scopes went live.
+    // A revision reads as an API (isRevision): its content says whether the scopes went live. When that
+    // read fails, the content hash the action recorded in the revision's description stands in (NOTES.md).
     const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id): id is string => !!id))]
-    const contents = new Map(await Promise.all(ids.map(async (id) => [id, (await choreo.getApi(id)).api] as const)))
+    const contents = new Map(
+      await Promise.all(
+        ids.map(
+          async (id) =>
+            [
+              id,
+              await choreo.getApi(id).then(
+                ({ api }) => api,
+                () => undefined
+              )
+            ] as const
+        )
+      )
+    )
     // Redeploying keeps each environment's vhost and Developer Portal visibility as they are.
     const deploymentTo = (env: string): Deployment => {
       const live = deploymentIn(env)?.deployment
       const vhost = live?.vhost ?? environments.find((e) => e.name === env)?.vhosts?.[0]?.host
       return { name: env, vhost, displayOnDevportal: live?.displayOnDevportal ?? true }
     }
-    return { revisions, targets, deploymentTo, contentIn: (env: string) => contents.get(deploymentIn(env)?.revision.id ?? '') }
+    return {
+      revisions,
+      targets,
+      deploymentTo,
+      deploymentIn,
+      contentIn: (env: string) => contents.get(deploymentIn(env)?.revision.id ?? ''),
+      revisionIn: (env: string) => deploymentIn(env)?.revision
+    }
   })
 
-  const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
-    if (!live) {
-      if (changed)
-        row('Choreo API deployment', stored.name, 'no change', [
-          'deploy: false — the gateway keeps the previous revision until the API is deployed'
-        ])
-      return
-    }
-    const stale = live.targets.filter((env) => {
-      const content = live.contentIn(env)
-      return changed || !content || !revisionMatches(content, stored, config.scopes, out.scopeNames)
-    })
-    if (stale.length === 0) {
-      row('Choreo API deployment', stored.name, 'no change', [`deployed to ${live.targets.join(', ')}`])
-      return
-    }
-    let revisionId: string | undefined
-    if (apply) {
-      const revision = await createRevision(choreo, stored.id, live.revisions)
-      await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo))
-      revisionId = revision.id
-    }
-    row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId)
-  })
-
-  const lifecycle = graph.add('choreo: lifecycle', [api, deployment], async ({ current }) => {
-    const state = current.lifeCycleStatus ?? 'UNKNOWN'
-    if (state === 'PUBLISHED') {
-      row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED'])
-      return
-    }
-    const action = PUBLISH_FROM[state]
-    if (!action) {
-      throw new Error(
-        `The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`
-      )
-    }
-    if (apply) await choreo.changeLifecycle(current.id, action)
-    row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`])
-  })
-
-  const keyManager = graph.add('choreo: key manager', [org], async () => {
+  const keyManager = graph.read('choreo: key manager', [org], async () => {
     const managers = await choreo.keyManagers()
     const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager)
     if (!km || km.enabled === false) {
@@ -131,30 +130,208 @@ export function publisherTasks(run: Run, org: Task<string>) {
     return km
   })
 
+  // --- write phase ---
+
+  const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
+    let stored: ChoreoApi = current
+    let last: ApiScopeDiff = diff
+    if (diff.changed && apply) ({ stored, diff: last } = await putScopes(run, current, etag, diff))
+    // Names are read back from what the server stored, never built here.
+    out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes)
+    row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id)
+    return { stored, changed: last.changed }
+  })
+
+  const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+    // Revisions that existed before any write: one made since is a concurrent run's.
+    const before = new Set(live?.revisions.map((r) => r.id))
+    if (!live) {
+      if (changed)
+        row('Choreo API deployment', stored.name, 'no change', [
+          'deploy: false — the gateway keeps the previous revision until the API is deployed'
+        ])
+      return
+    }
+    const stale = live.targets.filter((env) => {
+      if (changed) return true
+      const content = live.contentIn(env)
+      if (content) return !revisionMatches(content, stored, config.scopes, out.scopeNames)
+      // The revision could not be read back: compare the content hash recorded when the action created it.
+      const recorded = recordedContent(live.revisionIn(env)?.description)
+      return recorded === undefined || recorded !== contentHash(stored)
+    })
+    if (stale.length === 0) {
+      // Deployed earlier (perhaps by a run that gave up waiting): still wait until the gateways report it live.
+      const pending = live.targets.filter((env) => !live.deploymentIn(env)?.deployment.successDeployedTime)
+      const waited =
+        apply && pending.length > 0
+          ? await waitForGateway(run, stored.id, pending, (env, id) => id === live.revisionIn(env)?.id || !before.has(id))
+          : undefined
+      row('Choreo API deployment', stored.name, 'no change', [
+        `deployed to ${live.targets.join(', ')}`,
+        ...(waited === undefined ? [] : [`live on the gateway after ${waited} s`])
+      ])
+      return
+    }
+    const description = ownedDescription([config.owner], `[content: ${contentHash(stored)}]`)
+    if (!apply) {
+      const room = roomFor(live.revisions, config.owner, config.adopt)
+      if (live.revisions.length >= DEFAULT_REVISION_LIMIT && room)
+        row(
+          'Choreo API revision',
+          room.displayName ?? room.id,
+          'delete',
+          [`at the revision limit (${DEFAULT_REVISION_LIMIT} by default): the oldest undeployed revision this owner may delete`],
+          room.id
+        )
+      row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`])
+      return
+    }
+    const revision = await createRevision(run, stored.id, live.revisions, description)
+    await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo))
+    const waited = await waitForGateway(run, stored.id, stale, (_env, id) => id === revision.id || !before.has(id))
+    row(
+      'Choreo API deployment',
+      stored.name,
+      'update',
+      [`deploy a new revision to ${stale.join(', ')}`, ...(waited === undefined ? [] : [`live on the gateway after ${waited} s`])],
+      revision.id
+    )
+  })
+
+  const lifecycle = graph.write('choreo: lifecycle', [api, deployment], async ({ current }) => {
+    const state = current.lifeCycleStatus ?? 'UNKNOWN'
+    if (state === 'PUBLISHED') {
+      row('Choreo API lifecycle', current.name, 'no change', ['PUBLISHED'])
+      return
+    }
+    const action = PUBLISH_FROM[state]!
+    if (apply) await choreo.changeLifecycle(current.id, action)
+    row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`])
+  })
+
   return { api, apiScopes, deployment, lifecycle, keyManager }
 }
 
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM: Record<string, string> = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' }
 
-/** Creates a revision, making room under the revision limit by deleting the oldest undeployed one. */
-async function createRevision(choreo: Choreo, apiId: string, revisions: Revision[]): Promise<Revision> {
-  const description = `${MARKER}: scopes and operation bindings.`
-  try {
-    return await choreo.createRevision(apiId, description)
-  } catch (err) {
-    if (!(err instanceof ApiError && err.status === 400 && err.code === '900351')) throw err
-    const undeployed = revisions
-      .filter((r) => (r.deploymentInfo ?? []).length === 0)
-      .sort((a, b) => Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)))
-    if (undeployed.length === 0) {
-      throw new Error(
-        'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.',
-        { cause: err }
+/** API Manager's default; Choreo's may differ (choreo-api.md §5.3), so the limit is only ever met reactively. */
+const DEFAULT_REVISION_LIMIT = 5
+
+/**
+ * PUT with If-Match. A 412 means a concurrent writer changed the API since it was read: read it again,
+ * diff again (the other run may have done the work), and write only what is still missing.
+ */
+async function putScopes(
+  run: Run,
+  current: ChoreoApi,
+  etag: string | undefined,
+  diff: ApiScopeDiff
+): Promise<{ stored: ChoreoApi; diff: ApiScopeDiff }> {
+  const { config, choreo } = run
+  for (let attempt = 1; ; attempt++) {
+    if (!diff.changed) return { stored: current, diff }
+    try {
+      return { stored: await choreo.putApi(diff.next, etag), diff }
+    } catch (err) {
+      // 412 900986 is scope validation, not a concurrent update.
+      if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5) throw err
+      ;({ api: current, etag } = await choreo.getApi(current.id))
+      diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner)
+    }
+  }
+}
+
+/**
+ * The oldest undeployed revision this owner may delete to make room: its own (or one an earlier version
+ * of the action made, legacy); any undeployed one only with `adopt: true`.
+ */
+function roomFor(revisions: Revision[], owner: string, adopt: boolean): Revision | undefined {
+  const rank = (r: Revision): number => {
+    const own = ownership(r.description, owner)
+    return own === 'ours' ? 0 : own === 'legacy' ? 1 : adopt ? 2 : -1
+  }
+  return revisions
+    .filter((r) => (r.deploymentInfo ?? []).length === 0 && rank(r) >= 0)
+    .sort((a, b) => rank(a) - rank(b) || Number(new Date(a.createdTime ?? 0)) - Number(new Date(b.createdTime ?? 0)))[0]
+}
+
+/**
+ * Creates a revision. At the limit (400 900351) it deletes the oldest undeployed revision this owner may
+ * delete, records a plan row for it, and tries again. Only revisions read before any write are
+ * candidates, so a revision a concurrent run has just made (and is about to deploy) is never one.
+ */
+async function createRevision(run: Run, apiId: string, revisions: Revision[], description: string): Promise<Revision> {
+  const { choreo, config, row } = run
+  let candidates = revisions
+  for (;;) {
+    try {
+      return await choreo.createRevision(apiId, description)
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 400 && err.code === '900351')) throw err
+      const room = roomFor(candidates, config.owner, config.adopt)
+      if (!room) {
+        const others = candidates.filter((r) => (r.deploymentInfo ?? []).length === 0).length
+        throw new Error(
+          others > 0
+            ? `The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`
+            : 'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.',
+          { cause: err }
+        )
+      }
+      candidates = candidates.filter((r) => r !== room)
+      // A concurrent run of the same owner may have deleted it first: gone is as good as deleted.
+      await choreo.deleteRevision(apiId, room.id).catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.status === 404)) throw e
+      })
+      row(
+        'Choreo API revision',
+        room.displayName ?? room.id,
+        'delete',
+        [
+          `the oldest undeployed revision ${ownership(room.description, config.owner) === 'ours' ? 'of this owner' : ownership(room.description, config.owner) === 'legacy' ? 'an earlier version of the action made' : 'made outside this owner (adopt: true)'}, to stay under the revision limit`
+        ],
+        room.id
       )
     }
-    await choreo.deleteRevision(apiId, undeployed[0].id)
-    return choreo.createRevision(apiId, description)
+  }
+}
+
+/**
+ * Waits until each environment reports the deployment done (`successDeployedTime`, choreo-api.md §5.3),
+ * polling `GET /apis/{apiId}/deployments` with a growing pause, for at most `deploy-wait-seconds`.
+ * `accept` says which revision may be the live one: ours, or one a concurrent run made after this run
+ * read the list (it replaced ours there, with the same or newer content). Returns the seconds it took
+ * (undefined when not waiting).
+ */
+async function waitForGateway(
+  run: Run,
+  apiId: string,
+  envs: string[],
+  accept: (env: string, revisionId: string) => boolean
+): Promise<number | undefined> {
+  const { config, choreo, io } = run
+  if (config.deployWaitSeconds === 0) return undefined
+  const started = Date.now()
+  const until = Math.min(started + config.deployWaitSeconds * 1000, run.deadline - 2000)
+  for (let pause = 250; ; pause = Math.min(pause * 2, 5000)) {
+    const list = await choreo.deployments(apiId)
+    const pending = envs.filter((env) => {
+      const d = list.find((x) => x.name === env)
+      return !(d?.revisionUuid && accept(env, d.revisionUuid) && d.successDeployedTime)
+    })
+    if (pending.length === 0) {
+      const seconds = Math.round((Date.now() - started) / 100) / 10
+      io.log('Choreo publisher', `The deployment is live on ${envs.join(', ')} after ${seconds} s.`, 1.5)
+      return seconds
+    }
+    if (Date.now() + pause > until) {
+      throw new Error(
+        `The API is deployed, but ${pending.join(', ')} did not report the revision live within ${config.deployWaitSeconds} s ("deploy-wait-seconds"). Choreo's gateways can take minutes: raise "deploy-wait-seconds" (or "timeout-seconds"), or set it to 0 not to wait; a re-run does not deploy again, it waits.`
+      )
+    }
+    await new Promise((r) => setTimeout(r, pause))
   }
 }
 
