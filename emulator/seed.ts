@@ -29,6 +29,11 @@ export interface SeedDefaults {
   environments: string[]
   /** Maximum revisions per API (API Manager's default 5). */
   maxRevisions: number
+  /**
+   * How long a deployment takes to reach the gateway, ms on the emulated clock: until then the
+   * deployment has no `successDeployedTime` and the gateway does not serve it (reference §5.3, §8 item 7).
+   */
+  deployPropagationMs?: number
 }
 
 export const DEFAULT_SEED: SeedDefaults = {

@@ -46,7 +46,8 @@ let inProcessDir: string | undefined
 function runnerEnv(
   inputs: Inputs,
   debug: boolean,
-  inProcess = false
+  inProcess = false,
+  extraEnv: Record<string, string> = {}
 ): { env: Record<string, string>; files: { output: string; summary: string; state: string } } {
   const dir = inProcess ? (inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-run-'))) : mkdtempSync(join(tmpdir(), 'action-run-'))
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') }
@@ -56,7 +57,8 @@ function runnerEnv(
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_STATE: files.state,
     GITHUB_REPOSITORY: 'octo-org/items-service',
-    RUNNER_DEBUG: debug ? '1' : ''
+    RUNNER_DEBUG: debug ? '1' : '',
+    ...extraEnv
   }
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
   return { env, files }
@@ -91,8 +93,8 @@ function collect(files: { output: string; summary: string; state: string }, exit
 }
 
 /** Runs src/main.ts in this process (jest), capturing what @actions/core writes. */
-export async function runSource(inputs: Inputs, options: { debug?: boolean } = {}): Promise<ActionRun> {
-  const { env, files } = runnerEnv(inputs, options.debug ?? true, true)
+export async function runSource(inputs: Inputs, options: { debug?: boolean; env?: Record<string, string> } = {}): Promise<ActionRun> {
+  const { env, files } = runnerEnv(inputs, options.debug ?? true, true, options.env)
   const saved = { ...process.env }
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
   Object.assign(process.env, env)
@@ -118,8 +120,8 @@ export async function runSource(inputs: Inputs, options: { debug?: boolean } = {
 }
 
 /** Spawns `node dist/index.js` as the runner would. */
-export function runDist(inputs: Inputs, options: { debug?: boolean } = {}): Promise<ActionRun> {
-  const { env, files } = runnerEnv(inputs, options.debug ?? true)
+export function runDist(inputs: Inputs, options: { debug?: boolean; env?: Record<string, string> } = {}): Promise<ActionRun> {
+  const { env, files } = runnerEnv(inputs, options.debug ?? true, false, options.env)
   const clean: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')) clean[k] = v
   return new Promise((resolve, reject) => {

@@ -277,6 +277,12 @@ export function gatewayUrl(ctx: Ctx, environment: string, api: ChoreoApi): strin
   return `${gatewayBase(ctx, environment)}${api.context}/${api.version}`
 }
 
+/** Whether a deployment has reached the gateway (seed `deployPropagationMs` on the emulated clock). */
+export function live(ctx: Ctx, d: ApiDeployment): boolean {
+  const delay = Math.max(0, Number(ctx.emulator.state.seed.deployPropagationMs ?? 0))
+  return delay === 0 || ctx.emulator.now() >= Date.parse(d.deployedTime) + delay
+}
+
 export function deploymentView(ctx: Ctx, d: ApiDeployment): Record<string, unknown> {
   return {
     revisionUuid: d.revisionId,
@@ -284,7 +290,8 @@ export function deploymentView(ctx: Ctx, d: ApiDeployment): Record<string, unkno
     vhost: d.vhost ?? hostOf(ctx).host,
     displayOnDevportal: d.displayOnDevportal,
     deployedTime: d.deployedTime,
-    successDeployedTime: d.deployedTime
+    // Set once the deployment has propagated (seed deployPropagationMs); absent until then.
+    successDeployedTime: live(ctx, d) ? d.deployedTime : undefined
   }
 }
 

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose'
+import { live } from './apis.js'
 import { bearer, json, type Ctx } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { tokenHash } from '../asgardeo/auth.js'
@@ -53,6 +54,7 @@ function route(ctx: Ctx, env: string, path: string): Route {
   // (reference quirk 10: 404s for minutes after a deploy).
   const delayMs = (best.org.gatewayPropagationSeconds ?? 0) * 1000
   if (delayMs > 0 && ctx.emulator.now() < Date.parse(deployment.deployedTime) + delayMs) throw notAvailable()
+  if (!live(ctx, deployment)) throw notAvailable()
   let resource = path.slice(best.prefix.length) || '/'
   if (resource.length > 1 && resource.endsWith('/')) resource = resource.slice(0, -1)
   return { org: best.org, api: best.api, revision, resource }
