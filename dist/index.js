@@ -32975,13 +32975,14 @@ function asgardeoTasks(run, choreo) {
                 return created;
             }
             catch (err) {
-                scopeClash(err, known);
-                // Made meanwhile (a concurrent run): use it below.
                 if (!(err instanceof ApiError && err.status === 409))
                     throw err;
+                // Made meanwhile by a concurrent run (409 60003, or 60004 for the scopes it already holds): use it below.
                 existing = await asgardeo.findApiResource(identifier);
-                if (!existing)
+                if (!existing) {
+                    scopeClash(err, known);
                     throw err;
+                }
             }
         }
         out.apiResourceId = existing.id;

@@ -135,11 +135,13 @@ export function asgardeoTasks(
           )
           return created
         } catch (err) {
-          scopeClash(err, known)
-          // Made meanwhile (a concurrent run): use it below.
           if (!(err instanceof ApiError && err.status === 409)) throw err
+          // Made meanwhile by a concurrent run (409 60003, or 60004 for the scopes it already holds): use it below.
           existing = await asgardeo.findApiResource(identifier)
-          if (!existing) throw err
+          if (!existing) {
+            scopeClash(err, known)
+            throw err
+          }
         }
       }
       out.apiResourceId = existing.id
