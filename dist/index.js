@@ -32915,8 +32915,10 @@ function asgardeoTasks(run, choreo) {
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
     });
-    const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
-        const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current);
+    // Needs only the API's name and version, known from the name lookup (else from the API read).
+    const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
+        const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined;
+        const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, named ?? (await choreo.api.promise).current);
         const existing = await asgardeo.findApiResource(identifier);
         if (existing && !existing.requiresAuthorization) {
             throw new Error(`The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`);
@@ -33411,18 +33413,20 @@ async function ownerOfClientId(choreo, clientId, km, except) {
 function publisherTasks(run, org) {
     const { config, apply, choreo, graph, out, row } = run;
     // --- read phase ---
-    const api = graph.read('choreo: find API', [org], async () => {
-        let id = config.api.id;
-        if (!id) {
-            const found = await choreo.findApis(config.api.name, config.api.version);
-            if (found.length === 0) {
-                throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`);
-            }
-            if (found.length > 1) {
-                throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`);
-            }
-            id = found[0].id;
+    // The id first (name lookup), so what needs only the id or the name starts one round trip earlier.
+    const apiRef = graph.read('choreo: API id', [org], async () => {
+        if (config.api.id)
+            return { id: config.api.id };
+        const found = await choreo.findApis(config.api.name, config.api.version);
+        if (found.length === 0) {
+            throw new Error(`Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`);
         }
+        if (found.length > 1) {
+            throw new Error(`Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`);
+        }
+        return { id: found[0].id, name: found[0].name, version: found[0].version };
+    });
+    const api = graph.read('choreo: find API', [apiRef], async ({ id }) => {
         const { api: current, etag } = await choreo.getApi(id).catch((err) => {
             if (config.api.id && err instanceof ApiError && err.status === 404) {
                 throw new Error(`Input "api-id": Choreo has no API with id "${config.api.id}" in organization "${config.choreo.org}". Copy the id from the publisher, or give "api" (its name) instead.`, { cause: err });
@@ -33440,10 +33444,13 @@ function publisherTasks(run, org) {
         return { current, etag, diff };
     });
     // What is deployed where (and which environments exist), read alongside.
-    const deployed = graph.read('choreo: deployed revisions', [api], async ({ current }) => {
+    const deployed = graph.read('choreo: deployed revisions', [apiRef], async ({ id }) => {
         if (!config.deploy)
             return undefined;
-        const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()]);
+        // An "api-id" is confirmed by the API read first, so a wrong one is reported once, as such.
+        if (config.api.id)
+            await api.promise;
+        const [revisions, environments] = await Promise.all([choreo.listRevisions(id), choreo.environments()]);
         const deploymentIn = (env) => {
             for (const revision of revisions) {
                 const deployment = (revision.deploymentInfo ?? []).find((d) => d.name === env);
@@ -33502,7 +33509,9 @@ function publisherTasks(run, org) {
         // Names are read back from what the server stored, never built here.
         out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
         row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id);
-        return { stored, changed: last.changed };
+        // Only names and bindings reach the gateway: a change of owner marks alone needs no new revision.
+        const enforced = contentHash(apply ? stored : last.next) !== contentHash(current);
+        return { stored, changed: last.changed && enforced };
     });
     const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
         // Revisions that existed before any write: one made since is a concurrent run's.
@@ -33560,7 +33569,7 @@ function publisherTasks(run, org) {
             await choreo.changeLifecycle(current.id, action);
         row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`]);
     });
-    return { api, apiScopes, deployment, lifecycle, keyManager };
+    return { apiRef, api, apiScopes, deployment, lifecycle, keyManager };
 }
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };

@@ -34,7 +34,12 @@ import type { Run } from '../run.js'
  */
 export function asgardeoTasks(
   run: Run,
-  choreo: { api: Task<{ current: ChoreoApi }>; apiScopes: Task<{ stored: ChoreoApi }>; deployment: Task<void> }
+  choreo: {
+    apiRef: Task<{ id: string; name?: string; version?: string }>
+    api: Task<{ current: ChoreoApi }>
+    apiScopes: Task<{ stored: ChoreoApi }>
+    deployment: Task<void>
+  }
 ) {
   const { config, apply, asgardeo, graph, out, row, io } = run
   const userGrant = config.grant.type === 'password'
@@ -57,8 +62,10 @@ export function asgardeoTasks(
     }
   })
 
-  const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.api], async (_auth, { current }) => {
-    const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, current)
+  // Needs only the API's name and version, known from the name lookup (else from the API read).
+  const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
+    const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined
+    const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, named ?? (await choreo.api.promise).current)
     const existing = await asgardeo.findApiResource(identifier)
     if (existing && !existing.requiresAuthorization) {
       throw new Error(

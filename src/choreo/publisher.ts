@@ -23,22 +23,24 @@ export function publisherTasks(run: Run, org: Task<string>) {
 
   // --- read phase ---
 
-  const api = graph.read('choreo: find API', [org], async () => {
-    let id = config.api.id
-    if (!id) {
-      const found = await choreo.findApis(config.api.name!, config.api.version)
-      if (found.length === 0) {
-        throw new Error(
-          `Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`
-        )
-      }
-      if (found.length > 1) {
-        throw new Error(
-          `Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`
-        )
-      }
-      id = found[0].id
+  // The id first (name lookup), so what needs only the id or the name starts one round trip earlier.
+  const apiRef = graph.read('choreo: API id', [org], async (): Promise<{ id: string; name?: string; version?: string }> => {
+    if (config.api.id) return { id: config.api.id }
+    const found = await choreo.findApis(config.api.name!, config.api.version)
+    if (found.length === 0) {
+      throw new Error(
+        `Input "api": no Choreo API is named "${config.api.name}"${config.api.version ? ` with version "${config.api.version}"` : ''} in organization "${config.choreo.org}". Check the name and "api-version" (Choreo Console > API > Overview) or give "api-id".`
+      )
     }
+    if (found.length > 1) {
+      throw new Error(
+        `Input "api": ${found.length} APIs are named "${config.api.name}" (versions ${found.map((a) => a.version).join(', ')}); set "api-version" or "api-id".`
+      )
+    }
+    return { id: found[0].id, name: found[0].name, version: found[0].version }
+  })
+
+  const api = graph.read('choreo: find API', [apiRef], async ({ id }) => {
     const { api: current, etag } = await choreo.getApi(id).catch((err: unknown) => {
       if (config.api.id && err instanceof ApiError && err.status === 404) {
         throw new Error(
@@ -62,9 +64,11 @@ export function publisherTasks(run: Run, org: Task<string>) {
   })
 
   // What is deployed where (and which environments exist), read alongside.
-  const deployed = graph.read('choreo: deployed revisions', [api], async ({ current }) => {
+  const deployed = graph.read('choreo: deployed revisions', [apiRef], async ({ id }) => {
     if (!config.deploy) return undefined
-    const [revisions, environments] = await Promise.all([choreo.listRevisions(current.id), choreo.environments()])
+    // An "api-id" is confirmed by the API read first, so a wrong one is reported once, as such.
+    if (config.api.id) await api.promise
+    const [revisions, environments] = await Promise.all([choreo.listRevisions(id), choreo.environments()])
     const deploymentIn = (env: string): { revision: Revision; deployment: Deployment } | undefined => {
       for (const revision of revisions) {
         const deployment = (revision.deploymentInfo ?? []).find((d) => d.name === env)
@@ -139,7 +143,9 @@ export function publisherTasks(run: Run, org: Task<string>) {
     // Names are read back from what the server stored, never built here.
     out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes)
     row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id)
-    return { stored, changed: last.changed }
+    // Only names and bindings reach the gateway: a change of owner marks alone needs no new revision.
+    const enforced = contentHash(apply ? stored : last.next) !== contentHash(current)
+    return { stored, changed: last.changed && enforced }
   })
 
   const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
@@ -210,7 +216,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`])
   })
 
-  return { api, apiScopes, deployment, lifecycle, keyManager }
+  return { apiRef, api, apiScopes, deployment, lifecycle, keyManager }
 }
 
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
