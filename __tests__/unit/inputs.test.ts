@@ -118,3 +118,25 @@ test('default application names differ for repositories whose slugs collide', ()
   expect(a.slice(0, -7)).toBe(b.slice(0, -7))
   expect(a).not.toBe(b)
 })
+
+describe('ownership and deployment inputs', () => {
+  test('owner defaults to the repository and the application; adopt is off; deploy-wait-seconds is 180', () => {
+    const c = read({ application: 'ci-client' })
+    expect(c.owner).toBe('Octo-Org/Items.Service/ci-client')
+    expect(c.adopt).toBe(false)
+    expect(c.deployWaitSeconds).toBe(180)
+    expect(read({ owner: 'platform team', adopt: 'true', 'deploy-wait-seconds': '0' })).toMatchObject({
+      owner: 'platform team',
+      adopt: true,
+      deployWaitSeconds: 0
+    })
+  })
+  test('bad values name the input', () => {
+    expect(problems({ owner: 'x]y' })[0]).toMatch(/^Input "owner" \("x\]y"\) may hold/)
+    expect(problems({ owner: 'a'.repeat(151) })[0]).toMatch(/^Input "owner"/)
+    expect(problems({ adopt: 'maybe' })).toEqual(['Input "adopt" is "maybe"; use true or false.'])
+    expect(problems({ 'deploy-wait-seconds': '-1' })[0]).toMatch(
+      /^Input "deploy-wait-seconds" is "-1"; use a whole number of seconds from 0/
+    )
+  })
+})
