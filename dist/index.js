@@ -31881,9 +31881,10 @@ class Asgardeo {
     renew;
     renewing;
     /** The management token, renewed (never revoked) once the cached one has lapsed. */
-    async bearer() {
+    async bearer(lapsed) {
         const r = this.renew;
-        if (r && Date.now() >= r.expiresAt - 1000) {
+        // `lapsed`: the server refused this token near its expiry; renew unless another call already did.
+        if (r && (Date.now() >= r.expiresAt - 1000 || (lapsed !== undefined && lapsed === this.token))) {
             this.renewing ??= (async () => {
                 await new Promise((done) => setTimeout(done, Math.max(0, r.expiresAt + 1000 - Date.now())));
                 const res = await this.requestToken(this.tokenEndpoint, r.clientId, r.clientSecret, r.form);
@@ -31915,8 +31916,7 @@ class Asgardeo {
     async call(method, path, extra = {}) {
         if (method !== 'GET' && this.writesOpen && !this.writesOpen())
             throw new Error(`internal: ${method} ${path} before the read phase ended`);
-        const bearer = await this.bearer();
-        return this.http.request({
+        const send = (bearer) => this.http.request({
             service: 'asgardeo',
             method,
             url: extra.scim ? `${this.base}${path}` : `${this.mgmt}${path}`,
@@ -31926,6 +31926,18 @@ class Asgardeo {
             bearer,
             headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
         });
+        const bearer = await this.bearer();
+        const expiresAt = this.renew?.expiresAt;
+        try {
+            return await send(bearer);
+        }
+        catch (err) {
+            // The token lapsed in flight (401 within seconds of its expiry; the request was not processed): renew, send once more.
+            const nearExpiry = expiresAt !== undefined && Date.now() >= expiresAt - 10_000;
+            if (!(err instanceof ApiError && err.status === 401 && nearExpiry))
+                throw err;
+            return send(await this.bearer(bearer));
+        }
     }
     // --- API resources -------------------------------------------------------------------------
     /** The API resource with this identifier, following every `next` link (never only the first page). */
@@ -33465,13 +33477,6 @@ function publisherTasks(run, org) {
         if (unknown.length > 0) {
             throw new Error(`Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`);
         }
-        // A revision reads as an API (isRevision): its content says whether the scopes went live. When that
-        // read fails, the content hash the action recorded in the revision's description stands in (NOTES.md).
-        const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id) => !!id))];
-        const contents = new Map(await Promise.all(ids.map(async (id) => [
-            id,
-            await choreo.getApi(id).then(({ api }) => api, () => undefined)
-        ])));
         // Redeploying keeps each environment's vhost and Developer Portal visibility as they are.
         const deploymentTo = (env) => {
             const live = deploymentIn(env)?.deployment;
@@ -33483,9 +33488,19 @@ function publisherTasks(run, org) {
             targets,
             deploymentTo,
             deploymentIn,
-            contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? ''),
             revisionIn: (env) => deploymentIn(env)?.revision
         };
+    });
+    // What each live revision holds. It refutes no input, so the barrier does not wait for it: it overlaps
+    // the first writes. A revision reads as an API (isRevision); when that read fails, the content hash the
+    // action recorded in the revision's description stands in (NOTES.md row 32).
+    const liveContent = graph.add('choreo: live revisions', [deployed], async (live) => {
+        const ids = [...new Set((live?.targets ?? []).map((t) => live.revisionIn(t)?.id).filter((id) => !!id))];
+        const read = async (id) => [
+            id,
+            await choreo.getApi(id).then(({ api }) => api, () => undefined)
+        ];
+        return new Map(await Promise.all(ids.map(read)));
     });
     const keyManager = graph.read('choreo: key manager', [org], async () => {
         const managers = await choreo.keyManagers();
@@ -33513,7 +33528,7 @@ function publisherTasks(run, org) {
         const enforced = contentHash(apply ? stored : last.next) !== contentHash(current);
         return { stored, changed: last.changed && enforced };
     });
-    const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+    const deployment = graph.write('choreo: deployment', [apiScopes, deployed, liveContent], async ({ stored, changed }, live, contents) => {
         // Revisions that existed before any write: one made since is a concurrent run's.
         const before = new Set(live?.revisions.map((r) => r.id));
         if (!live) {
@@ -33526,7 +33541,7 @@ function publisherTasks(run, org) {
         const stale = live.targets.filter((env) => {
             if (changed)
                 return true;
-            const content = live.contentIn(env);
+            const content = contents.get(live.revisionIn(env)?.id ?? '');
             if (content)
                 return !revisionMatches(content, stored, config.scopes, out.scopeNames);
             // The revision could not be read back: compare the content hash recorded when the action created it.

@@ -437,6 +437,7 @@ describe('what a redeploy keeps, what a re-run repairs', () => {
     emu.faults.add({ kind: 'latency', latencyMs: 1500, method: 'GET', path: '/t/acme/api/server/v1/**' })
     const since = emu.log.lastSeq
     const second = await runSource(emulatorInputs(emu))
+    expect(second.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toEqual([])
     expect(second.exitCode).toBe(0)
     // Management, management again once the cached one lapsed, and the API token.
     expect(tokenRequests(since)).toBe(3)

@@ -132,9 +132,10 @@ export class Asgardeo {
   private renewing?: Promise<void>
 
   /** The management token, renewed (never revoked) once the cached one has lapsed. */
-  private async bearer(): Promise<string> {
+  private async bearer(lapsed?: string): Promise<string> {
     const r = this.renew
-    if (r && Date.now() >= r.expiresAt - 1000) {
+    // `lapsed`: the server refused this token near its expiry; renew unless another call already did.
+    if (r && (Date.now() >= r.expiresAt - 1000 || (lapsed !== undefined && lapsed === this.token))) {
       this.renewing ??= (async () => {
         await new Promise((done) => setTimeout(done, Math.max(0, r.expiresAt + 1000 - Date.now())))
         const res = await this.requestToken(this.tokenEndpoint, r.clientId, r.clientSecret, r.form)
@@ -179,17 +180,27 @@ export class Asgardeo {
   ) {
     if (method !== 'GET' && this.writesOpen && !this.writesOpen())
       throw new Error(`internal: ${method} ${path} before the read phase ended`)
+    const send = (bearer: string) =>
+      this.http.request<T>({
+        service: 'asgardeo',
+        method,
+        url: extra.scim ? `${this.base}${path}` : `${this.mgmt}${path}`,
+        query: extra.query,
+        json: extra.json,
+        expect: extra.expect,
+        bearer,
+        headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
+      })
     const bearer = await this.bearer()
-    return this.http.request<T>({
-      service: 'asgardeo',
-      method,
-      url: extra.scim ? `${this.base}${path}` : `${this.mgmt}${path}`,
-      query: extra.query,
-      json: extra.json,
-      expect: extra.expect,
-      bearer,
-      headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
-    })
+    const expiresAt = this.renew?.expiresAt
+    try {
+      return await send(bearer)
+    } catch (err) {
+      // The token lapsed in flight (401 within seconds of its expiry; the request was not processed): renew, send once more.
+      const nearExpiry = expiresAt !== undefined && Date.now() >= expiresAt - 10_000
+      if (!(err instanceof ApiError && err.status === 401 && nearExpiry)) throw err
+      return send(await this.bearer(bearer))
+    }
   }
 
   // --- API resources -------------------------------------------------------------------------

@@ -84,23 +84,6 @@ export function publisherTasks(run: Run, org: Task<string>) {
         `Input "environments": ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a gateway environment of this organization; use ${environments.map((e) => e.name).join(', ')}.`
       )
     }
-    // A revision reads as an API (isRevision): its content says whether the scopes went live. When that
-    // read fails, the content hash the action recorded in the revision's description stands in (NOTES.md).
-    const ids = [...new Set(targets.map((t) => deploymentIn(t)?.revision.id).filter((id): id is string => !!id))]
-    const contents = new Map(
-      await Promise.all(
-        ids.map(
-          async (id) =>
-            [
-              id,
-              await choreo.getApi(id).then(
-                ({ api }) => api,
-                () => undefined
-              )
-            ] as const
-        )
-      )
-    )
     // Redeploying keeps each environment's vhost and Developer Portal visibility as they are.
     const deploymentTo = (env: string): Deployment => {
       const live = deploymentIn(env)?.deployment
@@ -112,9 +95,24 @@ export function publisherTasks(run: Run, org: Task<string>) {
       targets,
       deploymentTo,
       deploymentIn,
-      contentIn: (env: string) => contents.get(deploymentIn(env)?.revision.id ?? ''),
       revisionIn: (env: string) => deploymentIn(env)?.revision
     }
+  })
+
+  // What each live revision holds. It refutes no input, so the barrier does not wait for it: it overlaps
+  // the first writes. A revision reads as an API (isRevision); when that read fails, the content hash the
+  // action recorded in the revision's description stands in (NOTES.md row 32).
+  const liveContent = graph.add('choreo: live revisions', [deployed], async (live) => {
+    const ids = [...new Set((live?.targets ?? []).map((t) => live!.revisionIn(t)?.id).filter((id): id is string => !!id))]
+    const read = async (id: string) =>
+      [
+        id,
+        await choreo.getApi(id).then(
+          ({ api }) => api,
+          () => undefined
+        )
+      ] as const
+    return new Map(await Promise.all(ids.map(read)))
   })
 
   const keyManager = graph.read('choreo: key manager', [org], async () => {
@@ -148,7 +146,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     return { stored, changed: last.changed && enforced }
   })
 
-  const deployment = graph.write('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
+  const deployment = graph.write('choreo: deployment', [apiScopes, deployed, liveContent], async ({ stored, changed }, live, contents) => {
     // Revisions that existed before any write: one made since is a concurrent run's.
     const before = new Set(live?.revisions.map((r) => r.id))
     if (!live) {
@@ -160,7 +158,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     }
     const stale = live.targets.filter((env) => {
       if (changed) return true
-      const content = live.contentIn(env)
+      const content = contents.get(live.revisionIn(env)?.id ?? '')
       if (content) return !revisionMatches(content, stored, config.scopes, out.scopeNames)
       // The revision could not be read back: compare the content hash recorded when the action created it.
       const recorded = recordedContent(live.revisionIn(env)?.description)
