@@ -277,7 +277,14 @@ describe('adoption and lifecycle', () => {
       ).status
     ).toBe(200)
     expect((await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}/revisions`)).body.list).toHaveLength(5)
-    // A binding more: the scopes change, so a new revision is needed.
+    // A binding more: the scopes change, so a new revision is needed. Plan mode already shows what goes.
+    const changed = 'read: GET /items, GET /items/{id}\nwrite: POST /items, DELETE /items/{id}, GET /items'
+    const planned = await runSource(emulatorInputs(emu, { scopes: changed, mode: 'plan' }))
+    expect(planned.exitCode).toBe(0)
+    expect(JSON.parse(planned.outputs.plan).find((c: any) => c.resource === 'Choreo API revision')).toMatchObject({
+      action: 'delete',
+      id: ours
+    })
     const run = await runSource(
       emulatorInputs(emu, { scopes: 'read: GET /items, GET /items/{id}\nwrite: POST /items, DELETE /items/{id}, GET /items' })
     )
