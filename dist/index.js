@@ -33584,7 +33584,7 @@ function publisherTasks(run, org) {
             await choreo.changeLifecycle(current.id, action);
         row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`]);
     });
-    return { apiRef, api, apiScopes, deployment, lifecycle, keyManager };
+    return { apiRef, api, deployed, liveContent, apiScopes, deployment, lifecycle, keyManager };
 }
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };

@@ -214,7 +214,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     row('Choreo API lifecycle', current.name, 'update', [`${state} → PUBLISHED (${action})`])
   })
 
-  return { apiRef, api, apiScopes, deployment, lifecycle, keyManager }
+  return { apiRef, api, deployed, liveContent, apiScopes, deployment, lifecycle, keyManager }
 }
 
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
