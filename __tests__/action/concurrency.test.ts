@@ -82,3 +82,17 @@ describe.each([2, 3])('%i runs started together', (n) => {
     console.log(`${n} concurrent runs: ${passed.length}/${TRIALS} trials passed; conflicts answered: ${JSON.stringify(conflicts)}`)
   }, 300_000)
 })
+
+test("3 password-grant runs started together: one application role, the user assigned once, every token the user's", async () => {
+  for (let trial = 1; trial <= 5; trial++) {
+    emu.reset()
+    const s = emu.state.seed
+    const inputs = emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: s.userPassword })
+    const runs = await Promise.all(Array.from({ length: 3 }, () => runDist(inputs, { debug: false })))
+    expect(runs.map(errors)).toEqual(['', '', ''])
+    const roles = emu.state.asgardeo.orgs.acme.roles.filter((r) => r.displayName === 'ci-items-client-api-access')
+    expect(roles).toHaveLength(1)
+    expect(census()).toEqual(CONVERGED)
+    for (const run of runs) expect(run.outputs['granted-scopes'].split(' ').sort()).toEqual([READ, WRITE])
+  }
+}, 300_000)
