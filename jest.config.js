@@ -9,5 +9,12 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 30000,
-  maxWorkers: 2
+  maxWorkers: 2,
+  // Coverage of the action's source on every run, enforced: V8's own counters (no instrumentation).
+  // src/index.ts only calls run(); it is exercised through dist/ in the end-to-end suites.
+  collectCoverage: true,
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['src/**/*.ts', '!src/index.ts'],
+  coverageReporters: ['text-summary', 'json-summary', 'lcov'],
+  coverageThreshold: { global: { lines: 90, branches: 80 } }
 }
