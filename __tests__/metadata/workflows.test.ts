@@ -18,7 +18,7 @@ import {
   workflowFiles,
   type Workflow
 } from '../support/workflows.js'
-import { occursInSource, sourceText } from '../support/source-messages.js'
+import { occursInSource, sourceMessages } from '../support/source-messages.js'
 
 const action = loadAction()
 const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
@@ -118,9 +118,9 @@ describe('e2e: the action as a user runs it, against the emulator', () => {
     expect(JSON.stringify(job.steps)).toMatch(/\\"\$OUTCOME\\" = failure/)
     const cases: any[] = job.strategy.matrix.include
     expect(cases.map((c) => c.case)).toEqual(expect.arrayContaining([expect.stringMatching(/wrong/), expect.stringMatching(/unknown API/)]))
-    // Each expected message is one the code prints, its quoted values standing for what the code fills in.
-    const src = sourceText()
-    const unknown = cases.map((c) => String(c.message)).filter((m) => !occursInSource(m.replace(/"[^"]*"/g, '<value>'), src))
+    // Each expected message is one the code prints, whole, with the values this case fills in.
+    const patterns = sourceMessages()
+    const unknown = cases.map((c) => String(c.message)).filter((m) => !occursInSource(m, patterns))
     expect(unknown).toEqual([])
   })
 })
