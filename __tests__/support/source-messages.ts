@@ -8,11 +8,11 @@ import ts from 'typescript'
  * Every string the sources build (a literal, a template, a `+` chain, a `cond ? a : b` of those) becomes a
  * pattern: its literal text exact, each interpolated value a wildcard, each conditional both ways. A quote
  * matches when it is a whole instance of one pattern, with `<name>` placeholders (or the values
- * themselves) where the code fills in a value.
+ * themselves) where the code fills in a value, and `…` where a value the code passes in is left out.
  */
 
 const WILDCARD = '[\\s\\S]*?'
-const PLACEHOLDER = /<[A-Za-z][^<>]*>/g
+const PLACEHOLDER = /<[A-Za-z][^<>]*>|…/g
 /** A placeholder in the quote: no literal text of the sources can match it, only a wildcard can. */
 const HOLE = '\u0001'
 
@@ -67,9 +67,9 @@ export function sourceMessages(dir = joinPath(process.cwd(), 'src')): Shape[] {
   return patterns
 }
 
-/** The quote must be a whole instance of a pattern whose literal text is at least half of the quote. */
+/** The quote must be a whole instance of a pattern whose literal text is at least half of the quote's (and some). */
 export function occursInSource(quote: string, patterns: Shape[]): boolean {
   const text = quote.replace(PLACEHOLDER, HOLE)
   const literal = text.replace(new RegExp(HOLE, 'g'), '').length
-  return patterns.some((p) => p.literal * 2 >= literal && new RegExp(`^${p.re}$`).test(text))
+  return literal > 0 && patterns.some((p) => p.literal > 0 && p.literal * 2 >= literal && new RegExp(`^${p.re}$`).test(text))
 }
