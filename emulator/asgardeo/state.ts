@@ -136,6 +136,8 @@ export interface IssuedToken {
   iat: number
   exp: number
   refreshExp?: number
+  /** MD5 of the client's `tokenBindingId` when the app binds tokens to the request (bindingType client-request). */
+  bindingRef?: string
   revoked: boolean
 }
 
