@@ -33882,7 +33882,7 @@ function idTokenPreflight(env) {
         '      id-token: write',
         '',
         'A job-level "permissions" block replaces the defaults, so list every other permission the job needs too (e.g. contents: read).',
-        'Pull requests from forks and runs triggered by Dependabot never get id-token: write, whatever the workflow says: run the token step only for pushes, environments or workflow_dispatch.'
+        'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
     ].join('\n'));
 }
 
@@ -33935,7 +33935,7 @@ function refusalError(err, claims, config) {
                 'Only the exact subjects listed in the provisioning run\'s "github-subjects" get a token (its plan shows them as "Asgardeo federated association" rows): ' +
                 'compare them with the sub above. A different repository, branch, environment or sub template gives a different sub.';
     }
-    else if (err.code === 'invalid_target') {
+    else if (err.code === 'invalid_target' || /not included as a audience/i.test(text)) {
         advice = `Asgardeo refused the id-token's audience (aud ${JSON.stringify(claims.aud)}): it must be the organization's token endpoint ${config.tokenEndpoint} or the trusted issuer's alias (the provisioning run's "oidc-audience"). Set "oidc-audience" to that value, or leave it empty for the token endpoint.`;
     }
     else if (/expired|issued before the allowed time|Not_Before/i.test(text)) {

@@ -141,6 +141,26 @@ describe('consuming (mode: token)', () => {
     expect(a.outputs['access-token']).not.toBe(b.outputs['access-token'])
   })
 
+  test('where the server allows no public client for the grant, the client ID alone is refused and client-secret works', async () => {
+    const org = emu.state.asgardeo.orgs[emu.state.seed.asgardeoOrg]
+    const app = org.applications.find((a) => a.oidc.clientId === provision.outputs['client-id'])!
+    org.publicClientGrants = ['authorization_code']
+    try {
+      const refused = await consume({ ref: 'refs/heads/main' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.stdout).toContain('without a secret')
+      expect(refused.stdout).toContain('"client-secret"')
+      const withSecret = await consume({ ref: 'refs/heads/main' }, { 'client-secret': app.oidc.clientSecret })
+      expect(withSecret.exitCode).toBe(0)
+      expect(withSecret.stdout).toContain(`::add-mask::${app.oidc.clientSecret}`)
+      const post = await runPost(withSecret.state, consumerInputs({ 'client-secret': app.oidc.clientSecret }))
+      expect(post.stdout).toContain('Revoked')
+      expect((await introspect(withSecret.outputs['access-token'])).active).toBe(false)
+    } finally {
+      delete org.publicClientGrants
+    }
+  })
+
   test('without id-token permission it fails before any network call, with the permissions block', async () => {
     const since = emu.log.lastSeq
     const run = await runMain(consumerInputs())

@@ -44,8 +44,9 @@ async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
   if (!grantType) throw oauthFail(400, 'invalid_request', 'Missing grant_type parameter value')
   const grant = GRANTS[grantType]
   if (!grant) throw oauthFail(400, 'unsupported_grant_type', 'Unsupported grant_type value')
-  // A public client may authenticate with its id alone, but never for client_credentials.
-  const { app } = authenticateClient(ctx, org, form, grantType !== 'client_credentials')
+  // A public client may authenticate with its id alone for the grants the server allows it, never client_credentials.
+  const publicAllowed = org.publicClientGrants ? org.publicClientGrants.includes(grantType) : grantType !== 'client_credentials'
+  const { app } = authenticateClient(ctx, org, form, publicAllowed)
   if (!app.oidc.grantTypes.includes(grantType)) {
     throw oauthFail(400, 'unauthorized_client', 'The authenticated client is not authorized to use this authorization grant type')
   }

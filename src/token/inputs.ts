@@ -107,7 +107,7 @@ export function idTokenPreflight(env: NodeJS.ProcessEnv): void {
       '      id-token: write',
       '',
       'A job-level "permissions" block replaces the defaults, so list every other permission the job needs too (e.g. contents: read).',
-      'Pull requests from forks and runs triggered by Dependabot never get id-token: write, whatever the workflow says: run the token step only for pushes, environments or workflow_dispatch.'
+      'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
     ].join('\n')
   )
 }

@@ -36,7 +36,7 @@ export function refusalError(err: unknown, claims: Record<string, unknown>, conf
       `Asgardeo refused this job's id-token: its sub ${sub} is not linked to the application's service user. ` +
       'Only the exact subjects listed in the provisioning run\'s "github-subjects" get a token (its plan shows them as "Asgardeo federated association" rows): ' +
       'compare them with the sub above. A different repository, branch, environment or sub template gives a different sub.'
-  } else if (err.code === 'invalid_target') {
+  } else if (err.code === 'invalid_target' || /not included as a audience/i.test(text)) {
     advice = `Asgardeo refused the id-token's audience (aud ${JSON.stringify(claims.aud)}): it must be the organization's token endpoint ${config.tokenEndpoint} or the trusted issuer's alias (the provisioning run's "oidc-audience"). Set "oidc-audience" to that value, or leave it empty for the token endpoint.`
   } else if (/expired|issued before the allowed time|Not_Before/i.test(text)) {
     advice =
