@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals'
 import { emulatorInputs, writesSince } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
 import { claims, gateway } from '../support/services.js'
-import { runMain, runPost, type StepRun } from '../support/token-runner.js'
+import { maskLeaks, runMain, runPost, type StepRun } from '../support/token-runner.js'
 
 /**
  * Secret-free tokens end to end through dist/: a provisioning run binds two GitHub subjects; deploy jobs
@@ -73,6 +73,7 @@ describe('provisioning (grant-type: token-exchange)', () => {
   test('binds both subjects: issuer, implicit association off, linked accounts required, grant, service user, role, associations', async () => {
     expect(provision.stdout).not.toContain('::error::')
     expect(provision.exitCode).toBe(0)
+    expect(maskLeaks(provision)).toEqual([]) // the management and application secrets, the service user's password
     expect(JSON.parse(provision.outputs.scopes)).toEqual([READ, WRITE])
     expect(provision.outputs['access-token']).toBeUndefined() // consumers get theirs with mode: token
     const plan = rows(provision.outputs.plan)
@@ -132,6 +133,8 @@ describe('consuming (mode: token)', () => {
     // Masked before anything could print it; the id-token never appears either.
     expect(run.stdout).toContain(`::add-mask::${token}`)
     expect(run.logs.replace(/::add-mask::\S+/g, '')).not.toMatch(JWT)
+    expect(maskLeaks(run)).toEqual([])
+    expect(run.stdout).toContain('::debug::') // the scan ran with debug logging on
     expect(run.state.token).toBe(token)
   })
 
@@ -187,6 +190,7 @@ describe('the binding refuses every other id-token', () => {
     expect(run.outputs['access-token']).toBeUndefined()
     expect(run.state.token).toBeUndefined()
     expect(run.logs.replace(/::add-mask::\S+/g, '')).not.toMatch(JWT)
+    expect(maskLeaks(run)).toEqual([])
     return run
   }
 
@@ -241,6 +245,7 @@ describe('post step', () => {
     expect(post.stdout).toContain('Revoked')
     expect((await introspect(token)).active).toBe(false)
     expect(post.logs.replace(/::add-mask::\S+/g, '')).not.toMatch(JWT)
+    expect(maskLeaks(post)).toEqual([])
   })
 
   test('revoke: false keeps the token', async () => {

@@ -72,3 +72,21 @@ export function runPost(state: Record<string, string>, inputs: Inputs, env: Reco
   const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
   return spawnStep('dist/post.js', inputs, { ...stateEnv, ...env })
 }
+
+/**
+ * Every value the step masked (`::add-mask::`), found anywhere in its logs except its own mask command,
+ * or before it: a secret scan that needs no list of the secrets (the id-token is minted inside the step).
+ */
+export function maskLeaks(run: StepRun): string[] {
+  const lines = run.logs.split('\n')
+  const masked = [...new Set(lines.filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)))]
+  const found: string[] = []
+  for (const value of masked) {
+    const first = lines.indexOf(`::add-mask::${value}`)
+    lines.forEach((line, i) => {
+      if (line === `::add-mask::${value}` || !line.includes(value)) return
+      found.push(`line ${i}${i < first ? ' (before its mask)' : ''}: ${line.split(value).join('<SECRET>')}`)
+    })
+  }
+  return found
+}
