@@ -29056,7 +29056,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -29663,7 +29663,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -29721,13 +29721,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -29746,7 +29746,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -29765,13 +29765,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -31369,7 +31369,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -31491,7 +31491,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -31575,9 +31575,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -31634,12 +31634,12 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0 }, writes: 0, retries: 0 };
+    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0 }, writes: 0, retries: 0 };
     client;
     secrets = new Set();
     constructor(options) {
         this.options = options;
-        this.client = new lib_HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
+        this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
             allowRetries: false, // retries are decided here, per method and status
             allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it
             keepAlive: true,
@@ -31751,7 +31751,7 @@ class Http {
     }
 }
 function serviceName(s) {
-    return s === 'asgardeo' ? 'Asgardeo' : 'Choreo';
+    return s === 'asgardeo' ? 'Asgardeo' : s === 'github' ? 'GitHub' : 'Choreo';
 }
 function buildUrl(base, query) {
     const url = new URL(base);
@@ -31830,9 +31830,10 @@ function idFromLocation(headers) {
  * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
 function managementScopes(options) {
-    const { userGrant, prune, readOnly } = options;
+    const { userGrant, prune, readOnly, binding } = options;
     const write = (...scopes) => (readOnly ? [] : scopes);
     return [
+        ...(binding ? bindingScopes(readOnly) : []),
         'internal_api_resource_view',
         ...write('internal_api_resource_create', 'internal_api_resource_update'),
         ...(prune ? write('internal_api_resource_delete') : []),
@@ -31841,6 +31842,17 @@ function managementScopes(options) {
         ...(userGrant
             ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
             : [])
+    ];
+}
+/** The GitHub binding (token exchange): the trusted token issuer, the service user and its federated associations. */
+function bindingScopes(readOnly) {
+    const write = (...scopes) => (readOnly ? [] : scopes);
+    return [
+        'internal_idp_view',
+        ...write('internal_idp_create', 'internal_idp_update'),
+        ...write('internal_user_mgt_create'),
+        'internal_user_association_view',
+        ...write('internal_user_association_create', 'internal_user_association_delete')
     ];
 }
 /**
@@ -32045,6 +32057,69 @@ class Asgardeo {
         await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
             scim: true,
             json: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }
+        });
+    }
+    // --- Trusted token issuer, service user, federated associations (binding.ts) -----------------
+    /** Every identity provider (id and name), across all pages. */
+    async listIdentityProviders() {
+        const all = [];
+        const limit = 100;
+        for (let offset = 0; offset < 100_000; offset += limit) {
+            const res = await this.call('GET', '/identity-providers', {
+                query: { limit, offset }
+            });
+            const page = res.body?.identityProviders ?? [];
+            all.push(...page);
+            if (page.length < limit || all.length >= (res.body?.totalResults ?? 0))
+                break;
+        }
+        return all;
+    }
+    async getIdentityProvider(id) {
+        return (await this.call('GET', `/identity-providers/${encodeURIComponent(id)}`)).body;
+    }
+    /** 201 with the new IdP (and a Location). */
+    async createIdentityProvider(body) {
+        const res = await this.call('POST', '/identity-providers', { json: body });
+        const id = res.body?.id ?? idFromLocation(res.headers);
+        if (!id)
+            throw new ApiError('Asgardeo created the identity provider but returned no id.', 'asgardeo', res.status, undefined, undefined);
+        return res.body?.id ? res.body : this.getIdentityProvider(id);
+    }
+    async patchIdentityProvider(id, operations) {
+        await this.call('PATCH', `/identity-providers/${encodeURIComponent(id)}`, { json: operations });
+    }
+    async getImplicitAssociation(idpId) {
+        return (await this.call('GET', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`)).body;
+    }
+    async putImplicitAssociation(idpId, body) {
+        await this.call('PUT', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`, { json: body });
+    }
+    /** SCIM2 create; returns the new user's id. */
+    async createUser(userName, password, email) {
+        const res = await this.call('POST', '/scim2/Users', {
+            scim: true,
+            json: {
+                schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+                userName,
+                password,
+                emails: [{ value: email, primary: true }]
+            }
+        });
+        return res.body.id;
+    }
+    async listFederatedAssociations(userId) {
+        const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`;
+        return (await this.call('GET', path, { scim: true })).body ?? [];
+    }
+    /** 200 with an empty body (the docs say 201). `idp` is the identity provider's name. */
+    async addFederatedAssociation(userId, idp, federatedUserId) {
+        const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`;
+        await this.call('POST', path, { scim: true, json: { idp, federatedUserId } });
+    }
+    async deleteFederatedAssociation(userId, id) {
+        await this.call('DELETE', `/api/users/v1/${encodeURIComponent(userId)}/federated-associations/${encodeURIComponent(id)}`, {
+            scim: true
         });
     }
 }
@@ -32349,7 +32424,81 @@ class TaskGraph {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/asgardeo/binding-config.ts
+
+/**
+ * The inputs of `grant-type: token-exchange` (provisioning): which GitHub issuer Asgardeo trusts and which
+ * exact `sub` values are linked to the service user (shared/reference/oidc-binding.md §1, §2). Pure parsing.
+ */
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** Parses `github-subjects`, `oidc-issuer` and `oidc-audience`; each problem names the input and the fix. */
+function readBindingInputs(get, problems) {
+    const subjects = parseSubjects(get('github-subjects'), problems);
+    const issuer = get('oidc-issuer') || GITHUB_ISSUER;
+    checkUrl(issuer, 'oidc-issuer', problems);
+    if (issuer.endsWith('/')) {
+        problems.push(`Input "oidc-issuer" ("${issuer}") ends with "/": give the issuer exactly as the id-token's "iss" claim, without it.`);
+    }
+    const audience = get('oidc-audience') || undefined;
+    return { type: 'token-exchange', subjects, issuer, audience };
+}
+/** One exact `sub` per line; blank lines and `#` comments are ignored. */
+function parseSubjects(text, problems = []) {
+    const subjects = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.replace(/\s+#.*$/, '').trim();
+        if (!line || line.startsWith('#'))
+            return;
+        const where = `github-subjects, line ${i + 1} ("${line}")`;
+        if (/\s/.test(line) || !line.includes(':')) {
+            problems.push(`${where}: a subject is one exact "sub" claim without spaces, e.g. "repo:acme/items:ref:refs/heads/main".`);
+        }
+        else if (line.includes('*')) {
+            problems.push(`${where}: Asgardeo matches the "sub" exactly, so a wildcard never matches; list each subject in full.`);
+        }
+        else if (/:pull_request$/.test(line)) {
+            problems.push(`${where}: pull-request jobs run code from any fork's branch; link a branch or an environment subject instead.`);
+        }
+        else if (subjects.includes(line)) {
+            problems.push(`${where}: listed twice; list each subject once.`);
+        }
+        else {
+            subjects.push(line);
+        }
+    });
+    if (subjects.length === 0 && problems.every((p) => !p.startsWith('github-subjects'))) {
+        problems.push('Input "github-subjects" is required with grant-type token-exchange: the exact "sub" of each workflow allowed to get a token, one per line (e.g. "repo:acme/items:environment:prod").');
+    }
+    return subjects;
+}
+function checkUrl(value, input, problems) {
+    try {
+        assertSecureUrl(new URL(value), `"${input}"`);
+    }
+    catch (err) {
+        problems.push(err instanceof TypeError ? `Input "${input}" ("${value}") is not a URL.` : `Input ${err.message}`);
+    }
+}
+/** The trusted token issuer's name: `github-actions`, or `github-actions-<last path segment>` for a custom issuer. */
+function issuerName(issuer) {
+    if (issuer === GITHUB_ISSUER)
+        return 'github-actions';
+    const url = new URL(issuer);
+    const tail = url.pathname.split('/').filter(Boolean).pop() ?? url.hostname;
+    return `github-actions-${tail.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-+$/, '');
+}
+/** The local service user the subjects are linked to, named after the application (an email, as Asgardeo usernames are). */
+function serviceUserName(application) {
+    const slug = application
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+    return `github-oidc-${slug}@service-users.invalid`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
@@ -32421,7 +32570,7 @@ function readConfig(getInput, env = process.env) {
     };
     const mode = (get('mode') || 'apply').toLowerCase();
     if (!['apply', 'plan', 'check'].includes(mode))
-        problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`);
+        problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`);
     const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
     if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
         problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`);
@@ -32455,8 +32604,11 @@ function readConfig(getInput, env = process.env) {
         const password = required('password', "that user's password, from a secret (grant-type: password).");
         grant = { type: 'password', username, password };
     }
+    else if (grantType === 'token-exchange') {
+        grant = readBindingInputs(get, problems);
+    }
     else if (grantType !== 'client_credentials') {
-        problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`);
+        problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`);
     }
     const timeoutText = get('timeout-seconds') || '300';
     const timeoutSeconds = Number(timeoutText);
@@ -32557,7 +32709,13 @@ const RESOURCES = [
     'Asgardeo API resource',
     'Asgardeo application',
     'Asgardeo API authorization',
+    'Asgardeo trusted token issuer',
+    'Asgardeo implicit association',
+    'Asgardeo linked local account',
+    'Asgardeo token-exchange grant',
+    'Asgardeo service user',
     'Asgardeo application role',
+    'Asgardeo federated association',
     'Choreo application',
     'Choreo production keys',
     'Choreo subscription'
@@ -32706,7 +32864,289 @@ function newRow(plan, io, apply) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/asgardeo/binding.ts
+
+
+
+
+/**
+ * Reads that can refute the `oidc-issuer` input, before any write: a custom issuer must serve a discovery
+ * document naming exactly that issuer. GitHub's own issuer and JWKS are known (oidc-binding.md §2 step 1).
+ */
+async function observeIssuer(http, grant) {
+    if (grant.issuer === GITHUB_ISSUER)
+        return { issuer: GITHUB_ISSUER, jwksUri: `${GITHUB_ISSUER}/.well-known/jwks` };
+    const url = `${grant.issuer}/.well-known/openid-configuration`;
+    const res = await http
+        .request({ service: 'github', method: 'GET', url })
+        .catch((err) => {
+        throw new Error(`Input "oidc-issuer": ${url} did not answer with a discovery document (${err instanceof Error ? err.message : String(err)}). Give the "iss" of your workflows' id-tokens, e.g. https://token.actions.githubusercontent.com/<enterprise-slug>.`);
+    });
+    const doc = res.body ?? {};
+    if (doc.issuer !== grant.issuer || typeof doc.jwks_uri !== 'string') {
+        throw new Error(`Input "oidc-issuer": the discovery document at ${url} names issuer "${String(doc.issuer)}"${typeof doc.jwks_uri === 'string' ? '' : ' and no jwks_uri'}; the input must equal the id-token's "iss" exactly.`);
+    }
+    return { issuer: grant.issuer, jwksUri: doc.jwks_uri };
+}
+/** The application as created for token exchange: a public client, linked accounts required, tokens bound to the request. */
+function bindingApplicationModel(config) {
+    return {
+        name: config.application,
+        description: `${MARKER}.`,
+        templateId: 'b9c5e11e-fc78-484b-9bec-015d247561b8', // standard OIDC application (asgardeo-api.md §4)
+        inboundProtocolConfiguration: {
+            oidc: {
+                grantTypes: [TOKEN_EXCHANGE_GRANT],
+                publicClient: true,
+                accessToken: { type: 'JWT', bindingType: 'client-request' }
+            }
+        },
+        claimConfiguration: { dialect: 'LOCAL', subject: { useMappedLocalSubject: true, mappedLocalSubjectMandatory: true } },
+        authenticationSequence: { type: 'DEFAULT' },
+        associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
+    };
+}
+function bindingTasks(run, issuerDoc, identity) {
+    const { config, apply, asgardeo, graph, out, row, io } = run;
+    if (config.grant.type !== 'token-exchange' || !issuerDoc)
+        return undefined;
+    const grant = config.grant;
+    const name = issuerName(grant.issuer);
+    const issuer = graph.add('asgardeo: trusted token issuer', [identity.auth], () => reconcileIssuer(run, grant, issuerDoc, name));
+    graph.add('asgardeo: implicit association', [issuer], async (idp) => {
+        if (!idp) {
+            row('Asgardeo implicit association', name, 'create', ['off (checked once the issuer exists)']);
+            return;
+        }
+        const current = await asgardeo.getImplicitAssociation(idp.id);
+        if (!current?.isEnabled) {
+            row('Asgardeo implicit association', name, idp.created ? 'create' : 'no change', ['off'], idp.id);
+            return;
+        }
+        // The server refuses an empty lookupAttribute even when disabling (oidc-binding.md §2 step 2).
+        const lookupAttribute = current.lookupAttribute?.length ? current.lookupAttribute : ['http://wso2.org/claims/username'];
+        if (apply)
+            await asgardeo.putImplicitAssociation(idp.id, { isEnabled: false, lookupAttribute });
+        row('Asgardeo implicit association', name, 'update', ['turn off: it would link tokens to any user by their claims'], idp.id);
+    });
+    const linking = graph.add('asgardeo: linked local account', [identity.application], async (app) => {
+        if (!app) {
+            row('Asgardeo linked local account', config.application, 'create', ['require linked local account']);
+            return;
+        }
+        const full = await asgardeo.getApplication(app.id);
+        const claimConfiguration = (full.claimConfiguration ?? {});
+        const subject = (claimConfiguration.subject ?? {});
+        if (subject.useMappedLocalSubject === true && subject.mappedLocalSubjectMandatory === true) {
+            row('Asgardeo linked local account', config.application, app.created ? 'create' : 'no change', ['required'], app.id);
+            return;
+        }
+        if (apply) {
+            // A PATCH with claimConfiguration replaces the claim mappings and requested claims: send them back as read.
+            await asgardeo.patchApplication(app.id, {
+                claimConfiguration: {
+                    dialect: claimConfiguration.dialect ?? 'LOCAL',
+                    claimMappings: claimConfiguration.claimMappings ?? [],
+                    requestedClaims: claimConfiguration.requestedClaims ?? [],
+                    subject: { ...subject, useMappedLocalSubject: true, mappedLocalSubjectMandatory: true }
+                }
+            });
+        }
+        row('Asgardeo linked local account', config.application, 'update', ['require linked local account'], app.id);
+    });
+    // Enabled only once linking is required: never a moment where any GitHub token is accepted.
+    graph.add('asgardeo: token-exchange grant', [identity.application, linking], async (app) => {
+        const wanted = ['enable the token-exchange grant', 'no refresh tokens', 'bind tokens to the request (client-request)'];
+        if (!app) {
+            row('Asgardeo token-exchange grant', config.application, 'create', wanted);
+            return;
+        }
+        const oidc = await asgardeo.getOidc(app.id);
+        if (oidc.clientSecret)
+            io.secret(oidc.clientSecret);
+        const { next, details } = diffGrant(oidc);
+        if (details.length === 0) {
+            row('Asgardeo token-exchange grant', config.application, app.created ? 'create' : 'no change', app.created ? wanted : [], app.id);
+            return;
+        }
+        if (apply)
+            await asgardeo.putOidc(app.id, next);
+        row('Asgardeo token-exchange grant', config.application, 'update', details, app.id);
+    });
+    const userName = serviceUserName(config.application);
+    const serviceUser = graph.add('asgardeo: service user', [identity.auth], async () => {
+        const existing = await asgardeo.findUserId(userName);
+        if (existing) {
+            row('Asgardeo service user', userName, 'no change', [], existing);
+            return existing;
+        }
+        if (!apply) {
+            row('Asgardeo service user', userName, 'create', ['a local user with a random password no one keeps']);
+            return undefined;
+        }
+        // The password exists only because SCIM needs one; it is masked and discarded. Mixed classes pass password policies.
+        const password = `${(0,external_node_crypto_.randomBytes)(36).toString('base64url')}aA1!`;
+        io.secret(password);
+        const id = await asgardeo.createUser(`DEFAULT/${userName}`, password, userName);
+        row('Asgardeo service user', userName, 'create', ['a local user with a random password no one keeps'], id);
+        return id;
+    });
+    graph.add('asgardeo: binding role', [identity.application, identity.authorization, serviceUser], async (app, _authorized, userId) => {
+        const roleName = `${config.application}-api-access`;
+        const want = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
+        const unknownYet = config.tokenScopes.filter((v) => !out.scopeNames.get(v)).map((v) => `${v} (name known after apply)`);
+        const createDetails = [`permissions ${[...want, ...unknownYet].join(', ')}`, `assign ${userName}`];
+        if (!app || !userId) {
+            row('Asgardeo application role', roleName, 'create', createDetails);
+            return;
+        }
+        let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
+        if (!existing) {
+            if (!apply) {
+                row('Asgardeo application role', roleName, 'create', createDetails);
+                return;
+            }
+            try {
+                const created = await asgardeo.createRole(roleName, app.id, want, [userId]);
+                row('Asgardeo application role', roleName, 'create', createDetails, created.id);
+                return;
+            }
+            catch (err) {
+                if (!(err instanceof ApiError && err.status === 409))
+                    throw err;
+                existing = await asgardeo.findRole(roleName, app.id);
+                if (!existing)
+                    throw err;
+            }
+        }
+        const have = (existing.permissions ?? []).map((p) => p.value);
+        const add = want.filter((w) => !have.includes(w));
+        const remove = have.filter((h) => !want.includes(h));
+        const assign = !(existing.users ?? []).some((u) => u.value === userId);
+        const ops = [];
+        // Exactly the token scopes: the role is this binding's, and every linked workflow gets all it carries.
+        if (add.length || remove.length)
+            ops.push({ op: 'replace', value: { permissions: want.map((value) => ({ value })) } });
+        if (assign)
+            ops.push({ op: 'add', path: 'users', value: [{ value: userId }] });
+        if (ops.length && apply)
+            await asgardeo.patchRole(existing.id, ops);
+        const details = [
+            ...add.map((p) => `add permission ${p}`),
+            ...unknownYet.map((p) => `add permission ${p}`),
+            ...remove.map((p) => `remove permission ${p}`),
+            ...(assign ? [`assign ${userName}`] : [])
+        ];
+        row('Asgardeo application role', roleName, details.length ? 'update' : 'no change', details, existing.id);
+    });
+    graph.add('asgardeo: federated associations', [issuer, serviceUser, linking], async (idp, userId) => {
+        const linked = userId && idp && !idp.created ? (await asgardeo.listFederatedAssociations(userId)).filter((a) => a.idp?.name === idp.name) : [];
+        for (const sub of grant.subjects) {
+            const current = linked.find((a) => a.federatedUserId === sub);
+            if (current) {
+                row('Asgardeo federated association', sub, 'no change', [`→ ${userName}`], current.id);
+                continue;
+            }
+            if (apply && userId && idp) {
+                await asgardeo.addFederatedAssociation(userId, idp.name, sub).catch((err) => {
+                    throw associationAdvice(err, sub, name);
+                });
+            }
+            row('Asgardeo federated association', sub, 'create', [`link to ${userName} via ${name}`]);
+        }
+        // Links no longer listed belong to the binding too: a removed subject must stop getting tokens.
+        for (const stale of linked.filter((a) => !grant.subjects.includes(a.federatedUserId))) {
+            if (apply && userId)
+                await asgardeo.deleteFederatedAssociation(userId, stale.id);
+            row('Asgardeo federated association', stale.federatedUserId, 'delete', ['no longer in "github-subjects"'], stale.id);
+        }
+    });
+    return { issuer, serviceUser };
+}
+/** The issuer Asgardeo trusts for `iss`: found by issuer across every IdP, else created; JWKS, alias and enablement kept right. */
+async function reconcileIssuer(run, grant, doc, name) {
+    const { apply, asgardeo, row } = run;
+    const all = await asgardeo.listIdentityProviders();
+    let found;
+    for (const summary of all) {
+        const idp = await asgardeo.getIdentityProvider(summary.id);
+        if (idp.idpIssuerName === doc.issuer) {
+            found = idp;
+            break;
+        }
+    }
+    if (!found) {
+        const clash = all.find((i) => i.name === name);
+        if (clash) {
+            throw new Error(`Asgardeo already has an identity provider named "${name}" with another issuer than ${doc.issuer}. Rename or delete it (Console > Connections), or check "oidc-issuer".`);
+        }
+        const details = [`issuer ${doc.issuer}`, `JWKS ${doc.jwksUri}`, ...(grant.audience ? [`alias ${grant.audience}`] : [])];
+        if (!apply) {
+            row('Asgardeo trusted token issuer', name, 'create', details);
+            return undefined;
+        }
+        const created = await asgardeo.createIdentityProvider({
+            templateId: 'trusted-token-issuer',
+            name,
+            description: `${MARKER}. GitHub Actions OIDC id-tokens.`,
+            idpIssuerName: doc.issuer,
+            ...(grant.audience ? { alias: grant.audience } : {}),
+            certificate: { jwksUri: doc.jwksUri }
+        });
+        row('Asgardeo trusted token issuer', name, 'create', details, created.id);
+        return { ...created, created: true };
+    }
+    const ops = [];
+    const details = [];
+    if (found.certificate?.jwksUri !== doc.jwksUri) {
+        ops.push({ operation: 'REPLACE', path: '/certificate/jwksUri', value: doc.jwksUri });
+        details.push(`JWKS → ${doc.jwksUri}`);
+    }
+    if (grant.audience && found.alias !== grant.audience) {
+        ops.push({ operation: 'REPLACE', path: '/alias', value: grant.audience });
+        details.push(`alias → ${grant.audience}`);
+    }
+    if (found.isEnabled === false) {
+        ops.push({ operation: 'REPLACE', path: '/isEnabled', value: true });
+        details.push('enable');
+    }
+    if (ops.length && apply)
+        await asgardeo.patchIdentityProvider(found.id, ops);
+    row('Asgardeo trusted token issuer', found.name, ops.length ? 'update' : 'no change', details, found.id);
+    return { ...found, created: false };
+}
+/** The OIDC config with the token-exchange grant, no refresh_token grant, and tokens bound to the request. */
+function diffGrant(oidc) {
+    const details = [];
+    let grantTypes = [...oidc.grantTypes];
+    if (!grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+        grantTypes.push(TOKEN_EXCHANGE_GRANT);
+        details.push('enable the token-exchange grant');
+    }
+    if (grantTypes.includes('refresh_token')) {
+        grantTypes = grantTypes.filter((g) => g !== 'refresh_token');
+        details.push('remove the refresh_token grant (tokens must stay short-lived)');
+    }
+    const accessToken = { ...oidc.accessToken };
+    if (accessToken.bindingType !== 'client-request') {
+        accessToken.bindingType = 'client-request';
+        details.push('bind tokens to the request (client-request), so each run gets its own token to revoke');
+    }
+    if (accessToken.type !== 'JWT') {
+        accessToken.type = 'JWT';
+        details.push('issue JWT access tokens');
+    }
+    return { next: { ...oidc, grantTypes, accessToken }, details };
+}
+function associationAdvice(err, sub, idpName) {
+    if (err instanceof ApiError && err.status === 400 && /10004|already associated/i.test(`${err.code} ${err.message}`)) {
+        return new Error(`The subject "${sub}" is already linked to another local user through "${idpName}" (one subject belongs to one user). Remove that link (Console > Users > the user > linked accounts) and re-run. (${err.message})`);
+    }
+    return err;
+}
+
 ;// CONCATENATED MODULE: ./src/asgardeo/tasks.ts
+
 
 
 
@@ -32717,9 +33157,10 @@ function newRow(plan, io, apply) {
  */
 function asgardeoTasks(run, choreo) {
     const { config, apply, asgardeo, graph, out, row, io } = run;
-    const userGrant = config.grant.type === 'password';
+    // Password and token exchange issue tokens for a user: application roles carry their scopes.
+    const userGrant = config.grant.type !== 'client_credentials';
     const auth = graph.add('asgardeo: management token', [], async () => {
-        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply });
+        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' });
         // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
         const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60);
         const granted = await asgardeo
@@ -32799,7 +33240,11 @@ function asgardeoTasks(run, choreo) {
         let existing = await asgardeo.findApplication(config.application);
         let id = existing?.id;
         if (!existing) {
-            const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)';
+            const kind = config.grant.type === 'token-exchange'
+                ? 'public OIDC application with the token-exchange grant'
+                : userGrant
+                    ? 'OIDC application with the password grant'
+                    : 'M2M application (client credentials)';
             if (!apply) {
                 row('Asgardeo application', config.application, 'create', [kind]);
                 return undefined;
@@ -32821,15 +33266,17 @@ function asgardeoTasks(run, choreo) {
             io.secret(oidc.clientSecret);
         if (existing) {
             const details = [];
-            const grant = config.grant.type;
-            if (!oidc.grantTypes.includes(grant))
-                details.push(`enable the ${grant} grant`);
+            // The token-exchange grant is the binding's to enable, once linked accounts are required (binding.ts).
+            const grants = config.grant.type === 'token-exchange' ? [] : [config.grant.type];
+            for (const grant of grants)
+                if (!oidc.grantTypes.includes(grant))
+                    details.push(`enable the ${grant} grant`);
             if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
                 details.push('issue JWT access tokens (the Choreo gateway validates JWTs)');
             if (details.length > 0 && apply) {
                 await asgardeo.putOidc(id, {
                     ...oidc,
-                    grantTypes: [...new Set([...oidc.grantTypes, grant])],
+                    grantTypes: [...new Set([...oidc.grantTypes, ...grants])],
                     accessToken: { ...oidc.accessToken, type: 'JWT' }
                 });
             }
@@ -32847,7 +33294,7 @@ function asgardeoTasks(run, choreo) {
         }
         out.asgardeoApplicationId = id;
         out.clientId = oidc.clientId;
-        if (!oidc.clientSecret && apply) {
+        if (!oidc.clientSecret && apply && config.grant.type !== 'token-exchange') {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
         // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
@@ -32961,6 +33408,8 @@ function asgardeoTasks(run, choreo) {
     return { auth, application, authorization, role };
 }
 function applicationModel(config) {
+    if (config.grant.type === 'token-exchange')
+        return bindingApplicationModel(config);
     const password = config.grant.type === 'password';
     return {
         name: config.application,
@@ -33241,6 +33690,7 @@ function tokenEndpointOf(km, asgardeoEndpoint) {
 
 
 
+
 /**
  * The reconciliation, as a graph of tasks over the two services (see ../shared/reference/call-graph.md).
  * Each task observes one resource, records its row in the plan, and (in apply mode only) makes the write
@@ -33253,9 +33703,12 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     const graph = new TaskGraph();
     const out = { plan, graph, scopeNames: new Map() };
     const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
+    // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
+    const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined;
     const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
+    bindingTasks(run, issuerDoc, identity);
     devportalTasks(run, {
         org,
         api: publisher.api,
@@ -33265,7 +33718,8 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
     graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
-        if (!apply || !app)
+        // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
+        if (!apply || !app || config.grant.type === 'token-exchange')
             return;
         const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
@@ -33342,6 +33796,298 @@ function escapeHtml(text) {
     return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
+;// CONCATENATED MODULE: ./src/token/inputs.ts
+
+function isTokenMode(getInput) {
+    return getInput('mode').trim().toLowerCase() === 'token';
+}
+const inputs_HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Reads and validates the token-mode inputs; throws InputError listing every problem. */
+function readTokenConfig(getInput) {
+    const problems = [];
+    const get = (name) => getInput(name).trim();
+    const org = get('asgardeo-org');
+    if (!org)
+        problems.push('Input "asgardeo-org" is required: the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
+    else if (!inputs_HANDLE.test(org))
+        problems.push(`Input "asgardeo-org" ("${org}") must be an organization handle, not a URL.`);
+    const host = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems);
+    const base = `${host}/t/${encodeURIComponent(org)}`;
+    const clientId = get('client-id');
+    if (!clientId) {
+        problems.push('Input "client-id" is required with mode: token: the client ID of the application the provisioning run (grant-type: token-exchange) outputs as "client-id".');
+    }
+    else if (clientId.includes(':')) {
+        problems.push('Input "client-id" contains ":", which no client ID has; pass the provisioning run\'s "client-id" output as is.');
+    }
+    const scopes = parseTokenScopes(get('token-scopes'), problems);
+    const timeoutText = get('timeout-seconds') || '300';
+    const timeoutSeconds = Number(timeoutText);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
+        problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
+    }
+    const config = {
+        org,
+        base,
+        tokenEndpoint: `${base}/oauth2/token`,
+        revokeEndpoint: `${base}/oauth2/revoke`,
+        clientId,
+        clientSecret: get('client-secret') || undefined,
+        audience: get('oidc-audience') || `${base}/oauth2/token`,
+        scopes,
+        revoke: bool(get('revoke'), true, 'revoke', problems),
+        timeoutSeconds
+    };
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return config;
+}
+/** A JSON array (the provisioning run's `scopes` output) or names separated by spaces or commas. */
+function parseTokenScopes(text, problems = []) {
+    const hint = 'the fully qualified scope names the provisioning run outputs as "scopes", e.g. ${{ needs.provision.outputs.scopes }}';
+    if (!text) {
+        problems.push(`Input "token-scopes" is required with mode: token: ${hint}.`);
+        return [];
+    }
+    let names;
+    if (text.startsWith('[')) {
+        try {
+            const parsed = JSON.parse(text);
+            names = Array.isArray(parsed) ? parsed : [parsed];
+        }
+        catch {
+            problems.push(`Input "token-scopes" starts with "[" but is not a JSON array: give ${hint}.`);
+            return [];
+        }
+    }
+    else {
+        names = text.split(/[\s,]+/).filter(Boolean);
+    }
+    const bad = names.filter((n) => typeof n !== 'string' || !n || /\s/.test(n));
+    if (bad.length > 0)
+        problems.push(`Input "token-scopes" holds ${bad.map((b) => JSON.stringify(b)).join(', ')}: give ${hint}.`);
+    const scopes = [...new Set(names.filter((n) => typeof n === 'string' && !!n && !/\s/.test(n)))];
+    if (scopes.length === 0 && bad.length === 0)
+        problems.push(`Input "token-scopes" names no scope: give ${hint}.`);
+    return scopes;
+}
+/** Without the runner's id-token endpoint nothing can work: said before any network call, with the fix. */
+function idTokenPreflight(env) {
+    if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+        return;
+    throw new Error([
+        'mode: token needs a GitHub OIDC id-token, and this job may not request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job this permission:',
+        '',
+        '    permissions:',
+        '      id-token: write',
+        '',
+        'A job-level "permissions" block replaces the defaults, so list every other permission the job needs too (e.g. contents: read).',
+        'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
+    ].join('\n'));
+}
+
+;// CONCATENATED MODULE: ./src/token/output.ts
+
+/** The token outputs, the same for every mode that issues one; masked again right where it is set. */
+function outputToken(token) {
+    setSecret(token.access_token);
+    setOutput('access-token', token.access_token);
+    setOutput('token-type', token.token_type);
+    setOutput('expires-in', String(token.expires_in));
+    setOutput('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString());
+    setOutput('granted-scopes', token.scope ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/token/refusal.ts
+
+/**
+ * Why Asgardeo refused an exchange, in terms of the id-token's claims. Asgardeo checks the issuer,
+ * signature, times and audience, then whether the `sub` is linked (oidc-binding.md §1, §6); the claims
+ * shown are the non-secret ones a person compares with the binding. Never the token itself.
+ */
+const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'repository', 'ref', 'environment', 'job_workflow_ref'];
+/** The id-token's claims (payload only; the signature part is never read or printed). */
+function claimsOf(jwt) {
+    try {
+        return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** `iss: …` lines for the log, plus `exp` as a time. */
+function describeClaims(claims) {
+    const lines = SHOWN_CLAIMS.map((name) => `${name}: ${claims[name] === undefined ? '(none)' : JSON.stringify(claims[name])}`);
+    if (typeof claims.exp === 'number')
+        lines.push(`exp: ${new Date(claims.exp * 1000).toISOString()}`);
+    return lines;
+}
+/** The refusal as an error that says which check failed and what to compare or change. */
+function refusalError(err, claims, config) {
+    if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500)
+        return err instanceof Error ? err : new Error(String(err));
+    const text = `${err.code ?? ''} ${err.message}`;
+    const sub = JSON.stringify(claims.sub);
+    let advice;
+    if (/local user couldn't be found/i.test(text)) {
+        advice =
+            `Asgardeo refused this job's id-token: its sub ${sub} is not linked to the application's service user. ` +
+                'Only the exact subjects listed in the provisioning run\'s "github-subjects" get a token (its plan shows them as "Asgardeo federated association" rows): ' +
+                'compare them with the sub above. A different repository, branch, environment or sub template gives a different sub.';
+    }
+    else if (err.code === 'invalid_target' || /not included as a audience/i.test(text)) {
+        advice = `Asgardeo refused the id-token's audience (aud ${JSON.stringify(claims.aud)}): it must be the organization's token endpoint ${config.tokenEndpoint} or the trusted issuer's alias (the provisioning run's "oidc-audience"). Set "oidc-audience" to that value, or leave it empty for the token endpoint.`;
+    }
+    else if (/expired|issued before the allowed time|Not_Before/i.test(text)) {
+        advice =
+            "Asgardeo refused the id-token as expired or not yet valid. Request it right before the exchange (this step does), and check the runner's clock.";
+    }
+    else if (/Signature/i.test(text)) {
+        advice = `Asgardeo refused the id-token's signature: it was not signed by a key the trusted issuer (${JSON.stringify(claims.iss)}) publishes in its JWKS.`;
+    }
+    else if (/No Registered IDP|No active IDP/i.test(text)) {
+        advice = `Asgardeo trusts no (enabled) issuer ${JSON.stringify(claims.iss)}. Run the provisioning step with grant-type: token-exchange, with "oidc-issuer" set to this iss for a GitHub Enterprise custom issuer.`;
+    }
+    else if (err.code === 'invalid_client') {
+        advice = config.clientSecret
+            ? 'Inputs "client-id" and "client-secret": Asgardeo did not accept them. Check that they belong to the application the provisioning run made.'
+            : `Input "client-id": Asgardeo did not accept ${JSON.stringify(config.clientId)} without a secret. Either the application is no public client, or this server allows no public client for the token-exchange grant: pass the application's client secret in "client-secret" (from a secret).`;
+    }
+    else if (err.code === 'unauthorized_client') {
+        advice =
+            'The application does not allow the token-exchange grant: re-run the provisioning step (grant-type: token-exchange), which enables it.';
+    }
+    else if (err.code === 'access_denied') {
+        advice = 'Asgardeo refused the linked service user (locked or disabled): unlock it in the Console (Users).';
+    }
+    else {
+        advice = 'Asgardeo refused the token exchange.';
+    }
+    return new ApiError(`${advice} (${err.message})`, err.service, err.status, err.code, err.body);
+}
+
+;// CONCATENATED MODULE: ./src/token/state.ts
+/** Step-state names shared by main (src/token/exchange.ts) and post (src/token/revoke.ts). */
+const STATE = { token: 'token', expiresAt: 'expires-at', revokeEndpoint: 'revoke-endpoint' };
+
+;// CONCATENATED MODULE: ./src/token/exchange.ts
+
+
+
+
+
+
+
+
+ // the token travels to the post step only through the runner's step state
+const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+/** mode: token: this job's GitHub id-token → an Asgardeo access token (RFC 8693), checked, masked, output. */
+async function runTokenMode() {
+    const secretInput = getInput('client-secret');
+    if (secretInput)
+        setSecret(secretInput);
+    let http;
+    try {
+        const config = readTokenConfig((name) => getInput(name));
+        idTokenPreflight(process.env);
+        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? debug : undefined });
+        http.addSecret(config.clientSecret);
+        const idToken = await getIDToken(config.audience).catch((err) => {
+            throw new Error(`GitHub did not issue an OIDC id-token for audience "${config.audience}": ${err instanceof Error ? err.message : String(err)}`);
+        });
+        setSecret(idToken); // @actions/core masks it too; this step never relies on that
+        http.addSecret(idToken);
+        const claims = claimsOf(idToken);
+        info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`);
+        const token = await exchange(http, config, idToken).catch((err) => {
+            if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+                startGroup('The id-token Asgardeo refused (non-secret claims)');
+                for (const line of describeClaims(claims))
+                    info(line);
+                endGroup();
+            }
+            throw refusalError(err, claims, config);
+        });
+        const missing = ungranted(config.scopes, token.scope);
+        if (missing.length > 0) {
+            await revokeQuietly(http, config, token.access_token);
+            throw new Error(`Asgardeo issued a token without ${missing.join(', ')} (granted: ${token.scope || 'none'}). The service user's role carries only the provisioning run's "token-scopes", and only scopes authorized to the application: re-run the provisioning step with those scopes, then this step.`);
+        }
+        saveState(STATE.token, token.access_token);
+        saveState(STATE.expiresAt, new Date(Date.now() + token.expires_in * 1000).toISOString());
+        saveState(STATE.revokeEndpoint, config.revokeEndpoint);
+        outputToken(token);
+        setOutput('token-endpoint', config.tokenEndpoint);
+        setOutput('client-id', config.clientId);
+        info(`Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`);
+        await writeTokenSummary(claims, token);
+    }
+    catch (err) {
+        setFailed(err instanceof Error ? err.message : String(err));
+    }
+    finally {
+        http?.dispose();
+    }
+}
+/**
+ * The RFC 8693 request. A random `tokenBindingId` per run: the application binds tokens to the request
+ * (client-request binding), so Asgardeo's per-user token cache never hands this run's token to another
+ * run, and the post step can revoke it without breaking a concurrent job.
+ */
+async function exchange(http, config, idToken) {
+    const form = {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        subject_token: idToken,
+        subject_token_type: JWT_TYPE,
+        requested_token_type: ACCESS_TOKEN_TYPE,
+        scope: config.scopes.join(' '),
+        tokenBindingId: (0,external_node_crypto_.randomUUID)()
+    };
+    if (!config.clientSecret)
+        form.client_id = config.clientId; // a public client authenticates with its id alone
+    const res = await http.request({
+        service: 'asgardeo',
+        method: 'POST',
+        url: config.tokenEndpoint,
+        form,
+        basic: config.clientSecret ? { user: config.clientId, password: config.clientSecret } : undefined,
+        readOnly: true
+    });
+    const token = res.body;
+    if (!token || typeof token.access_token !== 'string') {
+        throw new ApiError(`Asgardeo's token endpoint ${config.tokenEndpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
+    }
+    setSecret(token.access_token);
+    http.addSecret(token.access_token);
+    if (token.refresh_token)
+        setSecret(token.refresh_token);
+    return token;
+}
+/** A token that failed the scope check is of no use: revoked at once, best effort. */
+async function revokeQuietly(http, config, token) {
+    await http
+        .request({
+        service: 'asgardeo',
+        method: 'POST',
+        url: config.revokeEndpoint,
+        form: { token, token_type_hint: 'access_token', ...(config.clientSecret ? {} : { client_id: config.clientId }) },
+        basic: config.clientSecret ? { user: config.clientId, password: config.clientSecret } : undefined
+    })
+        .catch(() => undefined);
+}
+async function writeTokenSummary(claims, token) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const esc = (t) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+    const scopes = (token.scope ?? '').split(' ').filter(Boolean);
+    const expires = new Date(Date.now() + token.expires_in * 1000).toISOString();
+    summary
+        .addHeading('Secure API access with Asgardeo — token', 2)
+        .addRaw(`Token for <code>${esc(String(claims.sub))}</code>: ${esc(token.token_type)}, scopes ${scopes.map((s) => `<code>${esc(s)}</code>`).join(' ')}, expires ${expires}.`, true);
+    await summary.write();
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -33351,15 +34097,21 @@ function escapeHtml(text) {
 
 
 
-const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password'];
+
+
+
+const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
 async function run() {
+    // mode: token reconciles nothing: it exchanges this job's GitHub id-token (src/token/).
+    if (isTokenMode((name) => getInput(name)))
+        return runTokenMode();
     // Mask secret inputs before anything else can print them.
     for (const name of SECRET_INPUTS) {
         const value = getInput(name);
         if (value)
-            core_setSecret(value);
+            setSecret(value);
     }
     let http;
     let config;
@@ -33367,11 +34119,11 @@ async function run() {
     try {
         config = readConfig((name) => getInput(name));
         const deadline = Date.now() + config.timeoutSeconds * 1000;
-        http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
+        http = new Http({ deadline, debug: isDebug() ? debug : undefined });
         for (const name of SECRET_INPUTS)
             http.addSecret(getInput(name));
         const secret = (value) => {
-            core_setSecret(value);
+            setSecret(value);
             http.addSecret(value);
         };
         const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org);
@@ -33440,14 +34192,8 @@ function setOutputs(config, o) {
     for (const [name, value] of Object.entries(ids))
         if (value)
             setOutput(name, value);
-    if (o.token) {
-        core_setSecret(o.token.access_token); // masked again right where it is set, whatever happened before
-        setOutput('access-token', o.token.access_token);
-        setOutput('token-type', o.token.token_type);
-        setOutput('expires-in', String(o.token.expires_in));
-        setOutput('expires-at', new Date(Date.now() + o.token.expires_in * 1000).toISOString());
-        setOutput('granted-scopes', o.token.scope ?? '');
-    }
+    if (o.token)
+        outputToken(o.token);
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

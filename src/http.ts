@@ -6,7 +6,7 @@ import { HttpClient } from '@actions/http-client'
  * and errors that say which service and call failed without ever carrying a secret.
  */
 
-export type Service = 'asgardeo' | 'choreo'
+export type Service = 'asgardeo' | 'choreo' | 'github'
 
 export interface RequestSpec {
   service: Service
@@ -73,7 +73,7 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE'])
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET'])
 
 export class Http {
-  readonly stats: HttpStats = { requests: 0, byService: { asgardeo: 0, choreo: 0 }, writes: 0, retries: 0 }
+  readonly stats: HttpStats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0 }, writes: 0, retries: 0 }
   private readonly client: HttpClient
   private readonly secrets = new Set<string>()
 
@@ -209,7 +209,7 @@ export class Http {
 }
 
 function serviceName(s: Service): string {
-  return s === 'asgardeo' ? 'Asgardeo' : 'Choreo'
+  return s === 'asgardeo' ? 'Asgardeo' : s === 'github' ? 'GitHub' : 'Choreo'
 }
 
 export function buildUrl(base: string, query?: Record<string, string | number | undefined>): URL {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { assertSecureUrl } from './http.js'
+import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
 
 /** Everything the run needs, validated before any network call. */
 export interface Config {
@@ -12,7 +13,7 @@ export interface Config {
   tokenScopes: string[]
   application: string
   apiIdentifier?: string
-  grant: { type: 'client_credentials' } | { type: 'password'; username: string; password: string }
+  grant: { type: 'client_credentials' } | { type: 'password'; username: string; password: string } | BindingGrant
   keyManager: string
   /** Gateway environments to deploy to; empty = those the API is deployed to now (Production if none). */
   environments: string[]
@@ -104,7 +105,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   }
 
   const mode = (get('mode') || 'apply').toLowerCase()
-  if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`)
+  if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`)
 
   const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
   if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
@@ -139,8 +140,10 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).')
     const password = required('password', "that user's password, from a secret (grant-type: password).")
     grant = { type: 'password', username, password }
+  } else if (grantType === 'token-exchange') {
+    grant = readBindingInputs(get, problems)
   } else if (grantType !== 'client_credentials') {
-    problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`)
+    problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`)
   }
 
   const timeoutText = get('timeout-seconds') || '300'
@@ -207,7 +210,7 @@ export function defaultApplicationName(env: NodeJS.ProcessEnv): string {
   return `github-${slug}-${createHash('sha256').update(repo).digest('hex').slice(0, 6)}`
 }
 
-function baseUrl(value: string, input: string, problems: string[]): string {
+export function baseUrl(value: string, input: string, problems: string[]): string {
   let url: URL
   try {
     url = new URL(value)
@@ -228,7 +231,7 @@ function baseUrl(value: string, input: string, problems: string[]): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
-function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {
+export function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {
   if (!value) return fallback
   if (/^(true|yes|on)$/i.test(value)) return true
   if (/^(false|no|off)$/i.test(value)) return false

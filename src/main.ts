@@ -6,12 +6,17 @@ import { Http } from './http.js'
 import { readConfig, type Config } from './inputs.js'
 import { reconcile, type Outcome, type Phase } from './reconcile.js'
 import { writeSummary } from './summary.js'
+import { isTokenMode } from './token/inputs.js'
+import { outputToken } from './token/output.js'
+import { runTokenMode } from './token/exchange.js'
 
-const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password']
+const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret']
 const PHASES: Phase[] = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token']
 
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
 export async function run(): Promise<void> {
+  // mode: token reconciles nothing: it exchanges this job's GitHub id-token (src/token/).
+  if (isTokenMode((name) => core.getInput(name))) return runTokenMode()
   // Mask secret inputs before anything else can print them.
   for (const name of SECRET_INPUTS) {
     const value = core.getInput(name)
@@ -102,12 +107,5 @@ function setOutputs(config: Config, o: Outcome): void {
     'subscription-id': o.subscriptionId
   }
   for (const [name, value] of Object.entries(ids)) if (value) core.setOutput(name, value)
-  if (o.token) {
-    core.setSecret(o.token.access_token) // masked again right where it is set, whatever happened before
-    core.setOutput('access-token', o.token.access_token)
-    core.setOutput('token-type', o.token.token_type)
-    core.setOutput('expires-in', String(o.token.expires_in))
-    core.setOutput('expires-at', new Date(Date.now() + o.token.expires_in * 1000).toISOString())
-    core.setOutput('granted-scopes', o.token.scope ?? '')
-  }
+  if (o.token) outputToken(o.token)
 }

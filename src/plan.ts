@@ -26,7 +26,13 @@ export const RESOURCES = [
   'Asgardeo API resource',
   'Asgardeo application',
   'Asgardeo API authorization',
+  'Asgardeo trusted token issuer',
+  'Asgardeo implicit association',
+  'Asgardeo linked local account',
+  'Asgardeo token-exchange grant',
+  'Asgardeo service user',
   'Asgardeo application role',
+  'Asgardeo federated association',
   'Choreo application',
   'Choreo production keys',
   'Choreo subscription'

@@ -8,6 +8,7 @@ import { newRow, type Outcome, type Reporter, type Run } from './run.js'
 import { asgardeoTasks } from './asgardeo/tasks.js'
 import { devportalTasks } from './choreo/devportal.js'
 import { publisherTasks } from './choreo/publisher.js'
+import { bindingTasks, observeIssuer } from './asgardeo/binding.js'
 
 export type { Outcome, Phase, Reporter } from './run.js'
 
@@ -24,9 +25,12 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   const out: Outcome = { plan, graph, scopeNames: new Map() }
   const run: Run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) }
 
+  // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
+  const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined
   const org = graph.add('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
   const publisher = publisherTasks(run, org)
   const identity = asgardeoTasks(run, publisher)
+  bindingTasks(run, issuerDoc, identity)
   devportalTasks(run, {
     org,
     api: publisher.api,
@@ -37,7 +41,8 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
   graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
-    if (!apply || !app) return
+    // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
+    if (!apply || !app || config.grant.type === 'token-exchange') return
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })

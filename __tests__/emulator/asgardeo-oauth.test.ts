@@ -760,6 +760,13 @@ describe('token exchange', () => {
     expect(r.body.error_description).toMatch(/^JSON Web Token is expired/)
   })
 
+  test('a subject token one second past its exp is refused: the skew is added to now, never granted after exp', async () => {
+    addIdp()
+    const r = await exchange(app, await subjectToken({ exp: nowS() - 1 }))
+    expectOAuthError(r, 400, 'invalid_request')
+    expect(r.body.error_description).toMatch(/^JSON Web Token is expired/)
+  })
+
   test('nbf in the future (beyond the clock skew) → invalid_request', async () => {
     addIdp()
     const r = await exchange(app, await subjectToken({ nbf: nowS() + 600, iat: nowS() }))

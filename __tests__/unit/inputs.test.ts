@@ -88,7 +88,7 @@ describe('readConfig', () => {
     [{ api: '' }, 'Input "api" (the Choreo API name) or "api-id"'],
     [{ 'api-id': 'x' }, 'Give either "api" or "api-id", not both'],
     [{ 'token-scopes': 'read admin' }, 'Input "token-scopes" names "admin"'],
-    [{ mode: 'dry-run' }, 'Input "mode" is "dry-run"; use apply, plan or check'],
+    [{ mode: 'dry-run' }, 'Input "mode" is "dry-run"; use apply, plan, check or token'],
     [{ 'grant-type': 'implicit' }, 'Input "grant-type" is "implicit"'],
     [{ 'grant-type': 'password' }, 'Input "username" is required'],
     [{ 'grant-type': 'password', username: 'a' }, 'Input "password" is required'],

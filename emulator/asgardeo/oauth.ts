@@ -4,7 +4,7 @@ import { issuerOf, keyNameOf, orgOf, tokenHash } from './auth.js'
 import { authenticateClient, formOf, oauthFail } from './oauth-client.js'
 import { grantScopes, parseScopeParam, type TokenSubject } from './oauth-scopes.js'
 import { validateTokenExchange } from './oauth-token-exchange.js'
-import { findAccessToken, findRefreshToken, issueIdToken, issueToken, type Issued } from './token-issue.js'
+import { bindingRefOf, findAccessToken, findRefreshToken, issueIdToken, issueToken, type Issued } from './token-issue.js'
 import { checkRateLimit } from './token-ratelimit.js'
 import type { AsgardeoOrg, Application, IssuedToken, User } from './state.js'
 
@@ -44,11 +44,14 @@ async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
   if (!grantType) throw oauthFail(400, 'invalid_request', 'Missing grant_type parameter value')
   const grant = GRANTS[grantType]
   if (!grant) throw oauthFail(400, 'unsupported_grant_type', 'Unsupported grant_type value')
-  // A public client may authenticate with its id alone, but never for client_credentials.
-  const { app } = authenticateClient(ctx, org, form, grantType !== 'client_credentials')
+  // A public client may authenticate with its id alone for the grants the server allows it, never client_credentials.
+  const publicAllowed = org.publicClientGrants ? org.publicClientGrants.includes(grantType) : grantType !== 'client_credentials'
+  const { app } = authenticateClient(ctx, org, form, publicAllowed)
   if (!app.oidc.grantTypes.includes(grantType)) {
     throw oauthFail(400, 'unauthorized_client', 'The authenticated client is not authorized to use this authorization grant type')
   }
+  const { error } = bindingRefOf(app, form)
+  if (error) throw oauthFail(400, 'invalid_request', error)
   return grant(ctx, org, app, form)
 }
 
@@ -80,7 +83,16 @@ function refreshEnabled(app: Application): boolean {
 async function clientCredentialsGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form: URLSearchParams): Promise<Reply> {
   const subject: TokenSubject = { kind: 'application' }
   const scopes = grantScopes(org, app, parseScopeParam(form.get('scope')), subject)
-  const issued = await issueToken(ctx, { org, app, grantType: 'client_credentials', subject, scopes, withRefresh: false, allowCache: true })
+  const issued = await issueToken(ctx, {
+    org,
+    app,
+    grantType: 'client_credentials',
+    subject,
+    scopes,
+    withRefresh: false,
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
+  })
   return tokenResponse(ctx, org, app, issued)
 }
 
@@ -108,7 +120,8 @@ async function passwordGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form:
     subject,
     scopes,
     withRefresh: refreshEnabled(app),
-    allowCache: true
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
   })
   return tokenResponse(ctx, org, app, issued)
 }
@@ -148,7 +161,8 @@ async function refreshTokenGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, f
     scopes,
     withRefresh: rotate,
     keepRefresh,
-    allowCache: false
+    allowCache: false,
+    bindingRef: old.bindingRef // the binding values are carried over on refresh (AccessTokenIssuer.handleTokenBinding)
   })
   return tokenResponse(ctx, org, app, issued)
 }
@@ -163,7 +177,8 @@ async function tokenExchangeGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, 
     subject,
     scopes,
     withRefresh: refreshEnabled(app),
-    allowCache: true
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
   })
   return tokenResponse(ctx, org, app, issued, { issued_token_type: issuedTokenType })
 }

@@ -56,6 +56,26 @@ export interface Role {
   users?: { value: string; display?: string }[]
 }
 
+export interface IdentityProvider {
+  id: string
+  name: string
+  idpIssuerName?: string
+  alias?: string
+  isEnabled?: boolean
+  certificate?: { jwksUri?: string; certificates?: string[] }
+}
+
+export interface ImplicitAssociation {
+  isEnabled: boolean
+  lookupAttribute: string[]
+}
+
+export interface FederatedAssociation {
+  id: string
+  idp: { id?: string; name: string }
+  federatedUserId: string
+}
+
 export interface TokenResponse {
   access_token: string
   refresh_token?: string
@@ -68,10 +88,11 @@ export interface TokenResponse {
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
  * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
-export function managementScopes(options: { userGrant: boolean; prune: boolean; readOnly: boolean }): string[] {
-  const { userGrant, prune, readOnly } = options
+export function managementScopes(options: { userGrant: boolean; prune: boolean; readOnly: boolean; binding?: boolean }): string[] {
+  const { userGrant, prune, readOnly, binding } = options
   const write = (...scopes: string[]) => (readOnly ? [] : scopes)
   return [
+    ...(binding ? bindingScopes(readOnly) : []),
     'internal_api_resource_view',
     ...write('internal_api_resource_create', 'internal_api_resource_update'),
     ...(prune ? write('internal_api_resource_delete') : []),
@@ -80,6 +101,18 @@ export function managementScopes(options: { userGrant: boolean; prune: boolean; 
     ...(userGrant
       ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
       : [])
+  ]
+}
+
+/** The GitHub binding (token exchange): the trusted token issuer, the service user and its federated associations. */
+function bindingScopes(readOnly: boolean): string[] {
+  const write = (...scopes: string[]) => (readOnly ? [] : scopes)
+  return [
+    'internal_idp_view',
+    ...write('internal_idp_create', 'internal_idp_update'),
+    ...write('internal_user_mgt_create'),
+    'internal_user_association_view',
+    ...write('internal_user_association_create', 'internal_user_association_delete')
   ]
 }
 
@@ -98,7 +131,7 @@ export class Asgardeo {
   private token = ''
 
   constructor(
-    private readonly http: Http,
+    readonly http: Http,
     url: string,
     readonly org: string
   ) {
@@ -347,6 +380,82 @@ export class Asgardeo {
     await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
       scim: true,
       json: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }
+    })
+  }
+
+  // --- Trusted token issuer, service user, federated associations (binding.ts) -----------------
+
+  /** Every identity provider (id and name), across all pages. */
+  async listIdentityProviders(): Promise<{ id: string; name: string }[]> {
+    const all: { id: string; name: string }[] = []
+    const limit = 100
+    for (let offset = 0; offset < 100_000; offset += limit) {
+      const res = await this.call<{ totalResults?: number; identityProviders?: { id: string; name: string }[] }>(
+        'GET',
+        '/identity-providers',
+        {
+          query: { limit, offset }
+        }
+      )
+      const page = res.body?.identityProviders ?? []
+      all.push(...page)
+      if (page.length < limit || all.length >= (res.body?.totalResults ?? 0)) break
+    }
+    return all
+  }
+
+  async getIdentityProvider(id: string): Promise<IdentityProvider> {
+    return (await this.call<IdentityProvider>('GET', `/identity-providers/${encodeURIComponent(id)}`)).body
+  }
+
+  /** 201 with the new IdP (and a Location). */
+  async createIdentityProvider(body: Record<string, unknown>): Promise<IdentityProvider> {
+    const res = await this.call<IdentityProvider | undefined>('POST', '/identity-providers', { json: body })
+    const id = res.body?.id ?? idFromLocation(res.headers)
+    if (!id) throw new ApiError('Asgardeo created the identity provider but returned no id.', 'asgardeo', res.status, undefined, undefined)
+    return res.body?.id ? res.body : this.getIdentityProvider(id)
+  }
+
+  async patchIdentityProvider(id: string, operations: { operation: 'REPLACE'; path: string; value: unknown }[]): Promise<void> {
+    await this.call('PATCH', `/identity-providers/${encodeURIComponent(id)}`, { json: operations })
+  }
+
+  async getImplicitAssociation(idpId: string): Promise<ImplicitAssociation> {
+    return (await this.call<ImplicitAssociation>('GET', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`)).body
+  }
+
+  async putImplicitAssociation(idpId: string, body: ImplicitAssociation): Promise<void> {
+    await this.call('PUT', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`, { json: body })
+  }
+
+  /** SCIM2 create; returns the new user's id. */
+  async createUser(userName: string, password: string, email: string): Promise<string> {
+    const res = await this.call<{ id: string }>('POST', '/scim2/Users', {
+      scim: true,
+      json: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+        password,
+        emails: [{ value: email, primary: true }]
+      }
+    })
+    return res.body.id
+  }
+
+  async listFederatedAssociations(userId: string): Promise<FederatedAssociation[]> {
+    const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`
+    return (await this.call<FederatedAssociation[]>('GET', path, { scim: true })).body ?? []
+  }
+
+  /** 200 with an empty body (the docs say 201). `idp` is the identity provider's name. */
+  async addFederatedAssociation(userId: string, idp: string, federatedUserId: string): Promise<void> {
+    const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`
+    await this.call('POST', path, { scim: true, json: { idp, federatedUserId } })
+  }
+
+  async deleteFederatedAssociation(userId: string, id: string): Promise<void> {
+    await this.call('DELETE', `/api/users/v1/${encodeURIComponent(userId)}/federated-associations/${encodeURIComponent(id)}`, {
+      scim: true
     })
   }
 }

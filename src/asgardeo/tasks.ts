@@ -6,6 +6,7 @@ import { ApiError } from '../http.js'
 import type { Config } from '../inputs.js'
 import { MARKER, bareValue, defaultApiIdentifier, diffAuthorization, missingScopes } from '../plan.js'
 import type { Run } from '../run.js'
+import { bindingApplicationModel } from './binding.js'
 
 /**
  * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for
@@ -16,10 +17,11 @@ export function asgardeoTasks(
   choreo: { api: Task<{ current: ChoreoApi }>; apiScopes: Task<{ stored: ChoreoApi }>; deployment: Task<void> }
 ) {
   const { config, apply, asgardeo, graph, out, row, io } = run
-  const userGrant = config.grant.type === 'password'
+  // Password and token exchange issue tokens for a user: application roles carry their scopes.
+  const userGrant = config.grant.type !== 'client_credentials'
 
   const auth = graph.add('asgardeo: management token', [], async () => {
-    const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply })
+    const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' })
     // A cached management token must outlive the run (capped: a long timeout must not refuse every token).
     const lifetime = Math.min(900, Math.ceil((run.deadline - Date.now()) / 1000) + 60)
     const granted = await asgardeo
@@ -117,7 +119,12 @@ export function asgardeoTasks(
     let existing = await asgardeo.findApplication(config.application)
     let id = existing?.id
     if (!existing) {
-      const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)'
+      const kind =
+        config.grant.type === 'token-exchange'
+          ? 'public OIDC application with the token-exchange grant'
+          : userGrant
+            ? 'OIDC application with the password grant'
+            : 'M2M application (client credentials)'
       if (!apply) {
         row('Asgardeo application', config.application, 'create', [kind])
         return undefined
@@ -136,14 +143,15 @@ export function asgardeoTasks(
     if (oidc.clientSecret) io.secret(oidc.clientSecret)
     if (existing) {
       const details: string[] = []
-      const grant = config.grant.type
-      if (!oidc.grantTypes.includes(grant)) details.push(`enable the ${grant} grant`)
+      // The token-exchange grant is the binding's to enable, once linked accounts are required (binding.ts).
+      const grants = config.grant.type === 'token-exchange' ? [] : [config.grant.type]
+      for (const grant of grants) if (!oidc.grantTypes.includes(grant)) details.push(`enable the ${grant} grant`)
       if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
         details.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
       if (details.length > 0 && apply) {
         await asgardeo.putOidc(id!, {
           ...oidc,
-          grantTypes: [...new Set([...oidc.grantTypes, grant])],
+          grantTypes: [...new Set([...oidc.grantTypes, ...grants])],
           accessToken: { ...oidc.accessToken, type: 'JWT' }
         })
       }
@@ -160,7 +168,7 @@ export function asgardeoTasks(
     }
     out.asgardeoApplicationId = id
     out.clientId = oidc.clientId
-    if (!oidc.clientSecret && apply) {
+    if (!oidc.clientSecret && apply && config.grant.type !== 'token-exchange') {
       throw new Error(
         `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
       )
@@ -286,6 +294,7 @@ export function asgardeoTasks(
 }
 
 function applicationModel(config: Config): Record<string, unknown> {
+  if (config.grant.type === 'token-exchange') return bindingApplicationModel(config)
   const password = config.grant.type === 'password'
   return {
     name: config.application,

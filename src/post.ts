@@ -1,0 +1,3 @@
+import { runPost } from './token/revoke.js'
+
+void runPost()
