@@ -32352,6 +32352,23 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
+/**
+ * The inputs' defaults, exactly as action.yml declares them: readConfig applies them to an empty input
+ * (a test holds the two together). Inputs whose default is computed (application, token-scopes, …) have
+ * none here and `''` in action.yml.
+ */
+const DEFAULTS = {
+    'asgardeo-url': 'https://api.asgardeo.io',
+    'choreo-url': 'https://sts.choreo.dev',
+    'choreo-console-url': 'https://apis.choreo.dev',
+    'grant-type': 'client_credentials',
+    mode: 'apply',
+    'key-manager': 'Asgardeo',
+    deploy: 'true',
+    'throttling-policy': 'Unlimited',
+    prune: 'false',
+    'timeout-seconds': '300'
+};
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 class InputError extends Error {
     problems;
@@ -32412,20 +32429,20 @@ function parseScopes(text, problems = []) {
 /** Reads and validates every input; throws InputError listing all problems at once. */
 function readConfig(getInput, env = process.env) {
     const problems = [];
-    const get = (name) => getInput(name).trim();
+    const get = (name) => getInput(name).trim() || (DEFAULTS[name] ?? '');
     const required = (name, hint) => {
         const v = get(name);
         if (!v)
             problems.push(`Input "${name}" is required: ${hint}`);
         return v;
     };
-    const mode = (get('mode') || 'apply').toLowerCase();
+    const mode = get('mode').toLowerCase();
     if (!['apply', 'plan', 'check'].includes(mode))
         problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`);
     const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
     if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
         problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`);
-    const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems);
+    const asgardeoUrl = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems);
     const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).');
     if (choreoOrg && !HANDLE.test(choreoOrg))
         problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`);
@@ -32448,7 +32465,7 @@ function readConfig(getInput, env = process.env) {
         problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.');
     if (apiId && apiName)
         problems.push('Give either "api" or "api-id", not both.');
-    const grantType = (get('grant-type') || 'client_credentials').toLowerCase();
+    const grantType = get('grant-type').toLowerCase();
     let grant = { type: 'client_credentials' };
     if (grantType === 'password') {
         const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).');
@@ -32458,7 +32475,7 @@ function readConfig(getInput, env = process.env) {
     else if (grantType !== 'client_credentials') {
         problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`);
     }
-    const timeoutText = get('timeout-seconds') || '300';
+    const timeoutText = get('timeout-seconds');
     const timeoutSeconds = Number(timeoutText);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
         problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
@@ -32475,8 +32492,8 @@ function readConfig(getInput, env = process.env) {
             org: choreoOrg,
             orgId: get('choreo-org-id') || undefined,
             token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
-            url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
-            consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+            url: baseUrl(get('choreo-url'), 'choreo-url', problems),
+            consoleUrl: baseUrl(get('choreo-console-url'), 'choreo-console-url', problems)
         },
         api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
         scopes,
@@ -32484,12 +32501,12 @@ function readConfig(getInput, env = process.env) {
         application: get('application') || defaultApplicationName(env),
         apiIdentifier: get('api-identifier') || undefined,
         grant,
-        keyManager: get('key-manager') || 'Asgardeo',
+        keyManager: get('key-manager'),
         environments: get('environments')
             .split(/[\s,]+/)
             .filter(Boolean),
         deploy: bool(get('deploy'), true, 'deploy', problems),
-        throttlingPolicy: get('throttling-policy') || 'Unlimited',
+        throttlingPolicy: get('throttling-policy'),
         prune: bool(get('prune'), false, 'prune', problems),
         timeoutSeconds
     };
