@@ -248,8 +248,12 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 const read = (file: string): string => readFileSync(file, 'utf8')
 
-/** Variables the runner owns: never inherited from the process that starts the run. */
-const RUNNER_OWNED = /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)|^NODE_OPTIONS$/
+/**
+ * Variables the runner owns: never inherited from the process that starts the run. ACTIONS_* pass:
+ * the runner adds ACTIONS_ID_TOKEN_REQUEST_* only for `permissions: id-token: write`, and a test that
+ * sets them stands in for that permission.
+ */
+const RUNNER_OWNED = /^(INPUT_|STATE_|GITHUB_|RUNNER_)|^NODE_OPTIONS$/
 
 /** Runs the steps: main, then post when declared and its condition holds. */
 async function runSteps(

@@ -8,7 +8,7 @@ import { inputVariable, postCondition, runDist, runSource } from '../../scripts/
 
 const MAIN = `
 const fs = require('fs')
-const seen = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(INPUT_|STATE_|GITHUB_|RUNNER_)/.test(k)))
+const seen = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)/.test(k)))
 fs.appendFileSync(process.env.GITHUB_OUTPUT, 'env<<EOF_1\\n' + JSON.stringify(seen) + '\\nEOF_1\\n')
 fs.appendFileSync(process.env.GITHUB_STATE, 'session<<EOF_2\\nsess-42\\nEOF_2\\n')
 fs.appendFileSync(process.env.GITHUB_STEP_SUMMARY, '### main summary\\n')
@@ -65,6 +65,8 @@ function fixture(actionYml = ACTION): string {
 }
 afterEach(() => {
   delete process.env.INPUT_LEAKED
+  delete process.env.GITHUB_LEAKED
+  delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
 })
 
 describe('it refuses metadata the runner refuses', () => {
@@ -125,12 +127,16 @@ describe('inputs as the runner sets them', () => {
 })
 
 describe('only what a workflow sets', () => {
-  test("the runner's files and variables; nothing of this process's INPUT_*; RUNNER_DEBUG only in debug", async () => {
+  test("the runner's files and variables; none of this process's INPUT_* or GITHUB_*; RUNNER_DEBUG only in debug", async () => {
     process.env.INPUT_LEAKED = 'from the parent'
+    process.env.GITHUB_LEAKED = 'from the parent'
+    process.env.ACTIONS_ID_TOKEN_REQUEST_URL = 'http://127.0.0.1:1/token' // stands in for permissions: id-token: write
     const workspace = mkdtempSync(join(tmpdir(), 'harness-ws-'))
     const quiet = await runDist({ who: 'Mona' }, { actionPath: fixture(), workspace, debug: false })
     const seen = JSON.parse(quiet.outputs.env) as Record<string, string>
     expect(seen.INPUT_LEAKED).toBeUndefined()
+    expect(seen.GITHUB_LEAKED).toBeUndefined()
+    expect(seen.ACTIONS_ID_TOKEN_REQUEST_URL).toBe('http://127.0.0.1:1/token')
     expect(seen.RUNNER_DEBUG).toBeUndefined()
     for (const name of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_ACTION_PATH'])
       expect(seen[name]).toBeTruthy()
