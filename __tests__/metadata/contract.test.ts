@@ -127,6 +127,7 @@ describe('outputs', () => {
     test('an apply run sets only declared outputs, and all of them', async () => {
       const run = await runSource(emulatorInputs(emu, { 'token-scopes': 'read' }), { debug: false })
       expect(run.exitCode).toBe(0)
+      expect(run.warnings).toEqual([]) // the tests' inputs are all declared
       expect(Object.keys(run.outputs).filter((n) => !meta.outputs[n])).toEqual([])
       expect(declaredOutputs.filter((n) => !(n in run.outputs))).toEqual([])
     })
