@@ -32501,6 +32501,25 @@ function serviceUserName(application) {
 
 
 
+/**
+ * The inputs' defaults, exactly as action.yml declares them: readConfig applies them to an empty input
+ * (a test holds the two together). Inputs whose default is computed (application, token-scopes, …) have
+ * none here and `''` in action.yml.
+ */
+const DEFAULTS = {
+    'asgardeo-url': 'https://api.asgardeo.io',
+    'choreo-url': 'https://sts.choreo.dev',
+    'choreo-console-url': 'https://apis.choreo.dev',
+    'grant-type': 'client_credentials',
+    mode: 'apply',
+    'key-manager': 'Asgardeo',
+    deploy: 'true',
+    'throttling-policy': 'Unlimited',
+    prune: 'false',
+    'timeout-seconds': '300',
+    'oidc-issuer': 'https://token.actions.githubusercontent.com',
+    revoke: 'true'
+};
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 class InputError extends Error {
     problems;
@@ -32561,20 +32580,20 @@ function parseScopes(text, problems = []) {
 /** Reads and validates every input; throws InputError listing all problems at once. */
 function readConfig(getInput, env = process.env) {
     const problems = [];
-    const get = (name) => getInput(name).trim();
+    const get = (name) => getInput(name).trim() || (DEFAULTS[name] ?? '');
     const required = (name, hint) => {
         const v = get(name);
         if (!v)
             problems.push(`Input "${name}" is required: ${hint}`);
         return v;
     };
-    const mode = (get('mode') || 'apply').toLowerCase();
+    const mode = get('mode').toLowerCase();
     if (!['apply', 'plan', 'check'].includes(mode))
         problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`);
     const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
     if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
         problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`);
-    const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems);
+    const asgardeoUrl = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems);
     const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).');
     if (choreoOrg && !HANDLE.test(choreoOrg))
         problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`);
@@ -32597,7 +32616,7 @@ function readConfig(getInput, env = process.env) {
         problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.');
     if (apiId && apiName)
         problems.push('Give either "api" or "api-id", not both.');
-    const grantType = (get('grant-type') || 'client_credentials').toLowerCase();
+    const grantType = get('grant-type').toLowerCase();
     let grant = { type: 'client_credentials' };
     if (grantType === 'password') {
         const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).');
@@ -32610,7 +32629,7 @@ function readConfig(getInput, env = process.env) {
     else if (grantType !== 'client_credentials') {
         problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`);
     }
-    const timeoutText = get('timeout-seconds') || '300';
+    const timeoutText = get('timeout-seconds');
     const timeoutSeconds = Number(timeoutText);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
         problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
@@ -32627,8 +32646,8 @@ function readConfig(getInput, env = process.env) {
             org: choreoOrg,
             orgId: get('choreo-org-id') || undefined,
             token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
-            url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
-            consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+            url: baseUrl(get('choreo-url'), 'choreo-url', problems),
+            consoleUrl: baseUrl(get('choreo-console-url'), 'choreo-console-url', problems)
         },
         api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
         scopes,
@@ -32636,12 +32655,12 @@ function readConfig(getInput, env = process.env) {
         application: get('application') || defaultApplicationName(env),
         apiIdentifier: get('api-identifier') || undefined,
         grant,
-        keyManager: get('key-manager') || 'Asgardeo',
+        keyManager: get('key-manager'),
         environments: get('environments')
             .split(/[\s,]+/)
             .filter(Boolean),
         deploy: bool(get('deploy'), true, 'deploy', problems),
-        throttlingPolicy: get('throttling-policy') || 'Unlimited',
+        throttlingPolicy: get('throttling-policy'),
         prune: bool(get('prune'), false, 'prune', problems),
         timeoutSeconds
     };
@@ -33805,13 +33824,13 @@ const inputs_HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Reads and validates the token-mode inputs; throws InputError listing every problem. */
 function readTokenConfig(getInput) {
     const problems = [];
-    const get = (name) => getInput(name).trim();
+    const get = (name) => getInput(name).trim() || (DEFAULTS[name] ?? '');
     const org = get('asgardeo-org');
     if (!org)
         problems.push('Input "asgardeo-org" is required: the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
     else if (!inputs_HANDLE.test(org))
         problems.push(`Input "asgardeo-org" ("${org}") must be an organization handle, not a URL.`);
-    const host = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems);
+    const host = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems);
     const base = `${host}/t/${encodeURIComponent(org)}`;
     const clientId = get('client-id');
     if (!clientId) {
@@ -33821,7 +33840,7 @@ function readTokenConfig(getInput) {
         problems.push('Input "client-id" contains ":", which no client ID has; pass the provisioning run\'s "client-id" output as is.');
     }
     const scopes = parseTokenScopes(get('token-scopes'), problems);
-    const timeoutText = get('timeout-seconds') || '300';
+    const timeoutText = get('timeout-seconds');
     const timeoutSeconds = Number(timeoutText);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
         problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);

@@ -31896,6 +31896,10 @@ async function runPost() {
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
+/** The post step (`runs.post`): revokes the token main issued in `mode: token`. */
+
+
+;// CONCATENATED MODULE: ./src/post-index.ts
 
 void runPost();
 

@@ -59,6 +59,7 @@ process.exit(failed ? 1 : 0)
 async function step(title: string, fn: () => Promise<ActionRun>): Promise<ActionRun> {
   console.log(`\n=== ${title}`)
   const run = await fn()
+  for (const warning of run.warnings) console.log(`  | Warning: ${warning}`)
   // What the runner would show: the action's log, runner commands hidden.
   for (const line of run.stdout.split('\n')) {
     if (line.startsWith('::group::')) console.log(`  | ▸ ${line.slice(9)}`)

@@ -36,6 +36,26 @@ export interface ScopeSpec {
 
 export type GetInput = (name: string) => string
 
+/**
+ * The inputs' defaults, exactly as action.yml declares them: readConfig applies them to an empty input
+ * (a test holds the two together). Inputs whose default is computed (application, token-scopes, …) have
+ * none here and `''` in action.yml.
+ */
+export const DEFAULTS: Readonly<Record<string, string>> = {
+  'asgardeo-url': 'https://api.asgardeo.io',
+  'choreo-url': 'https://sts.choreo.dev',
+  'choreo-console-url': 'https://apis.choreo.dev',
+  'grant-type': 'client_credentials',
+  mode: 'apply',
+  'key-manager': 'Asgardeo',
+  deploy: 'true',
+  'throttling-policy': 'Unlimited',
+  prune: 'false',
+  'timeout-seconds': '300',
+  'oidc-issuer': 'https://token.actions.githubusercontent.com',
+  revoke: 'true'
+}
+
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 export class InputError extends Error {
   constructor(readonly problems: string[]) {
@@ -97,20 +117,20 @@ export function parseScopes(text: string, problems: string[] = []): ScopeSpec[] 
 /** Reads and validates every input; throws InputError listing all problems at once. */
 export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
-  const get = (name: string): string => getInput(name).trim()
+  const get = (name: string): string => getInput(name).trim() || (DEFAULTS[name] ?? '')
   const required = (name: string, hint: string): string => {
     const v = get(name)
     if (!v) problems.push(`Input "${name}" is required: ${hint}`)
     return v
   }
 
-  const mode = (get('mode') || 'apply').toLowerCase()
+  const mode = get('mode').toLowerCase()
   if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`)
 
   const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
   if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
     problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`)
-  const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems)
+  const asgardeoUrl = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems)
   const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).')
   if (choreoOrg && !HANDLE.test(choreoOrg)) problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`)
 
@@ -134,7 +154,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   if (!apiId && !apiName) problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.')
   if (apiId && apiName) problems.push('Give either "api" or "api-id", not both.')
 
-  const grantType = (get('grant-type') || 'client_credentials').toLowerCase()
+  const grantType = get('grant-type').toLowerCase()
   let grant: Config['grant'] = { type: 'client_credentials' }
   if (grantType === 'password') {
     const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).')
@@ -146,7 +166,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`)
   }
 
-  const timeoutText = get('timeout-seconds') || '300'
+  const timeoutText = get('timeout-seconds')
   const timeoutSeconds = Number(timeoutText)
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
     problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`)
@@ -164,8 +184,8 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
       org: choreoOrg,
       orgId: get('choreo-org-id') || undefined,
       token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
-      url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
-      consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+      url: baseUrl(get('choreo-url'), 'choreo-url', problems),
+      consoleUrl: baseUrl(get('choreo-console-url'), 'choreo-console-url', problems)
     },
     api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
     scopes,
@@ -173,12 +193,12 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     application: get('application') || defaultApplicationName(env),
     apiIdentifier: get('api-identifier') || undefined,
     grant,
-    keyManager: get('key-manager') || 'Asgardeo',
+    keyManager: get('key-manager'),
     environments: get('environments')
       .split(/[\s,]+/)
       .filter(Boolean),
     deploy: bool(get('deploy'), true, 'deploy', problems),
-    throttlingPolicy: get('throttling-policy') || 'Unlimited',
+    throttlingPolicy: get('throttling-policy'),
     prune: bool(get('prune'), false, 'prune', problems),
     timeoutSeconds
   }

@@ -1,3 +1,2 @@
-import { runPost } from './token/revoke.js'
-
-void runPost()
+/** The post step (`runs.post`): revokes the token main issued in `mode: token`. */
+export { runPost as run } from './token/revoke.js'

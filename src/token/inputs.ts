@@ -1,4 +1,4 @@
-import { baseUrl, bool, InputError, type GetInput } from '../inputs.js'
+import { baseUrl, bool, DEFAULTS, InputError, type GetInput } from '../inputs.js'
 
 /**
  * `mode: token`: a deploy job exchanges its GitHub id-token for an access token and reconciles nothing,
@@ -30,13 +30,13 @@ const HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 /** Reads and validates the token-mode inputs; throws InputError listing every problem. */
 export function readTokenConfig(getInput: GetInput): TokenConfig {
   const problems: string[] = []
-  const get = (name: string): string => getInput(name).trim()
+  const get = (name: string): string => getInput(name).trim() || (DEFAULTS[name] ?? '')
 
   const org = get('asgardeo-org')
   if (!org)
     problems.push('Input "asgardeo-org" is required: the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
   else if (!HANDLE.test(org)) problems.push(`Input "asgardeo-org" ("${org}") must be an organization handle, not a URL.`)
-  const host = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems)
+  const host = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems)
   const base = `${host}/t/${encodeURIComponent(org)}`
 
   const clientId = get('client-id')
@@ -49,7 +49,7 @@ export function readTokenConfig(getInput: GetInput): TokenConfig {
   }
 
   const scopes = parseTokenScopes(get('token-scopes'), problems)
-  const timeoutText = get('timeout-seconds') || '300'
+  const timeoutText = get('timeout-seconds')
   const timeoutSeconds = Number(timeoutText)
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
     problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`)
