@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { expectationHolds, parseSmokeTest, readSmokeInputs } from '../../src/smoke/parse.js'
 import { chooseGateway, httpsUrlOf } from '../../src/smoke/gateway.js'
 import { excerpt, targetUrl } from '../../src/smoke/run.js'
@@ -218,5 +219,26 @@ describe('results', () => {
     expect(table[0]).toMatch(/^\s+Call\s+Expected\s+Got\s+Time\s+Attempts$/)
     expect(table[2]).toMatch(/^FAIL\s+POST \/items\s+200\s+403\s+2\.5 s\s+3$/)
     expect(table[3]).toBe('  line 2 (POST /items) answered: {"code":"900910"}')
+  })
+})
+
+describe('the README', () => {
+  test('every smoke-test example in it parses without a problem', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const examples: string[] = []
+    const lines = readme.split('\n')
+    lines.forEach((line, i) => {
+      const m = /^(\s*)smoke-test: \|\s*$/.exec(line)
+      if (!m) return
+      const body: string[] = []
+      for (let j = i + 1; j < lines.length && (lines[j].startsWith(`${m[1]}  `) || !lines[j].trim()); j++) body.push(lines[j])
+      examples.push(body.map((l) => l.slice(m[1].length + 2)).join('\n'))
+    })
+    expect(examples.length).toBeGreaterThanOrEqual(2)
+    for (const text of examples) {
+      const { calls, problems } = parse(text.trim())
+      expect(problems).toEqual([])
+      expect(calls.length).toBeGreaterThanOrEqual(3)
+    }
   })
 })
