@@ -33437,7 +33437,7 @@ function httpsUrlOf(endpointURLs, env) {
     return endpointURLs.find((e) => named(e, env))?.URLs?.https ?? undefined;
 }
 /** The environment to call and its URL when already listed; throws naming the input when it cannot be. */
-function chooseGateway(wanted, facts) {
+function gateway_chooseGateway(wanted, facts) {
     const listed = facts.endpointURLs.map((e) => e.environmentName).filter((n) => !!n);
     // Choreo shows only Production in the Developer Portal by default: prefer a target it lists.
     const targets = facts.deployTargets ?? [];
@@ -33480,7 +33480,7 @@ function smokeTasks(run, deps) {
     const wanted = config.smoke.environment;
     const lookup = graph.add('smoke: gateway URL', [deps.api, deps.deployed], async ({ current }, live) => {
         const view = await choreo.devportalApi(current.id);
-        out.smoke = chooseGateway(wanted, {
+        out.smoke = gateway_chooseGateway(wanted, {
             endpointURLs: view?.endpointURLs ?? [],
             deployTargets: live?.targets,
             environments: live?.environments.map((e) => e.name),
@@ -33499,6 +33499,14 @@ function smokeTasks(run, deps) {
         }
         gateway.url = url;
     });
+}
+/**
+ * The gateway URL outside a reconciliation (e.g. `mode: token`, which deploys nothing): what the
+ * Developer Portal lists now for `environment` (default: the first environment it lists).
+ */
+async function lookupSmokeGateway(choreo, apiId, environment) {
+    const view = await choreo.devportalApi(apiId);
+    return chooseGateway(environment, { endpointURLs: view?.endpointURLs ?? [] });
 }
 
 ;// CONCATENATED MODULE: ./src/reconcile.ts

@@ -107,3 +107,24 @@ describe('runSmoke', () => {
     expect(r.excerpt).toContain('could not be reached')
   })
 })
+
+describe('Http.holdWritesUntil (the smoke lookup runs before any write)', () => {
+  test('a write waits for the lookup, a read does not; after a failed lookup no write is sent', async () => {
+    const h = http()
+    let release!: () => void
+    h.holdWritesUntil(new Promise<void>((r) => (release = r)))
+    const write = h.request({ service: 'choreo', method: 'POST', url: `${base}/w`, json: {} })
+    await h.request({ service: 'choreo', method: 'GET', url: `${base}/r` })
+    expect(seen.map((s) => s.method)).toEqual(['GET'])
+    release()
+    await write
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST'])
+
+    const refuted = new Error('Input "smoke-environment": "Staging" is not a gateway environment')
+    h.holdWritesUntil(Promise.reject(refuted))
+    await expect(h.request({ service: 'choreo', method: 'PUT', url: `${base}/w`, json: {} })).rejects.toBe(refuted)
+    await h.request({ service: 'asgardeo', method: 'POST', url: `${base}/token`, form: {}, readOnly: true })
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST', 'POST']) // the PUT never left; the token request did
+    h.dispose()
+  })
+})

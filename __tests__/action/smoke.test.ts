@@ -175,6 +175,8 @@ describe('modes and refusals', () => {
     )
     expect(await writesSince(emu, since)).toEqual([])
     expect(gatewayCalls(since)).toEqual([])
+    // The writes it held fail with that same error: reported once, not once per write.
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toHaveLength(1)
   })
 
   test('an environment hidden from the Developer Portal is refuted before any write (it lists no URL for it)', async () => {

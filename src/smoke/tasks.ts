@@ -1,7 +1,7 @@
-import type { ChoreoApi, Deployment, Environment } from '../choreo/client.js'
+import type { Choreo, ChoreoApi, Deployment, Environment } from '../choreo/client.js'
 import type { Task } from '../graph.js'
 import type { Run } from '../run.js'
-import { chooseGateway, httpsUrlOf } from './gateway.js'
+import { chooseGateway, httpsUrlOf, type SmokeGateway } from './gateway.js'
 
 /**
  * The smoke test's part of the reconciliation: the gateway URL, read with the other lookups (it can
@@ -43,4 +43,13 @@ export function smokeTasks(
     }
     gateway.url = url
   })
+}
+
+/**
+ * The gateway URL outside a reconciliation (e.g. `mode: token`, which deploys nothing): what the
+ * Developer Portal lists now for `environment` (default: the first environment it lists).
+ */
+export async function lookupSmokeGateway(choreo: Choreo, apiId: string, environment: string | undefined): Promise<SmokeGateway> {
+  const view = await choreo.devportalApi(apiId)
+  return chooseGateway(environment, { endpointURLs: view?.endpointURLs ?? [] })
 }
