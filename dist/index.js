@@ -32419,8 +32419,10 @@ function parseSmokeTest(text, problems = []) {
             return;
         const where = `smoke-test, line ${i + 1} ("${line}")`;
         if (indentOf(raw) > base) {
-            if (!current)
+            if (!current) {
+                problems.push(`${where}: an indented line needs a call above it; write the call ("VERB TARGET") first, or indent this line less.`);
                 return;
+            }
             if (current.bodyLines.length > 0 || line.startsWith('{') || line.startsWith('[')) {
                 if (current.bodyLines.length === 0)
                     current.bodyLine = i + 1;
@@ -32445,21 +32447,19 @@ function parseSmokeTest(text, problems = []) {
             return;
         }
         finish();
-        current = undefined;
-        const call = parseCallLine(line, where, problems);
+        const call = parseCallLine(line, i + 1, where, problems);
+        // A refused call still owns its indented lines, so they are not mistaken for calls.
         current = {
-            call: call ?? { line: i + 1, text: line, verb: '', target: '', expect: '', anonymous: false, headers: {} },
+            call: call ?? { line: i + 1, text: line, verb: 'GET', target: '', expect: '', anonymous: false, headers: {} },
             bodyLines: [],
             bodyLine: 0,
             bad: !call
         };
-        if (call)
-            call.line = i + 1;
     });
     finish();
     return calls;
 }
-function parseCallLine(line, where, problems) {
+function parseCallLine(line, lineNumber, where, problems) {
     const m = CALL.exec(line);
     if (!m) {
         problems.push(`${where}: ${SYNTAX}.`);
@@ -32482,7 +32482,7 @@ function parseCallLine(line, where, problems) {
     }
     if (!targetOk(target, where, problems))
         return undefined;
-    return { line: 0, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} };
+    return { line: lineNumber, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} };
 }
 /** True when the target is usable: a path on the gateway, or an absolute HTTPS URL; else says why. */
 function targetOk(target, where, problems) {
@@ -33654,7 +33654,6 @@ function escapeHtml(text) {
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
 
-
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 const EXCERPT_CHARS = 200;
@@ -33711,7 +33710,7 @@ async function attempt(call, url, options) {
     }
     catch (err) {
         // Unreachable (connection refused, reset, timeout): worth another try within the wait.
-        return { status: 0, body: err instanceof ApiError || err instanceof Error ? err.message : String(err) };
+        return { status: 0, body: err instanceof Error ? err.message : String(err) };
     }
 }
 /**

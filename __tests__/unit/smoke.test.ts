@@ -59,6 +59,7 @@ describe('parseSmokeTest', () => {
     ['POST /items\n  {"name": ', /line 2 \("\{"name":"\): the body of "POST \/items" is not valid JSON/],
     ['GET /items\n  {"a": 1}', /a GET call carries no body/],
     ['GET /items\n  Authorization: Bearer x', /line 2 .*the action sends the token itself; drop this header \(write "anonymous"/],
+    ['  X-Foo: bar\nGET /items', /line 1 \("X-Foo: bar"\): an indented line needs a call above it/],
     ['GET /items\n  not a header', /line 2 \("not a header"\): an indented line under a call is a header/]
   ])('refuses %j, naming the line and the fix', (text, message) => {
     const { problems } = parse(text)

@@ -11,7 +11,7 @@ export interface SmokeCall {
   line: number
   /** The call line as written, for reports. */
   text: string
-  verb: string
+  verb: SmokeVerb
   /** `/path?query` relative to the gateway URL, or an absolute URL. */
   target: string
   /** `200` (exact) or `2xx` (a class). */
@@ -24,6 +24,7 @@ export interface SmokeCall {
 }
 
 export const SMOKE_VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
+export type SmokeVerb = (typeof SMOKE_VERBS)[number]
 
 const CALL = /^(\S+)\s+(\S+)(?:\s+->\s*(\S+))?(?:\s+(\S+))?\s*$/
 const STATUS = /^(?:[1-5]\d\d|[1-5]xx)$/
@@ -76,7 +77,10 @@ export function parseSmokeTest(text: string, problems: string[] = []): SmokeCall
     if (!line || (line.startsWith('#') && !current?.bodyLines.length)) return
     const where = `smoke-test, line ${i + 1} ("${line}")`
     if (indentOf(raw) > base) {
-      if (!current) return
+      if (!current) {
+        problems.push(`${where}: an indented line needs a call above it; write the call ("VERB TARGET") first, or indent this line less.`)
+        return
+      }
       if (current.bodyLines.length > 0 || line.startsWith('{') || line.startsWith('[')) {
         if (current.bodyLines.length === 0) current.bodyLine = i + 1
         current.bodyLines.push(raw)
@@ -104,29 +108,28 @@ export function parseSmokeTest(text: string, problems: string[] = []): SmokeCall
       return
     }
     finish()
-    current = undefined
-    const call = parseCallLine(line, where, problems)
+    const call = parseCallLine(line, i + 1, where, problems)
+    // A refused call still owns its indented lines, so they are not mistaken for calls.
     current = {
-      call: call ?? { line: i + 1, text: line, verb: '', target: '', expect: '', anonymous: false, headers: {} },
+      call: call ?? { line: i + 1, text: line, verb: 'GET', target: '', expect: '', anonymous: false, headers: {} },
       bodyLines: [],
       bodyLine: 0,
       bad: !call
     }
-    if (call) call.line = i + 1
   })
   finish()
   return calls
 }
 
-function parseCallLine(line: string, where: string, problems: string[]): SmokeCall | undefined {
+function parseCallLine(line: string, lineNumber: number, where: string, problems: string[]): SmokeCall | undefined {
   const m = CALL.exec(line)
   if (!m) {
     problems.push(`${where}: ${SYNTAX}.`)
     return undefined
   }
   const [, verbText, target, status, flag] = m
-  const verb = verbText.toUpperCase()
-  if (!(SMOKE_VERBS as readonly string[]).includes(verb)) {
+  const verb = verbText.toUpperCase() as SmokeVerb
+  if (!SMOKE_VERBS.includes(verb)) {
     problems.push(`${where}: "${verbText}" is not an HTTP method; use one of ${SMOKE_VERBS.join(', ')}.`)
     return undefined
   }
@@ -140,7 +143,7 @@ function parseCallLine(line: string, where: string, problems: string[]): SmokeCa
     return undefined
   }
   if (!targetOk(target, where, problems)) return undefined
-  return { line: 0, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} }
+  return { line: lineNumber, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} }
 }
 
 /** True when the target is usable: a path on the gateway, or an absolute HTTPS URL; else says why. */

@@ -1,4 +1,4 @@
-import { ApiError, type Http } from '../http.js'
+import type { Http } from '../http.js'
 import { expectationHolds, type SmokeCall } from './parse.js'
 
 /**
@@ -82,7 +82,7 @@ async function attempt(call: SmokeCall, url: string, options: SmokeOptions): Pro
   try {
     const res = await options.http.request({
       service: 'gateway',
-      method: call.verb as 'GET',
+      method: call.verb,
       url,
       headers: call.headers,
       json: call.body,
@@ -93,7 +93,7 @@ async function attempt(call: SmokeCall, url: string, options: SmokeOptions): Pro
     return { status: res.status, body: res.body }
   } catch (err) {
     // Unreachable (connection refused, reset, timeout): worth another try within the wait.
-    return { status: 0, body: err instanceof ApiError || err instanceof Error ? err.message : String(err) }
+    return { status: 0, body: err instanceof Error ? err.message : String(err) }
   }
 }
 
