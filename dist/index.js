@@ -33495,7 +33495,7 @@ function smokeTasks(run, deps) {
             return;
         const url = httpsUrlOf((await choreo.devportalApi(apiId))?.endpointURLs ?? [], gateway.environment);
         if (!url) {
-            throw new Error(`The Developer Portal lists no HTTPS gateway URL for "${gateway.environment}" after the deploy, so "smoke-test" has nothing to call. Check that the deployment is shown in the Developer Portal (Choreo Console > Deploy), or set "smoke-environment".`);
+            throw new Error(`The Developer Portal lists no HTTPS gateway URL for "${gateway.environment}" after the deploy, so "smoke-test" has nothing to call. Check that the API is published and "${gateway.environment}" is exposed in the Developer Portal, or set "smoke-environment".`);
         }
         gateway.url = url;
     });

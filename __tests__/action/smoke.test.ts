@@ -1,6 +1,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { emulatorInputs, runDist, runSource, writesSince, type ActionRun } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
+import { Choreo } from '../../src/choreo/client.js'
+import { Http } from '../../src/http.js'
+import { lookupSmokeGateway } from '../../src/smoke/tasks.js'
 
 /** `smoke-test` end to end: the action's own calls through the emulated gateway, after the token. */
 
@@ -121,6 +124,34 @@ describe('smoke-test against the gateway Choreo lists for the API', () => {
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.outputs.plan).find((c: { resource: string }) => c.resource === 'Choreo API lifecycle').action).toBe('update')
     expect(results(run).map((r) => r.status)).toEqual([200, 403, 401])
+  })
+
+  test('when the Developer Portal still lists no URL after the deploy and publish, the run says so and calls nothing', async () => {
+    const api = emu.state.choreo.orgs[emu.state.seed.choreoOrgUuid].apis.find((a) => a.id === emu.state.seed.apiId)!
+    api.lifeCycleStatus = 'CREATED'
+    // Both reads of the API in the Developer Portal (before and after the writes) come back empty.
+    emu.faults.add({ kind: 'status', status: 404, method: 'GET', path: `/api/am/devportal/v2/apis/${api.id}`, times: 2 })
+    const since = emu.log.lastSeq
+    const run = await runSource(emulatorInputs(emu, { 'smoke-test': SCOPED, 'smoke-wait-seconds': '10' }))
+    expect(run.exitCode).toBe(1)
+    expect(errorLine(run.stdout)).toContain(
+      'The Developer Portal lists no HTTPS gateway URL for "Production" after the deploy, so "smoke-test" has nothing to call.'
+    )
+    expect(gatewayCalls(since)).toEqual([])
+  })
+
+  test('lookupSmokeGateway reads the URL without a reconciliation (for runs that deploy nothing)', async () => {
+    const http = new Http({ deadline: Date.now() + 10_000 })
+    const s = emu.state.seed
+    const choreo = new Choreo(http, emu.url, emu.url, s.choreoPat, s.choreoOrgUuid)
+    expect(await lookupSmokeGateway(choreo, s.apiId, undefined)).toEqual({
+      environment: 'Production',
+      url: `${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}`
+    })
+    await expect(lookupSmokeGateway(choreo, s.apiId, 'Development')).rejects.toThrow(
+      'Input "smoke-environment": the API is not deployed to "Development"'
+    )
+    http.dispose()
   })
 
   test('an absolute URL target is called as given', async () => {
