@@ -29770,7 +29770,7 @@ class OidcClient {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
-                debug(`ID token url is ${id_token_url}`);
+                core_debug(`ID token url is ${id_token_url}`);
                 const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
@@ -31491,7 +31491,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
+function core_debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -31634,9 +31634,10 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0 }, writes: 0, retries: 0 };
+    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 }, writes: 0, retries: 0 };
     client;
     secrets = new Set();
+    writeGate = Promise.resolve();
     constructor(options) {
         this.options = options;
         this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
@@ -31651,6 +31652,15 @@ class Http {
     addSecret(value) {
         if (value && value.length >= 4)
             this.secrets.add(value);
+    }
+    /**
+     * Writes wait until `reads` settle, and are not sent when it fails (they fail with its error): lookups
+     * that can refute an input run before the first write even when the task graph overlaps them.
+     */
+    holdWritesUntil(reads) {
+        const gate = Promise.all([this.writeGate, reads]);
+        gate.catch(() => undefined); // observed by the writes that wait on it, if any
+        this.writeGate = gate;
     }
     dispose() {
         this.client.dispose();
@@ -31680,14 +31690,17 @@ class Http {
             headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
-        const maxAttempts = this.options.maxAttempts ?? 4;
+        const write = spec.method !== 'GET' && spec.method !== 'HEAD' && !spec.readOnly;
+        if (write)
+            await this.writeGate;
+        const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4);
         for (let attempt = 1;; attempt++) {
             if (Date.now() > this.options.deadline) {
                 throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
             }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
-            if (spec.method !== 'GET' && !spec.readOnly)
+            if (write)
                 this.stats.writes++;
             const started = Date.now();
             let status;
@@ -31714,7 +31727,7 @@ class Http {
             const body = parseBody(text, resHeaders['content-type']);
             if (status >= 200 && status < 300)
                 return { status, headers: resHeaders, body: body };
-            if (spec.expect?.includes(status))
+            if (spec.anyStatus || spec.expect?.includes(status))
                 return { status, headers: resHeaders, body: body };
             // 429 and 503 mean the request was not processed, so even a POST may be sent again.
             const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
@@ -31751,7 +31764,7 @@ class Http {
     }
 }
 function serviceName(s) {
-    return s === 'asgardeo' ? 'Asgardeo' : s === 'github' ? 'GitHub' : 'Choreo';
+    return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway';
 }
 function buildUrl(base, query) {
     const url = new URL(base);
@@ -32284,6 +32297,13 @@ class Choreo {
         await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action } });
     }
     // --- Developer Portal ----------------------------------------------------------------------
+    /** The API as the Developer Portal shows it; undefined while it is not visible there (not published). */
+    async devportalApi(apiId) {
+        const res = await this.call('devportal', 'GET', `/apis/${encodeURIComponent(apiId)}`, {
+            expect: [404]
+        });
+        return res.status === 404 ? undefined : res.body;
+    }
     async keyManagers() {
         return (await this.call('devportal', 'GET', '/key-managers')).body?.list ?? [];
     }
@@ -32395,7 +32415,8 @@ class TaskGraph {
         const failures = results
             .filter((r) => r.status === 'rejected')
             .map((r) => r.reason)
-            .filter((e) => !(e instanceof SkippedError));
+            .filter((e) => !(e instanceof SkippedError))
+            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
         if (failures.length > 0)
             throw new GraphFailure(failures);
     }
@@ -32497,7 +32518,176 @@ function serviceUserName(application) {
     return `github-oidc-${slug}@service-users.invalid`;
 }
 
+;// CONCATENATED MODULE: ./src/smoke/parse.ts
+
+const SMOKE_VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const CALL = /^(\S+)\s+(\S+)(?:\s+->\s*(\S+))?(?:\s+(\S+))?\s*$/;
+const STATUS = /^(?:[1-5]\d\d|[1-5]xx)$/;
+const HEADER = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/;
+/** Headers the action sets itself: a smoke line may not replace them. */
+const RESERVED = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'connection']);
+const SYNTAX = 'write it as "VERB TARGET [-> STATUS] [anonymous]", e.g. "GET /items -> 200" or "POST /items -> 401 anonymous"';
+/** Does a status meet an expectation (`200`, `2xx`)? */
+function expectationHolds(expect, status) {
+    if (/^[1-5]xx$/.test(expect))
+        return Math.floor(status / 100) === Number(expect[0]);
+    return status === Number(expect);
+}
+/** Parses the input; problems go into `problems` (each naming the line and the fix), good calls are returned. */
+function parseSmokeTest(text, problems = []) {
+    const lines = text.split(/\r?\n/);
+    const indentOf = (l) => l.length - l.trimStart().length;
+    const meaningful = lines.filter((l) => l.trim() && !l.trim().startsWith('#'));
+    // Calls sit at the shallowest indentation; deeper lines belong to the call above them.
+    const base = Math.min(...meaningful.map(indentOf));
+    const calls = [];
+    let current;
+    const finish = () => {
+        if (!current || current.bad)
+            return;
+        const { call, bodyLines, bodyLine } = current;
+        if (bodyLines.length > 0) {
+            try {
+                call.body = JSON.parse(bodyLines.join('\n'));
+            }
+            catch (err) {
+                problems.push(`smoke-test, line ${bodyLine} ("${bodyLines[0].trim()}"): the body of "${call.text}" is not valid JSON (${err.message}); write the body as JSON on the lines after its headers.`);
+                return;
+            }
+            if (call.verb === 'GET' || call.verb === 'HEAD') {
+                problems.push(`smoke-test, line ${call.line} ("${call.text}"): a ${call.verb} call carries no body; remove the body or use POST, PUT or PATCH.`);
+                return;
+            }
+        }
+        calls.push(call);
+    };
+    lines.forEach((raw, i) => {
+        const line = raw.trim();
+        if (!line || (line.startsWith('#') && !current?.bodyLines.length))
+            return;
+        const where = `smoke-test, line ${i + 1} ("${line}")`;
+        if (indentOf(raw) > base) {
+            if (!current) {
+                problems.push(`${where}: an indented line needs a call above it; write the call ("VERB TARGET") first, or indent this line less.`);
+                return;
+            }
+            if (current.bodyLines.length > 0 || line.startsWith('{') || line.startsWith('[')) {
+                if (current.bodyLines.length === 0)
+                    current.bodyLine = i + 1;
+                current.bodyLines.push(raw);
+                return;
+            }
+            const header = HEADER.exec(line);
+            if (!header) {
+                problems.push(`${where}: an indented line under a call is a header ("Name: value") or the start of a JSON body ("{" or "["); indent it less to make it a call of its own.`);
+                current.bad = true;
+                return;
+            }
+            const name = header[1].toLowerCase();
+            if (RESERVED.has(name)) {
+                problems.push(name === 'authorization'
+                    ? `${where}: the action sends the token itself; drop this header (write "anonymous" on the call to send none).`
+                    : `${where}: the header "${header[1]}" is set by the HTTP client; drop it.`);
+                current.bad = true;
+                return;
+            }
+            current.call.headers[name] = header[2];
+            return;
+        }
+        finish();
+        const call = parseCallLine(line, i + 1, where, problems);
+        // A refused call still owns its indented lines, so they are not mistaken for calls.
+        current = {
+            call: call ?? { line: i + 1, text: line, verb: 'GET', target: '', expect: '', anonymous: false, headers: {} },
+            bodyLines: [],
+            bodyLine: 0,
+            bad: !call
+        };
+    });
+    finish();
+    return calls;
+}
+function parseCallLine(line, lineNumber, where, problems) {
+    const m = CALL.exec(line);
+    if (!m) {
+        problems.push(`${where}: ${SYNTAX}.`);
+        return undefined;
+    }
+    const [, verbText, target, status, flag] = m;
+    const verb = verbText.toUpperCase();
+    if (!SMOKE_VERBS.includes(verb)) {
+        problems.push(`${where}: "${verbText}" is not an HTTP method; use one of ${SMOKE_VERBS.join(', ')}.`);
+        return undefined;
+    }
+    if (flag !== undefined && flag.toLowerCase() !== 'anonymous') {
+        problems.push(`${where}: "${flag}" is not understood; ${SYNTAX}.`);
+        return undefined;
+    }
+    const expect = (status ?? '2xx').toLowerCase();
+    if (!STATUS.test(expect)) {
+        problems.push(`${where}: "${status}" is not a status; write an exact one such as 200 or 403, or a class such as 2xx.`);
+        return undefined;
+    }
+    if (!targetOk(target, where, problems))
+        return undefined;
+    return { line: lineNumber, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} };
+}
+/** True when the target is usable: a path on the gateway, or an absolute HTTPS URL; else says why. */
+function targetOk(target, where, problems) {
+    if (target.startsWith('/')) {
+        if (target.startsWith('//')) {
+            problems.push(`${where}: "${target}" starts with "//"; give a path such as /items, or a full https:// URL.`);
+            return false;
+        }
+        return true;
+    }
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+        problems.push(`${where}: the target "${target}" is neither a path on the API's gateway URL (starting with "/", e.g. /items) nor an absolute https:// URL.`);
+        return false;
+    }
+    let url;
+    try {
+        url = new URL(target);
+    }
+    catch {
+        problems.push(`${where}: "${target}" is not a valid URL; write it as https://host/path.`);
+        return false;
+    }
+    try {
+        assertSecureUrl(url, `target of ${where}`);
+    }
+    catch (err) {
+        problems.push(err.message);
+        return false;
+    }
+    return true;
+}
+/** The `smoke-*` inputs, validated with the others (problems go to the same list). */
+function readSmokeInputs(get, problems) {
+    const text = get('smoke-test');
+    const environment = get('smoke-environment') || undefined;
+    const waitText = get('smoke-wait-seconds');
+    if (!text) {
+        for (const name of ['smoke-environment', 'smoke-wait-seconds']) {
+            if (get(name))
+                problems.push(`Input "${name}" is set, but "smoke-test" lists no call; add the calls (e.g. "GET /items -> 200") or remove "${name}".`);
+        }
+        return undefined;
+    }
+    const before = problems.length;
+    const calls = parseSmokeTest(text, problems);
+    if (calls.length === 0 && problems.length === before)
+        problems.push('Input "smoke-test" lists no call; write one per line, e.g. "GET /items -> 200".');
+    const waitSeconds = Number(waitText || DEFAULT_WAIT_SECONDS);
+    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) {
+        problems.push(`Input "smoke-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 to 3600.`);
+    }
+    return { calls, environment, waitSeconds };
+}
+const DEFAULT_WAIT_SECONDS = 120;
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -32662,7 +32852,8 @@ function readConfig(getInput, env = process.env) {
         deploy: bool(get('deploy'), true, 'deploy', problems),
         throttlingPolicy: get('throttling-policy'),
         prune: bool(get('prune'), false, 'prune', problems),
-        timeoutSeconds
+        timeoutSeconds,
+        smoke: readSmokeInputs(get, problems)
     };
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
         problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`);
@@ -33612,7 +33803,13 @@ function publisherTasks(run, org) {
             const vhost = live?.vhost ?? environments.find((e) => e.name === env)?.vhosts?.[0]?.host;
             return { name: env, vhost, displayOnDevportal: live?.displayOnDevportal ?? true };
         };
-        return { revisions, targets, deploymentTo, contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? '') };
+        return {
+            revisions,
+            targets,
+            environments,
+            deploymentTo,
+            contentIn: (env) => contents.get(deploymentIn(env)?.revision.id ?? '')
+        };
     });
     const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
         if (!live) {
@@ -33665,7 +33862,7 @@ function publisherTasks(run, org) {
         out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
         return km;
     });
-    return { api, apiScopes, deployment, lifecycle, keyManager };
+    return { api, apiScopes, deployed, deployment, lifecycle, keyManager };
 }
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };
@@ -33701,7 +33898,87 @@ function tokenEndpointOf(km, asgardeoEndpoint) {
     return endpoint;
 }
 
+;// CONCATENATED MODULE: ./src/smoke/gateway.ts
+const named = (e, env) => e.environmentName === env || e.environmentDisplayName === env;
+/** The HTTPS URL the Developer Portal lists for an environment (by name or display name). */
+function httpsUrlOf(endpointURLs, env) {
+    return endpointURLs.find((e) => named(e, env))?.URLs?.https ?? undefined;
+}
+/** The environment to call and its URL when already listed; throws naming the input when it cannot be. */
+function gateway_chooseGateway(wanted, facts) {
+    const listed = facts.endpointURLs.map((e) => e.environmentName).filter((n) => !!n);
+    // Choreo shows only Production in the Developer Portal by default: prefer a target it lists.
+    const targets = facts.deployTargets ?? [];
+    const environment = wanted ?? targets.find((t) => listed.includes(t)) ?? targets.find((t) => !facts.hidden?.includes(t)) ?? listed[0];
+    if (!environment) {
+        throw new Error('Input "smoke-test": the Developer Portal lists no gateway URL for this API (it is deployed nowhere it shows, or not published), and "deploy" is false. Deploy the API, or set "deploy: true".');
+    }
+    const entry = facts.endpointURLs.find((e) => named(e, environment));
+    if (entry) {
+        const url = entry.URLs?.https;
+        if (!url) {
+            throw new Error(`Input "smoke-environment": the Developer Portal lists no HTTPS gateway URL for "${environment}" (only ${entry.URLs?.http ? 'plain HTTP' : 'none'}); enable HTTPS on that gateway environment or choose another.`);
+        }
+        return { environment: entry.environmentName ?? environment, url };
+    }
+    if (facts.hidden?.includes(environment)) {
+        throw new Error(`Input "smoke-environment": the deployment to "${environment}" is hidden from the Developer Portal, so Choreo lists no gateway URL for it. Expose "${environment}" in the Developer Portal (Choreo: Configure Exposed Environments to Developer Portal) or set "smoke-environment" to ${listed.join(' or ') || 'an environment it shows'}.`);
+    }
+    if (targets.includes(environment))
+        return { environment };
+    if (facts.environments && !facts.environments.includes(environment)) {
+        throw new Error(`Input "smoke-environment": "${environment}" is not a gateway environment of this organization; use one of ${facts.environments.join(', ') || 'none'}.`);
+    }
+    const where = listed.length > 0 ? `it is shown on ${listed.join(', ')}` : 'it is shown on none';
+    const deploys = facts.deployTargets ? `, and this run deploys it to ${facts.deployTargets.join(', ')}` : '';
+    throw new Error(`Input "smoke-environment": the API is not deployed to "${environment}" in the Developer Portal (${where}${deploys}). Set "smoke-environment" to one of those${facts.deployTargets ? `, or add "${environment}" to "environments"` : ''}.`);
+}
+
+;// CONCATENATED MODULE: ./src/smoke/tasks.ts
+
+/**
+ * The smoke test's part of the reconciliation: the gateway URL, read with the other lookups (it can
+ * refute `smoke-environment`, so writes wait for it), and read again after the deploy and publish when
+ * the Developer Portal did not list it yet. The calls themselves run once the whole run has settled.
+ */
+function smokeTasks(run, deps) {
+    const { config, apply, choreo, graph, out, io } = run;
+    if (!config.smoke)
+        return;
+    const wanted = config.smoke.environment;
+    const lookup = graph.add('smoke: gateway URL', [deps.api, deps.deployed], async ({ current }, live) => {
+        const view = await choreo.devportalApi(current.id);
+        out.smoke = gateway_chooseGateway(wanted, {
+            endpointURLs: view?.endpointURLs ?? [],
+            deployTargets: live?.targets,
+            environments: live?.environments.map((e) => e.name),
+            hidden: live?.targets.filter((t) => live.deploymentTo(t).displayOnDevportal === false)
+        });
+        return { apiId: current.id };
+    });
+    io.holdWrites?.(lookup.promise);
+    graph.add('smoke: gateway URL after deploy', [lookup, deps.lifecycle], async ({ apiId }) => {
+        const gateway = out.smoke;
+        if (gateway.url || !apply)
+            return;
+        const url = httpsUrlOf((await choreo.devportalApi(apiId))?.endpointURLs ?? [], gateway.environment);
+        if (!url) {
+            throw new Error(`The Developer Portal lists no HTTPS gateway URL for "${gateway.environment}" after the deploy, so "smoke-test" has nothing to call. Check that the API is published and "${gateway.environment}" is exposed in the Developer Portal, or set "smoke-environment".`);
+        }
+        gateway.url = url;
+    });
+}
+/**
+ * The gateway URL outside a reconciliation (e.g. `mode: token`, which deploys nothing): what the
+ * Developer Portal lists now for `environment` (default: the first environment it lists).
+ */
+async function lookupSmokeGateway(choreo, apiId, environment) {
+    const view = await choreo.devportalApi(apiId);
+    return chooseGateway(environment, { endpointURLs: view?.endpointURLs ?? [] });
+}
+
 ;// CONCATENATED MODULE: ./src/reconcile.ts
+
 
 
 
@@ -33735,6 +34012,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         keyManager: publisher.keyManager,
         application: identity.application
     });
+    smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
     graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
         // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
@@ -33771,6 +34049,209 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/smoke/report.ts
+
+/**
+ * How smoke results are shown: a table in the log and the job summary, a JSON output, and the failure
+ * message. Server text (the body excerpt) arrives already scrubbed; here it is escaped for HTML and
+ * shown as code, so it cannot render markdown, links or mentions.
+ */
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const got = (r) => (r.status === 0 ? 'unreachable' : String(r.status));
+/** A plain-text table, one row per call, for the log. */
+function smokeTable(results) {
+    const rows = [
+        ['', 'Call', 'Expected', 'Got', 'Time', 'Attempts'],
+        ...results.map((r) => [r.ok ? 'ok' : 'FAIL', r.call, r.expected, got(r), seconds(r.ms), String(r.attempts)])
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+    const lines = rows.map((row) => row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd());
+    for (const r of results.filter((x) => !x.ok && x.excerpt))
+        lines.push(`  line ${r.line} (${r.call}) answered: ${r.excerpt}`);
+    return lines;
+}
+/** One sentence naming every failed call, for core.setFailed. */
+function smokeFailure(results, waitSeconds) {
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length === 0)
+        return undefined;
+    const list = failed.map((r) => `line ${r.line} ${r.call}: expected ${r.expected}, got ${got(r)} after ${seconds(r.ms)}`).join('; ');
+    return `Smoke test: ${failed.length} of ${results.length} calls did not get the expected status within smoke-wait-seconds (${waitSeconds} s): ${list}. The job summary has the same table.`;
+}
+/** The `smoke-results` output: one object per call. */
+function smokeOutput(results) {
+    return JSON.stringify(results.map((r) => ({
+        line: r.line,
+        call: r.call,
+        url: r.url,
+        expected: r.expected,
+        status: r.status,
+        ok: r.ok,
+        attempts: r.attempts,
+        ms: r.ms,
+        ...(r.excerpt ? { excerpt: r.excerpt } : {})
+    })));
+}
+/** Appends the results (or why there are none) to the job summary. */
+async function writeSmokeSummary(content) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    summary.addHeading('Smoke test', 3);
+    if ('skipped' in content) {
+        summary.addRaw(escapeHtml(content.skipped), true);
+    }
+    else {
+        const cell = (text) => (text ? escapeHtml(text) : '—');
+        summary.addRaw(`Gateway: <code>${escapeHtml(content.url)}</code>`, true);
+        summary.addTable([
+            ['Result', 'Call', 'Expected', 'Got', 'Time', 'Body (on failure)'].map((data) => ({ data, header: true })),
+            ...content.results.map((r) => [
+                r.ok ? 'ok' : '<strong>failed</strong>',
+                `<code>${cell(r.call)}</code>`,
+                cell(r.expected),
+                cell(got(r)),
+                `${seconds(r.ms)} (${r.attempts} ${r.attempts === 1 ? 'attempt' : 'attempts'})`,
+                r.excerpt ? `<code>${escapeHtml(r.excerpt)}</code>` : '—'
+            ])
+        ]);
+    }
+    await summary.write();
+}
+/** HTML-escaped, and the characters markdown or mentions could use turned into entities. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+;// CONCATENATED MODULE: ./src/smoke/run.ts
+
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+const EXCERPT_CHARS = 200;
+async function runSmoke(calls, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + options.waitSeconds * 1000;
+    const results = [];
+    for (const call of calls) {
+        const url = targetUrl(options.baseUrl, call.target);
+        const started = Date.now();
+        let attempts = 0;
+        for (;;) {
+            attempts++;
+            const answer = await attempt(call, url, options);
+            const ok = answer.status > 0 && expectationHolds(call.expect, answer.status);
+            const now = Date.now();
+            if (ok || now >= deadline) {
+                results.push({
+                    line: call.line,
+                    call: `${call.verb} ${call.target}${call.anonymous ? ' (anonymous)' : ''}`,
+                    url,
+                    expected: call.expect,
+                    status: answer.status,
+                    ok,
+                    attempts,
+                    ms: now - started,
+                    excerpt: ok ? undefined : excerpt(answer.body, options.token)
+                });
+                break;
+            }
+            // Full jitter would make the reported times noisy; a doubling delay, cut at the deadline, is enough here.
+            await sleep(Math.min(FIRST_DELAY_MS * 2 ** (attempts - 1), MAX_DELAY_MS, deadline - now));
+        }
+    }
+    return results;
+}
+/** The gateway URL joined with a path target; an absolute target as it is. */
+function targetUrl(baseUrl, target) {
+    return target.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${target}` : target;
+}
+async function attempt(call, url, options) {
+    try {
+        const res = await options.http.request({
+            service: 'gateway',
+            method: call.verb,
+            url,
+            headers: call.headers,
+            json: call.body,
+            bearer: call.anonymous ? undefined : options.token,
+            readOnly: true, // the API's own data, not the configuration this action reconciles
+            anyStatus: true
+        });
+        return { status: res.status, body: res.body };
+    }
+    catch (err) {
+        // Unreachable (connection refused, reset, timeout): worth another try within the wait.
+        return { status: 0, body: err instanceof Error ? err.message : String(err) };
+    }
+}
+/**
+ * A short excerpt safe to print anywhere: the token (raw, base64 or any JWT) removed, control and
+ * bidi characters flattened to spaces so a server cannot start a workflow command or fake a line.
+ */
+function excerpt(body, token) {
+    if (body === undefined || body === null || body === '')
+        return undefined;
+    let text = typeof body === 'string' ? body : JSON.stringify(body);
+    if (token) {
+        for (const form of [token, Buffer.from(token).toString('base64'), Buffer.from(token).toString('base64url')])
+            text = text.split(form).join('***');
+    }
+    text = text
+        .replace(/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, '***') // any JWT, whoever's
+        // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+        .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./src/smoke/step.ts
+
+
+
+
+/** Time a single attempt may take beyond the wait (a request that started just before the wait ran out). */
+const LAST_REQUEST_SLACK_MS = 30_000;
+/**
+ * The smoke test as a step of the action, after any token: calls, log table, job summary, the
+ * `smoke-results` output; fails the step when an expectation failed. In plan and check mode it says
+ * it is skipped. Returns whether every expectation held.
+ */
+async function smokeStep(smoke, run) {
+    if (run.mode === 'plan' || run.mode === 'check') {
+        const where = run.gateway?.url ?? (run.gateway ? `the gateway URL of ${run.gateway.environment} once deployed` : 'the gateway');
+        const skipped = `Smoke test skipped in ${run.mode} mode: ${smoke.calls.length} ${smoke.calls.length === 1 ? 'call' : 'calls'} would run against ${where}.`;
+        info(skipped);
+        await writeSmokeSummary({ skipped });
+        return true;
+    }
+    if (!run.gateway?.url)
+        throw new Error('Smoke test: no gateway URL was found for the API, so "smoke-test" cannot run.');
+    const http = new Http({ deadline: Date.now() + smoke.waitSeconds * 1000 + LAST_REQUEST_SLACK_MS, debug: run.debug });
+    http.addSecret(run.token);
+    try {
+        const results = await runSmoke(smoke.calls, { baseUrl: run.gateway.url, token: run.token, waitSeconds: smoke.waitSeconds, http });
+        setOutput('smoke-results', smokeOutput(results));
+        await writeSmokeSummary({ results, url: run.gateway.url });
+        const failure = smokeFailure(results, smoke.waitSeconds);
+        if (failure) {
+            setFailed([failure, ...smokeTable(results)].join('\n'));
+            return false;
+        }
+        startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`);
+        for (const line of smokeTable(results))
+            info(line);
+        endGroup();
+        info(`Smoke test: all ${results.length} calls got what they expected.`);
+        return true;
+    }
+    finally {
+        http.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/summary.ts
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
@@ -33779,7 +34260,7 @@ async function writeSummary(config, o, failures = []) {
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
     // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
-    const cell = (text) => (text ? escapeHtml(text) : '—');
+    const cell = (text) => (text ? summary_escapeHtml(text) : '—');
     const rows = o.plan.changes.map((c) => [
         cell(c.resource),
         cell(c.name),
@@ -33799,19 +34280,19 @@ async function writeSummary(config, o, failures = []) {
     ]);
     if (o.token) {
         const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`);
-        summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
+        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summary_escapeHtml(s)}</code>`);
+        summary.addRaw(`Token: ${summary_escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
     }
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
-        summary.addList(failures.map(escapeHtml));
+        summary.addList(failures.map(summary_escapeHtml));
     }
     else if (!o.plan.changed) {
         summary.addRaw('No changes.', true);
     }
     await summary.write();
 }
-function escapeHtml(text) {
+function summary_escapeHtml(text) {
     return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
@@ -34010,7 +34491,7 @@ async function runTokenMode() {
     try {
         const config = readTokenConfig((name) => getInput(name));
         idTokenPreflight(process.env);
-        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? debug : undefined });
+        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? core_debug : undefined });
         http.addSecret(config.clientSecret);
         const idToken = await getIDToken(config.audience).catch((err) => {
             throw new Error(`GitHub did not issue an OIDC id-token for audience "${config.audience}": ${err instanceof Error ? err.message : String(err)}`);
@@ -34119,6 +34600,7 @@ async function writeTokenSummary(claims, token) {
 
 
 
+
 const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
@@ -34138,7 +34620,7 @@ async function run() {
     try {
         config = readConfig((name) => getInput(name));
         const deadline = Date.now() + config.timeoutSeconds * 1000;
-        http = new Http({ deadline, debug: isDebug() ? debug : undefined });
+        http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
         for (const name of SECRET_INPUTS)
             http.addSecret(getInput(name));
         const secret = (value) => {
@@ -34150,7 +34632,11 @@ async function run() {
         info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
         let outcome;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase).push({ line, order }), secret }, deadline);
+            outcome = await reconcile(config, asgardeo, choreo, {
+                log: (phase, line, order = 99) => lines.get(phase).push({ line, order }),
+                secret,
+                holdWrites: (reads) => http.holdWritesUntil(reads)
+            }, deadline);
         }
         finally {
             flush(lines);
@@ -34167,6 +34653,10 @@ async function run() {
                 .filter((c) => c.action !== 'no change')
                 .map((c) => `${c.resource} "${c.name}" (${c.action})`)
                 .join(', ')}. Run with mode: apply to repair it.`);
+        }
+        if (config.smoke) {
+            const debug = isDebug() ? core_debug : undefined;
+            await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
         }
     }
     catch (err) {

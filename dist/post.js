@@ -31634,9 +31634,10 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0 }, writes: 0, retries: 0 };
+    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 }, writes: 0, retries: 0 };
     client;
     secrets = new Set();
+    writeGate = Promise.resolve();
     constructor(options) {
         this.options = options;
         this.client = new lib_HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
@@ -31651,6 +31652,15 @@ class Http {
     addSecret(value) {
         if (value && value.length >= 4)
             this.secrets.add(value);
+    }
+    /**
+     * Writes wait until `reads` settle, and are not sent when it fails (they fail with its error): lookups
+     * that can refute an input run before the first write even when the task graph overlaps them.
+     */
+    holdWritesUntil(reads) {
+        const gate = Promise.all([this.writeGate, reads]);
+        gate.catch(() => undefined); // observed by the writes that wait on it, if any
+        this.writeGate = gate;
     }
     dispose() {
         this.client.dispose();
@@ -31680,14 +31690,17 @@ class Http {
             headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
-        const maxAttempts = this.options.maxAttempts ?? 4;
+        const write = spec.method !== 'GET' && spec.method !== 'HEAD' && !spec.readOnly;
+        if (write)
+            await this.writeGate;
+        const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4);
         for (let attempt = 1;; attempt++) {
             if (Date.now() > this.options.deadline) {
                 throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
             }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
-            if (spec.method !== 'GET' && !spec.readOnly)
+            if (write)
                 this.stats.writes++;
             const started = Date.now();
             let status;
@@ -31714,7 +31727,7 @@ class Http {
             const body = parseBody(text, resHeaders['content-type']);
             if (status >= 200 && status < 300)
                 return { status, headers: resHeaders, body: body };
-            if (spec.expect?.includes(status))
+            if (spec.anyStatus || spec.expect?.includes(status))
                 return { status, headers: resHeaders, body: body };
             // 429 and 503 mean the request was not processed, so even a POST may be sent again.
             const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
@@ -31751,7 +31764,7 @@ class Http {
     }
 }
 function serviceName(s) {
-    return s === 'asgardeo' ? 'Asgardeo' : s === 'github' ? 'GitHub' : 'Choreo';
+    return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway';
 }
 function buildUrl(base, query) {
     const url = new URL(base);

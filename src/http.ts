@@ -6,11 +6,11 @@ import { HttpClient } from '@actions/http-client'
  * and errors that say which service and call failed without ever carrying a secret.
  */
 
-export type Service = 'asgardeo' | 'choreo' | 'github'
+export type Service = 'asgardeo' | 'choreo' | 'github' | 'gateway'
 
 export interface RequestSpec {
   service: Service
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
   url: string
   query?: Record<string, string | number | undefined>
   /** Serialised as JSON. */
@@ -24,6 +24,8 @@ export interface RequestSpec {
   expect?: number[]
   /** A POST that changes nothing (a token request): not counted as a write. */
   readOnly?: boolean
+  /** Every status is returned, none thrown, and nothing is retried: the caller decides (smoke tests). */
+  anyStatus?: boolean
 }
 
 export interface Response<T = unknown> {
@@ -73,9 +75,10 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE'])
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET'])
 
 export class Http {
-  readonly stats: HttpStats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0 }, writes: 0, retries: 0 }
+  readonly stats: HttpStats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 }, writes: 0, retries: 0 }
   private readonly client: HttpClient
   private readonly secrets = new Set<string>()
+  private writeGate: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: HttpOptions) {
     this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
@@ -90,6 +93,16 @@ export class Http {
   /** Registers a value that must never appear in an error message this layer builds. */
   addSecret(value: string | undefined): void {
     if (value && value.length >= 4) this.secrets.add(value)
+  }
+
+  /**
+   * Writes wait until `reads` settle, and are not sent when it fails (they fail with its error): lookups
+   * that can refute an input run before the first write even when the task graph overlaps them.
+   */
+  holdWritesUntil(reads: Promise<unknown>): void {
+    const gate = Promise.all([this.writeGate, reads])
+    gate.catch(() => undefined) // observed by the writes that wait on it, if any
+    this.writeGate = gate
   }
 
   dispose(): void {
@@ -117,7 +130,9 @@ export class Http {
       headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
     }
     const label = `${spec.method} ${redactUrl(url)}`
-    const maxAttempts = this.options.maxAttempts ?? 4
+    const write = spec.method !== 'GET' && spec.method !== 'HEAD' && !spec.readOnly
+    if (write) await this.writeGate
+    const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4)
 
     for (let attempt = 1; ; attempt++) {
       if (Date.now() > this.options.deadline) {
@@ -131,7 +146,7 @@ export class Http {
       }
       this.stats.requests++
       this.stats.byService[spec.service]++
-      if (spec.method !== 'GET' && !spec.readOnly) this.stats.writes++
+      if (write) this.stats.writes++
       const started = Date.now()
       let status: number
       let resHeaders: Record<string, string | string[] | undefined>
@@ -161,7 +176,7 @@ export class Http {
       this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`)
       const body = parseBody(text, resHeaders['content-type'])
       if (status >= 200 && status < 300) return { status, headers: resHeaders, body: body as T }
-      if (spec.expect?.includes(status)) return { status, headers: resHeaders, body: body as T }
+      if (spec.anyStatus || spec.expect?.includes(status)) return { status, headers: resHeaders, body: body as T }
       // 429 and 503 mean the request was not processed, so even a POST may be sent again.
       const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method))
       const retryAfter = retryAfterMs(resHeaders['retry-after'])
@@ -209,7 +224,7 @@ export class Http {
 }
 
 function serviceName(s: Service): string {
-  return s === 'asgardeo' ? 'Asgardeo' : s === 'github' ? 'GitHub' : 'Choreo'
+  return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway'
 }
 
 export function buildUrl(base: string, query?: Record<string, string | number | undefined>): URL {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { assertSecureUrl } from './http.js'
 import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
+import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
 
 /** Everything the run needs, validated before any network call. */
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   throttlingPolicy: string
   prune: boolean
   timeoutSeconds: number
+  /** `smoke-test` calls, run in apply mode after the token (absent when the input is empty). */
+  smoke?: SmokeConfig
 }
 
 export interface Operation {
@@ -200,7 +203,8 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     deploy: bool(get('deploy'), true, 'deploy', problems),
     throttlingPolicy: get('throttling-policy'),
     prune: bool(get('prune'), false, 'prune', problems),
-    timeoutSeconds
+    timeoutSeconds,
+    smoke: readSmokeInputs(get, problems)
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
     problems.push(

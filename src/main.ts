@@ -5,6 +5,7 @@ import { GraphFailure } from './graph.js'
 import { Http } from './http.js'
 import { readConfig, type Config } from './inputs.js'
 import { reconcile, type Outcome, type Phase } from './reconcile.js'
+import { smokeStep } from './smoke/step.js'
 import { writeSummary } from './summary.js'
 import { isTokenMode } from './token/inputs.js'
 import { outputToken } from './token/output.js'
@@ -45,7 +46,11 @@ export async function run(): Promise<void> {
         config,
         asgardeo,
         choreo,
-        { log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }), secret },
+        {
+          log: (phase, line, order = 99) => lines.get(phase)!.push({ line, order }),
+          secret,
+          holdWrites: (reads) => http!.holdWritesUntil(reads)
+        },
         deadline
       )
     } finally {
@@ -64,6 +69,10 @@ export async function run(): Promise<void> {
           .map((c) => `${c.resource} "${c.name}" (${c.action})`)
           .join(', ')}. Run with mode: apply to repair it.`
       )
+    }
+    if (config.smoke) {
+      const debug = core.isDebug() ? core.debug : undefined
+      await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug })
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)

@@ -9,6 +9,7 @@ import { asgardeoTasks } from './asgardeo/tasks.js'
 import { devportalTasks } from './choreo/devportal.js'
 import { publisherTasks } from './choreo/publisher.js'
 import { bindingTasks, observeIssuer } from './asgardeo/binding.js'
+import { smokeTasks } from './smoke/tasks.js'
 
 export type { Outcome, Phase, Reporter } from './run.js'
 
@@ -38,6 +39,7 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     keyManager: publisher.keyManager,
     application: identity.application
   })
+  smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle })
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
   graph.add('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {

@@ -2,6 +2,7 @@ import type { Asgardeo, TokenResponse } from './asgardeo/client.js'
 import type { Choreo } from './choreo/client.js'
 import type { TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'
+import type { SmokeGateway } from './smoke/gateway.js'
 import { RESOURCES, type Action, type Plan, type Resource } from './plan.js'
 
 /** What the task modules share: the inputs, the clients, the graph, the plan and what the run found. */
@@ -13,6 +14,8 @@ export interface Reporter {
   log(phase: Phase, line: string, order?: number): void
   /** Masks a secret the moment it is known. */
   secret(value: string): void
+  /** Holds every write until these reads settle (a lookup that can refute an input); none is sent if they fail. */
+  holdWrites?(reads: Promise<unknown>): void
 }
 
 export interface Outcome {
@@ -28,6 +31,8 @@ export interface Outcome {
   subscriptionId?: string
   tokenEndpoint?: string
   token?: TokenResponse & { requested: string[] }
+  /** Where `smoke-test` calls go: the environment and its gateway URL from the Developer Portal. */
+  smoke?: SmokeGateway
 }
 
 export interface Run {

@@ -83,6 +83,13 @@ export interface Subscription {
   status?: string
 }
 
+/** The Developer Portal's `API.endpointURLs[]`: where each environment's gateway serves the API. */
+export interface EndpointUrl {
+  environmentName?: string
+  environmentDisplayName?: string
+  URLs?: { http?: string | null; https?: string | null }
+}
+
 interface Page<T> {
   count?: number
   list?: T[]
@@ -222,6 +229,14 @@ export class Choreo {
   }
 
   // --- Developer Portal ----------------------------------------------------------------------
+
+  /** The API as the Developer Portal shows it; undefined while it is not visible there (not published). */
+  async devportalApi(apiId: string): Promise<{ endpointURLs?: EndpointUrl[] } | undefined> {
+    const res = await this.call<{ endpointURLs?: EndpointUrl[] }>('devportal', 'GET', `/apis/${encodeURIComponent(apiId)}`, {
+      expect: [404]
+    })
+    return res.status === 404 ? undefined : res.body
+  }
 
   async keyManagers(): Promise<KeyManager[]> {
     return (await this.call<Page<KeyManager>>('devportal', 'GET', '/key-managers')).body?.list ?? []

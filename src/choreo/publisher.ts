@@ -70,7 +70,13 @@ export function publisherTasks(run: Run, org: Task<string>) {
       const vhost = live?.vhost ?? environments.find((e) => e.name === env)?.vhosts?.[0]?.host
       return { name: env, vhost, displayOnDevportal: live?.displayOnDevportal ?? true }
     }
-    return { revisions, targets, deploymentTo, contentIn: (env: string) => contents.get(deploymentIn(env)?.revision.id ?? '') }
+    return {
+      revisions,
+      targets,
+      environments,
+      deploymentTo,
+      contentIn: (env: string) => contents.get(deploymentIn(env)?.revision.id ?? '')
+    }
   })
 
   const deployment = graph.add('choreo: deployment', [apiScopes, deployed], async ({ stored, changed }, live) => {
@@ -131,7 +137,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     return km
   })
 
-  return { api, apiScopes, deployment, lifecycle, keyManager }
+  return { api, apiScopes, deployed, deployment, lifecycle, keyManager }
 }
 
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
