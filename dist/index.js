@@ -32668,23 +32668,21 @@ function readSmokeInputs(get, problems) {
     const environment = get('smoke-environment') || undefined;
     const waitText = get('smoke-wait-seconds');
     if (!text) {
-        for (const name of ['smoke-environment', 'smoke-wait-seconds']) {
-            if (get(name))
-                problems.push(`Input "${name}" is set, but "smoke-test" lists no call; add the calls (e.g. "GET /items -> 200") or remove "${name}".`);
-        }
+        // smoke-wait-seconds always has its default, so only smoke-environment can be set in vain.
+        if (environment)
+            problems.push('Input "smoke-environment" is set, but "smoke-test" lists no call; add the calls (e.g. "GET /items -> 200") or remove "smoke-environment".');
         return undefined;
     }
     const before = problems.length;
     const calls = parseSmokeTest(text, problems);
     if (calls.length === 0 && problems.length === before)
         problems.push('Input "smoke-test" lists no call; write one per line, e.g. "GET /items -> 200".');
-    const waitSeconds = Number(waitText || DEFAULT_WAIT_SECONDS);
+    const waitSeconds = Number(waitText);
     if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) {
         problems.push(`Input "smoke-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 to 3600.`);
     }
     return { calls, environment, waitSeconds };
 }
-const DEFAULT_WAIT_SECONDS = 120;
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
@@ -32708,7 +32706,8 @@ const DEFAULTS = {
     prune: 'false',
     'timeout-seconds': '300',
     'oidc-issuer': 'https://token.actions.githubusercontent.com',
-    revoke: 'true'
+    revoke: 'true',
+    'smoke-wait-seconds': '120'
 };
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 class InputError extends Error {

@@ -56,7 +56,8 @@ export const DEFAULTS: Readonly<Record<string, string>> = {
   prune: 'false',
   'timeout-seconds': '300',
   'oidc-issuer': 'https://token.actions.githubusercontent.com',
-  revoke: 'true'
+  revoke: 'true',
+  'smoke-wait-seconds': '120'
 }
 
 /** Thrown for bad input: every problem found, each naming the input and the fix. */

@@ -125,7 +125,8 @@ describe('outputs', () => {
   describe('at run time', () => {
     const emu = useEmulator()
     test('an apply run sets only declared outputs, and all of them', async () => {
-      const run = await runSource(emulatorInputs(emu, { 'token-scopes': 'read' }), { debug: false })
+      // With a smoke test, so that smoke-results is set too.
+      const run = await runSource(emulatorInputs(emu, { 'token-scopes': 'read', 'smoke-test': 'GET /items -> 200' }), { debug: false })
       expect(run.exitCode).toBe(0)
       expect(run.warnings).toEqual([]) // the tests' inputs are all declared
       expect(Object.keys(run.outputs).filter((n) => !meta.outputs[n])).toEqual([])
