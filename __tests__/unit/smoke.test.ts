@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { expectationHolds, parseSmokeTest, readSmokeInputs } from '../../src/smoke/parse.js'
+import { DEFAULTS } from '../../src/inputs.js'
 import { chooseGateway, httpsUrlOf } from '../../src/smoke/gateway.js'
 import { excerpt, targetUrl } from '../../src/smoke/run.js'
 import { escapeHtml, smokeFailure, smokeTable } from '../../src/smoke/report.js'
@@ -94,7 +95,8 @@ describe('expectationHolds', () => {
 describe('readSmokeInputs', () => {
   const read = (inputs: Record<string, string>) => {
     const problems: string[] = []
-    const smoke = readSmokeInputs((n) => inputs[n] ?? '', problems)
+    // As readConfig calls it: action.yml's defaults applied to empty inputs.
+    const smoke = readSmokeInputs((n) => inputs[n] || (DEFAULTS[n] ?? ''), problems)
     return { smoke, problems }
   }
   test('absent without smoke-test; 120 s wait by default', () => {
