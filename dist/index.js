@@ -31766,21 +31766,20 @@ function forLog(text) {
     const start = out.length - out.trimStart().length;
     return out.startsWith('::', start) ? `${out.slice(0, start)}\u200b${out.slice(start)}` : out;
 }
+/** HTML's own five, by name (as before); markdown's punctuation by number. */
+const SUMMARY_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+for (const ch of '|*_[]()`~!#$@\\')
+    SUMMARY_ENTITIES[ch] = `&#${ch.charCodeAt(0)};`;
 /**
- * Text for the job summary (HTML that GitHub renders as markdown too): one line, and every ASCII
- * character that is not a letter, digit or space written as an entity, so no tag, link, image,
- * emphasis, table pipe, mention or math can form. Entities render as the characters they stand for.
+ * Text for the job summary (HTML that GitHub renders as markdown too): one line, so it cannot leave
+ * the HTML block it sits in, with the characters of HTML tags and of markdown links, images, emphasis,
+ * code, table pipes, mentions and math written as entities, which render as the characters themselves.
  */
 function forSummary(text) {
     let out = '';
     for (const ch of cut(text)) {
         const code = ch.codePointAt(0);
-        if (isUnsafeChar(code))
-            out += ' ';
-        else if (code < 0x80 && !/[A-Za-z0-9 ]/.test(ch))
-            out += `&#${code};`;
-        else
-            out += ch;
+        out += isUnsafeChar(code) ? ' ' : (SUMMARY_ENTITIES[ch] ?? ch);
     }
     return out;
 }
@@ -33771,7 +33770,8 @@ async function writeSummary(config, o, failures = []) {
     if (o.token) {
         const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
         const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
-        summary.addRaw(`Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
+        // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
+        summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
     }
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);

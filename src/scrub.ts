@@ -91,18 +91,20 @@ export function forLog(text: string): string {
   return out.startsWith('::', start) ? `${out.slice(0, start)}\u200b${out.slice(start)}` : out
 }
 
+/** HTML's own five, by name (as before); markdown's punctuation by number. */
+const SUMMARY_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+for (const ch of '|*_[]()`~!#$@\\') SUMMARY_ENTITIES[ch] = `&#${ch.charCodeAt(0)};`
+
 /**
- * Text for the job summary (HTML that GitHub renders as markdown too): one line, and every ASCII
- * character that is not a letter, digit or space written as an entity, so no tag, link, image,
- * emphasis, table pipe, mention or math can form. Entities render as the characters they stand for.
+ * Text for the job summary (HTML that GitHub renders as markdown too): one line, so it cannot leave
+ * the HTML block it sits in, with the characters of HTML tags and of markdown links, images, emphasis,
+ * code, table pipes, mentions and math written as entities, which render as the characters themselves.
  */
 export function forSummary(text: string): string {
   let out = ''
   for (const ch of cut(text)) {
     const code = ch.codePointAt(0)!
-    if (isUnsafeChar(code)) out += ' '
-    else if (code < 0x80 && !/[A-Za-z0-9 ]/.test(ch)) out += `&#${code};`
-    else out += ch
+    out += isUnsafeChar(code) ? ' ' : (SUMMARY_ENTITIES[ch] ?? ch)
   }
   return out
 }

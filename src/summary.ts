@@ -29,7 +29,8 @@ export async function writeSummary(config: Config, o: Outcome, failures: string[
   if (o.token) {
     const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString()
     const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`)
-    core.summary.addRaw(`Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true)
+    // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
+    core.summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true)
   }
   if (failures.length > 0) {
     core.summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true)

@@ -71,10 +71,12 @@ describe('forSummary', () => {
     const out = forSummary(
       '| a | [click](https://evil.example) ![i](https://evil.example/i.png) <img src=x onerror=alert(1)> **b** _e_ `c` @octocat $x$\n\n# h'
     )
-    const bare = out.replace(/&#\d+;/g, ' ') // what is left once the entities are set aside
-    for (const raw of ['|', '[', ']', '(', ')', '<', '>', '*', '_', '`', '@', '$', '#', '\n', ':', '&']) expect(bare).not.toContain(raw)
+    const bare = out.replace(/&(#\d+|amp|lt|gt|quot);/g, ' ') // what is left once the entities are set aside
+    for (const raw of ['|', '[', ']', '(', ')', '<', '>', '*', '_', '`', '@', '$', '#', '!', '\n', '&', '"'])
+      expect(bare).not.toContain(raw)
     // Entities render as the characters they stand for: the text stays readable.
     expect(out).toContain('click')
     expect(out).toContain('&#124;')
+    expect(forSummary('urn:acme:items-api:v1.0 "x"')).toBe('urn:acme:items-api:v1.0 &quot;x&quot;') // ids and names stay legible
   })
 })
