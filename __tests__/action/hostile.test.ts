@@ -34,9 +34,7 @@ function injectedCommands(run: ActionRun): string[] {
 
 /** Markup from server data that the job summary would render. */
 function summaryMarkup(run: ActionRun): string[] {
-  return ['<img', '<a ', '](', '**bold**', '| cell |', '`code`', '_em_', '$x$', '@octocat'].filter((m) =>
-    run.summary.includes(m)
-  )
+  return ['<img', '<a ', '](', '**bold**', '| cell |', '`code`', '_em_', '$x$', '@octocat'].filter((m) => run.summary.includes(m))
 }
 
 describe('an echoed secret is scrubbed in every encoding (debug on)', () => {
