@@ -33818,9 +33818,10 @@ async function run() {
             flush(lines);
         }
         setOutputs(config, outcome);
-        const { requests, writes, retries } = http.stats;
+        const { requests, writes, retries, pacedMs } = http.stats;
         const path = outcome.graph.criticalPath();
-        log.info(`${requests} requests (${writes} writes, ${retries} retries) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
+        const paced = pacedMs > 0 ? `, ${pacedMs} ms paced under rate limits` : '';
+        log.info(`${requests} requests (${writes} writes, ${retries} retries${paced}) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
         await writeSummary(config, outcome);
         if (!outcome.plan.changed)
             log.info('No changes: Choreo and Asgardeo already match the inputs.');
