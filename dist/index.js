@@ -33736,7 +33736,7 @@ function output(name, value) {
 }
 /** The access token: masked again right where it is set, whatever happened before. */
 function tokenOutput(name, value) {
-    core_setSecret(value);
+    secret(value);
     setOutput(name, value);
 }
 

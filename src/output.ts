@@ -43,6 +43,6 @@ export function output(name: string, value: string): void {
 
 /** The access token: masked again right where it is set, whatever happened before. */
 export function tokenOutput(name: string, value: string): void {
-  core.setSecret(value)
+  secret(value)
   core.setOutput(name, value)
 }

@@ -53,6 +53,27 @@ describe('an echoed secret is scrubbed in every encoding (debug on)', () => {
     }
   })
 
+  test('a successful run with every secret in play (password grant, debug on) prints none of them in any encoding', async () => {
+    emu.reset({ userPassword: PASSWORD })
+    const s = emu.state.seed
+    const run = await runSource(emulatorInputs(emu, { 'grant-type': 'password', username: s.userName, password: PASSWORD }), {
+      debug: true
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('::debug::')
+    const oidc = (
+      await asgardeo(emu, 'GET', `/api/server/v1/applications/${run.outputs['asgardeo-application-id']}/inbound-protocols/oidc`)
+    ).body
+    const found = leaks(run, {
+      'access token': run.outputs['access-token'],
+      'application client secret': oidc.clientSecret,
+      password: PASSWORD,
+      'asgardeo-client-secret': s.mgmtClientSecret,
+      'choreo-token': s.choreoPat
+    })
+    expect(found).toEqual([])
+  })
+
   test('the management credentials echoed by the token endpoint', async () => {
     const s = emu.state.seed
     emu.faults.add({ kind: 'echo', method: 'POST', path: '/t/acme/oauth2/token' })
