@@ -33899,5 +33899,10 @@ function checkOutput(name, value, shape) {
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
+
+// Whatever escapes run() still leaves through the scrubbing log layer, never as a raw stack trace on stderr.
+const escaped = (err) => log.fail(err instanceof Error ? err.message : String(err));
+process.on('uncaughtException', escaped);
+process.on('unhandledRejection', escaped);
 void run();
 
