@@ -145,6 +145,22 @@ describe('injected workflow commands and markdown are neutralised', () => {
     expect(run.outputs['access-token']).toBeTruthy()
   })
 
+  test('in a status the action quotes in its own error (lifecycle state, version)', async () => {
+    emu.faults.add({
+      kind: 'inject',
+      method: 'GET',
+      path: '/api/am/publisher/v2/apis/*',
+      append: { lifeCycleStatus: INJECTED, version: INJECTED },
+      times: 100
+    })
+    const run = await runSource(emulatorInputs(emu))
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/::error::The API "Items API" is PUBLISHED\\n::add-mask::INJECTED/)
+    expect(run.summary).toContain('INJECTED')
+    expect(injectedCommands(run)).toEqual([])
+    expect(summaryMarkup(run)).toEqual([])
+  })
+
   test("in a server's error message", async () => {
     emu.faults.add({
       kind: 'status',
