@@ -29770,7 +29770,7 @@ class OidcClient {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
-                core_debug(`ID token url is ${id_token_url}`);
+                debug(`ID token url is ${id_token_url}`);
                 const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
@@ -31491,7 +31491,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -31508,7 +31508,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31610,7 +31610,186 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/pace.ts
+/**
+ * Pacing under a service's documented rate limit: a token bucket per host. Asgardeo allows 200
+ * requests a minute per source IP (asgardeo-api.md §8) and GitHub-hosted runners share IPs, so a run
+ * keeps well under it, and a 429 holds every request to that host, not only the one that got it.
+ */
+/** Burst plus refill stays under 200 in any minute: 30 + 150 = 180, room for another run on the same IP. */
+const ASGARDEO_PACE = { perWindow: 150, burst: 30, windowMs: 60_000 };
+class TokenBucket {
+    limit;
+    now;
+    tokens;
+    last;
+    heldUntil = 0;
+    refillPerMs;
+    constructor(limit, now = Date.now) {
+        this.limit = limit;
+        this.now = now;
+        this.tokens = limit.burst;
+        this.last = now();
+        this.refillPerMs = limit.perWindow / (limit.windowMs ?? 60_000);
+    }
+    /** Takes one request's token and says how long to wait before sending it, ms (0: send now). Waiters queue in order. */
+    reserve() {
+        const t = this.now();
+        this.tokens = Math.min(this.limit.burst, this.tokens + (t - this.last) * this.refillPerMs);
+        this.last = t;
+        this.tokens -= 1;
+        const forToken = this.tokens < 0 ? Math.ceil(-this.tokens / this.refillPerMs) : 0;
+        return Math.max(forToken, this.heldUntil - t);
+    }
+    /** Gives back a token that was not used (the request was never sent). */
+    release() {
+        this.tokens = Math.min(this.limit.burst, this.tokens + 1);
+    }
+    /** The server answered "too many requests": nothing more to this host before `until` (ms since the epoch). */
+    holdUntil(until) {
+        this.heldUntil = Math.max(this.heldUntil, until);
+    }
+}
+/** One bucket per host, for the hosts whose service has a limit. */
+class Pacer {
+    limitOf;
+    now;
+    buckets = new Map();
+    constructor(limitOf, now = Date.now) {
+        this.limitOf = limitOf;
+        this.now = now;
+    }
+    bucket(service, host) {
+        const limit = this.limitOf(service);
+        if (!limit)
+            return undefined;
+        const key = `${service} ${host}`;
+        let bucket = this.buckets.get(key);
+        if (!bucket)
+            this.buckets.set(key, (bucket = new TokenBucket(limit, this.now)));
+        return bucket;
+    }
+}
+/** A pacer for one run (one process on a runner): only Asgardeo documents a limit; Choreo's management APIs document none. */
+function asgardeoPacer(now = Date.now) {
+    return new Pacer((service) => (service === 'asgardeo' ? ASGARDEO_PACE : undefined), now);
+}
+
+;// CONCATENATED MODULE: ./src/scrub.ts
+/**
+ * What may leave the process: secrets scrubbed in every form a server or a library can give them,
+ * server text neutralised for the runner's log (no workflow commands) and for the job summary (no
+ * markup, links or images). Pure text functions; src/output.ts applies them on every path out.
+ */
+const MASK = '***';
+/** Shorter fragments would scrub ordinary text by accident; the secrets here are far longer. */
+const MIN_FRAGMENT = 6;
+/** Every form of `secret` worth searching for: raw, URL- and form-encoded, JSON-escaped, base64 and base64url. */
+function encodings(secret) {
+    const forms = new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+    const bytes = Buffer.from(secret, 'utf8');
+    // Inside a longer encoded text (a Basic header, a base64 JSON blob) the secret starts at any of three
+    // byte offsets: the characters that depend on the secret's bytes alone are the same wherever it sits.
+    for (let offset = 0; offset < 3; offset++) {
+        const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+        const core = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+        if (core.length < MIN_FRAGMENT)
+            continue;
+        forms.add(core);
+        forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64url'));
+    return [...forms].filter((f) => f.length >= Math.min(MIN_FRAGMENT, secret.length));
+}
+/** Collects secrets and replaces every form of each in text with `***`. */
+class Scrubber {
+    forms = new Set();
+    sorted = [];
+    /** Registers a secret (ignored when shorter than 4 characters: masking it would garble every line). */
+    add(secret) {
+        if (!secret || secret.length < 4)
+            return;
+        for (const form of encodings(secret))
+            this.forms.add(form);
+        this.sorted = [...this.forms].sort((a, b) => b.length - a.length); // longest first: a form inside another goes with it
+    }
+    /** Registers HTTP Basic credentials: the secret itself, and `user:password` with its base64 header value. */
+    addBasic(user, password) {
+        this.add(password);
+        this.add(`${user}:${password}`);
+    }
+    scrub(text) {
+        let out = text;
+        for (const form of this.sorted)
+            if (out.includes(form))
+                out = out.split(form).join(MASK);
+        return out;
+    }
+}
+/** The process's one scrubber: the HTTP layer and every output path share it. */
+const scrubber = new Scrubber();
+/** Longest server string printed whole; the rest is cut (a 150k-character URL says nothing more). */
+const MAX_PRINTED = 500;
+/** Control characters, and the Unicode line and paragraph separators and bidi overrides. */
+function isUnsafeChar(code) {
+    return (code < 0x20 ||
+        code === 0x7f ||
+        code === 0x85 ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        (code >= 0x202a && code <= 0x202e) ||
+        (code >= 0x2066 && code <= 0x2069));
+}
+/**
+ * One log line that cannot start a workflow command: control characters shown escaped (so a server
+ * string cannot begin a new line), `::` at the line's start and the legacy `##[` prefix defused
+ * with a zero-width space. Long text is cut.
+ */
+function forLog(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        if (!isUnsafeChar(code))
+            out += ch;
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += ' ';
+        else
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+    }
+    out = out.split('##[').join('#\u200b#[');
+    const start = out.length - out.trimStart().length;
+    return out.startsWith('::', start) ? `${out.slice(0, start)}\u200b${out.slice(start)}` : out;
+}
+/** HTML's own five, by name (as before); markdown's punctuation by number. */
+const SUMMARY_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+for (const ch of '|*_[]()`~!#$@\\')
+    SUMMARY_ENTITIES[ch] = `&#${ch.charCodeAt(0)};`;
+/**
+ * Text for the job summary (HTML that GitHub renders as markdown too): one line, so it cannot leave
+ * the HTML block it sits in, with the characters of HTML tags and of markdown links, images, emphasis,
+ * code, table pipes, mentions and math written as entities, which render as the characters themselves.
+ */
+function forSummary(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        out += isUnsafeChar(code) ? ' ' : (SUMMARY_ENTITIES[ch] ?? ch);
+    }
+    return out;
+}
+function cut(text) {
+    return text.length > MAX_PRINTED ? `${text.slice(0, MAX_PRINTED)}… (${text.length - MAX_PRINTED} more characters)` : text;
+}
+
 ;// CONCATENATED MODULE: ./src/http.ts
+
+
 
 /** A non-2xx answer (or an unreachable server), phrased for a person reading the job log. */
 class ApiError extends Error {
@@ -31618,25 +31797,46 @@ class ApiError extends Error {
     status;
     code;
     body;
+    /**
+     * The request changes something and the answer leaves open whether it was applied (a 5xx, a dropped
+     * connection, a cut-off body): look before sending it again (see `createOrAdopt`).
+     */
+    maybeApplied;
     constructor(message, service, status, 
     /** The server's error code (`API-RESOURCE-60004`, `901409`, `invalid_client`, …) when it sent one. */
-    code, body) {
+    code, body, options = {}) {
         super(message);
         this.service = service;
         this.status = status;
         this.code = code;
         this.body = body;
         this.name = 'ApiError';
+        this.maybeApplied = options.maybeApplied ?? false;
     }
 }
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** 5 MB: the largest list this action reads is a few hundred kB. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Statuses that say "not now" rather than "no": 501 and 505 will not change on a retry. */
+const isServerTrouble = (status) => status >= 500 && status !== 501 && status !== 505;
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
+/** Failures before the request reached the server: nothing was applied, whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
+/** A response body that cannot be trusted: cut off, too large, or not the JSON it declares. */
+class BodyError extends Error {
+}
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 }, writes: 0, retries: 0 };
+    stats = {
+        requests: 0,
+        byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 },
+        writes: 0,
+        retries: 0,
+        pacedMs: 0
+    };
     client;
-    secrets = new Set();
+    pacer;
+    scrubber;
     writeGate = Promise.resolve();
     constructor(options) {
         this.options = options;
@@ -31647,11 +31847,12 @@ class Http {
             // A hung request must not eat the whole run: at most 30 s, and a third of the overall budget.
             socketTimeout: options.requestTimeoutMs ?? Math.max(1000, Math.min(30_000, (options.deadline - Date.now()) / 3))
         });
+        this.pacer = options.pacer ?? asgardeoPacer();
+        this.scrubber = options.scrubber ?? scrubber;
     }
-    /** Registers a value that must never appear in an error message this layer builds. */
+    /** Registers a value that must never appear in anything this process prints. */
     addSecret(value) {
-        if (value && value.length >= 4)
-            this.secrets.add(value);
+        this.scrubber.add(value);
     }
     /**
      * Writes wait until `reads` settle, and are not sent when it fails (they fail with its error): lookups
@@ -31682,11 +31883,14 @@ class Http {
                     form.set(k, v);
             data = form.toString();
         }
-        if (spec.bearer)
+        if (spec.bearer) {
+            this.scrubber.add(spec.bearer);
             headers.authorization = `Bearer ${spec.bearer}`;
+        }
         else if (spec.basic) {
             // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
             const { user, password } = spec.basic;
+            this.scrubber.addBasic(user, password);
             headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
@@ -31694,9 +31898,19 @@ class Http {
         if (write)
             await this.writeGate;
         const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4);
+        const resendable = IDEMPOTENT.has(spec.method) || !!spec.readOnly || !!spec.idempotent;
+        const bucket = this.pacer.bucket(spec.service, url.host);
+        const fail = (message, status, code, body, maybeApplied = false) => new ApiError(this.scrubber.scrub(message), spec.service, status, code, body, { maybeApplied: maybeApplied && !resendable });
         for (let attempt = 1;; attempt++) {
-            if (Date.now() > this.options.deadline) {
-                throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
+            const pace = bucket?.reserve() ?? 0;
+            if (Date.now() + pace > this.options.deadline) {
+                if (pace > 0)
+                    bucket?.release();
+                throw fail(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, 0, 'TIMEOUT', undefined);
+            }
+            if (pace > 0) {
+                this.stats.pacedMs += pace;
+                await sleep(pace);
             }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
@@ -31705,41 +31919,58 @@ class Http {
             const started = Date.now();
             let status;
             let resHeaders;
-            let text;
+            let body;
             try {
                 const res = await this.client.request(spec.method, url.toString(), data, headers);
                 status = res.message.statusCode ?? 0;
                 resHeaders = res.message.headers;
-                text = await res.readBody();
+                body = parseBody(await readBody(res.message, this.options.maxBodyBytes ?? MAX_BODY_BYTES, this.options.deadline), resHeaders['content-type']);
             }
             catch (err) {
-                const code = err.code ?? '';
-                const transient = TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
-                this.options.debug?.(`${label} → ${code || err.message} (${Date.now() - started} ms)`);
-                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller re-reads.
-                if (transient && IDEMPOTENT.has(spec.method) && this.mayRetry(attempt, maxAttempts, 0)) {
+                const code = err instanceof BodyError ? 'BAD_BODY' : (err.code ?? '');
+                const reason = err instanceof BodyError ? err.message : code || err.message;
+                const transient = err instanceof BodyError || TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
+                this.options.debug?.(`${label} → ${reason} (${Date.now() - started} ms)`);
+                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller looks first.
+                if (transient && (resendable || NOT_SENT.has(code)) && this.mayRetry(attempt, maxAttempts, 0)) {
                     await this.backoff(attempt, undefined);
                     continue;
                 }
-                throw new ApiError(this.scrub(`${serviceName(spec.service)} could not be reached: ${label} failed with ${code || err.message}.`), spec.service, 0, code || undefined, undefined);
+                const what = err instanceof BodyError
+                    ? `${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`
+                    : `${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`;
+                throw fail(what, 0, code || undefined, undefined, !NOT_SENT.has(code));
             }
             this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`);
-            const body = parseBody(text, resHeaders['content-type']);
             if (status >= 200 && status < 300)
                 return { status, headers: resHeaders, body: body };
             if (spec.anyStatus || spec.expect?.includes(status))
                 return { status, headers: resHeaders, body: body };
-            // 429 and 503 mean the request was not processed, so even a POST may be sent again.
-            const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
+            const { code, detail } = errorDetail(body);
             const retryAfter = retryAfterMs(resHeaders['retry-after']);
-            // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
-            const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined);
+            const later = spec.retryWhen?.find((r) => r.status === status && (r.code === undefined || r.code === code));
+            let wait;
+            let retryable = false;
+            if (status === 429) {
+                // The limiter answers before the handler runs: even a POST may be sent again. Asgardeo's limit is
+                // per minute and its 429 names no Retry-After: wait seconds, and hold the host's other requests too.
+                retryable = true;
+                wait = retryAfter ?? this.rateLimitWait(attempt);
+                bucket?.holdUntil(Date.now() + wait);
+            }
+            else if (later) {
+                retryable = true;
+                wait = retryAfter ?? fullJitter(later.baseDelayMs ?? 1000, attempt, this.options.maxRetryDelayMs);
+            }
+            else if (isServerTrouble(status) && resendable) {
+                retryable = true;
+                wait = retryAfter;
+            }
             if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
                 await this.backoff(attempt, wait);
                 continue;
             }
-            const { code, detail } = errorDetail(body);
-            throw new ApiError(this.scrub(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`), spec.service, status, code, body);
+            throw fail(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`, status, code, body, isServerTrouble(status));
         }
     }
     mayRetry(attempt, maxAttempts, waitMs) {
@@ -31749,19 +31980,57 @@ class Http {
         const base = (this.options.rateLimitWaitMs ?? 15_000) * 2 ** (attempt - 1);
         return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2));
     }
-    async backoff(attempt, retryAfter) {
+    async backoff(attempt, wait) {
         this.stats.retries++;
         const cap = this.options.maxRetryDelayMs ?? 60_000;
-        // Full jitter keeps parallel branches from retrying in lockstep.
-        const wait = retryAfter !== undefined ? Math.min(retryAfter, cap) : Math.random() * Math.min(cap, 250 * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, wait));
+        await sleep(wait !== undefined ? Math.min(wait, cap) : fullJitter(250, attempt, cap));
     }
-    scrub(message) {
-        let out = message;
-        for (const s of this.secrets)
-            out = out.split(s).join('***');
-        return out;
-    }
+}
+/** Full jitter keeps parallel branches from retrying in lockstep. */
+function fullJitter(baseMs, attempt, cap = 60_000) {
+    return Math.random() * Math.min(cap, baseMs * 2 ** attempt);
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/**
+ * The whole body or an error: a body cut off (the connection closed early, fewer bytes than
+ * Content-Length), larger than `maxBytes`, or still arriving at the deadline is never taken for an answer.
+ */
+function readBody(message, maxBytes, deadline) {
+    return new Promise((resolve, reject) => {
+        const declared = Number(message.headers['content-length']);
+        const chunks = [];
+        let size = 0;
+        const stop = (reason) => {
+            clearTimeout(timer);
+            reject(new BodyError(reason));
+            message.destroy();
+        };
+        const timer = setTimeout(() => stop('the body was still arriving when the run reached "timeout-seconds"'), Math.max(0, deadline - Date.now()));
+        if (Number.isFinite(declared) && declared > maxBytes)
+            return stop(`the body is ${declared} bytes, over the ${maxBytes}-byte bound`);
+        message.on('data', (chunk) => {
+            size += chunk.length;
+            if (size > maxBytes)
+                stop(`the body is over the ${maxBytes}-byte bound`);
+            else
+                chunks.push(chunk);
+        });
+        message.on('error', () => stop(`the connection closed after ${size} bytes of the body`));
+        message.on('close', () => {
+            if (!message.complete)
+                stop(`the connection closed after ${size} bytes of the body`);
+        });
+        message.on('end', () => {
+            clearTimeout(timer);
+            if (!message.complete || (Number.isFinite(declared) && size !== declared)) {
+                reject(new BodyError(`the body ended after ${size} of ${Number.isFinite(declared) ? declared : '?'} bytes`));
+            }
+            else
+                resolve(Buffer.concat(chunks).toString('utf8'));
+        });
+    });
 }
 function serviceName(s) {
     return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway';
@@ -31788,11 +32057,21 @@ function isLoopback(hostname) {
 function redactUrl(url) {
     return `${url.origin}${url.pathname}${url.search}`;
 }
+/** JSON when the server declares JSON (invalid JSON then is a bad body, never a string answer); text otherwise. */
 function parseBody(text, contentType) {
     if (!text)
         return undefined;
-    const type = String(contentType ?? '');
-    if (type.includes('json') || /^[[{]/.test(text.trim())) {
+    const type = String(contentType ?? '').toLowerCase();
+    if (type.includes('json')) {
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            throw new BodyError(`the body is declared ${type.split(';')[0]} but is not valid JSON (${text.length} characters)`);
+        }
+    }
+    const first = text.trimStart()[0];
+    if (first === '{' || first === '[') {
         try {
             return JSON.parse(text);
         }
@@ -31815,13 +32094,17 @@ function retryAfterMs(value) {
 /** The code and human text of the error bodies these services send (management, SCIM, API-M, OAuth). */
 function errorDetail(body) {
     if (!body || typeof body !== 'object')
-        return { detail: typeof body === 'string' ? body.slice(0, 300) : undefined };
+        return { detail: typeof body === 'string' ? http_short(body) : undefined };
     const b = body;
     if (typeof b.error === 'string')
         return { code: b.error, detail: str(b.error_description) };
     const code = b.code !== undefined ? String(b.code) : b.scimType !== undefined ? String(b.scimType) : undefined;
     const parts = [str(b.message), str(b.description) ?? str(b.detail)].filter((p) => p && p.length > 0);
-    return { code, detail: [...new Set(parts)].join(' — ') || undefined };
+    return { code: code === undefined ? undefined : http_short(code, 80), detail: http_short([...new Set(parts)].join(' — ')) || undefined };
+}
+/** A server's words, cut to a length a log line can hold. */
+function http_short(text, max = 300) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 function str(v) {
     return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -31832,11 +32115,89 @@ function idFromLocation(headers) {
     const value = Array.isArray(loc) ? loc[0] : loc;
     if (!value)
         return undefined;
-    const path = value.split('?')[0].replace(/\/+$/, '');
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    const path = trimEnd(value.split('?')[0], '/');
+    try {
+        return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `text` without its trailing run of `char`, in linear time (`/\/+$/` is quadratic on a long run that does not end the text). */
+function trimEnd(text, char) {
+    let end = text.length;
+    while (end > 0 && text[end - 1] === char)
+        end--;
+    return text.slice(0, end);
+}
+/** Pages a listing may take (100 items each): past this it is an error, never "not found". */
+const MAX_PAGES = 100;
+/** A listing cut short by a bound: reporting "not found" instead would create a duplicate. */
+function listingTooLong(service, what) {
+    return new ApiError(`${serviceName(service)}'s listing of ${what} ran past ${MAX_PAGES} pages; stopped there rather than report it missing (which would create a duplicate). Narrow the listing or remove stale entries.`, service, 0, 'LISTING_TOO_LONG', undefined);
+}
+/**
+ * A create that is safe whatever the server did. When the answer leaves open whether it was applied
+ * (a 5xx, a dropped connection, a cut-off body), look it up first: found means it was made; not found
+ * means it was not, and it is sent once more. Any other error passes through.
+ */
+async function createOrAdopt(create, lookup, resends = 1) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await create();
+        }
+        catch (err) {
+            if (!(err instanceof ApiError && err.maybeApplied))
+                throw err;
+            const found = await lookup();
+            if (found !== undefined)
+                return found;
+            if (attempt >= resends)
+                throw err;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/token/response.ts
+
+/** Ten years: a longer lifetime is a server bug, and would not fit an ISO date either way. */
+const MAX_EXPIRES_IN = 10 * 365 * 24 * 3600;
+/** Printable ASCII without space (RFC 6750 b64token is a subset); a JWT is a few kB. */
+const TOKEN_TEXT = /^[\x21-\x7e]{1,65536}$/;
+const TOKEN_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+/** RFC 6749 §3.3 scope-token: printable ASCII but space, `"` and backslash. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
+/** A token response whose fields are all usable, or an error that names the bad field (never its value, which may be a secret). */
+function validToken(body, endpoint, status) {
+    const b = (body && typeof body === 'object' ? body : {});
+    const bad = (field, why) => {
+        throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered with ${field} ${why}.`, 'asgardeo', status, 'INVALID_TOKEN_RESPONSE', undefined);
+    };
+    if (typeof b.access_token !== 'string')
+        bad('access_token', 'missing');
+    if (!TOKEN_TEXT.test(b.access_token))
+        bad('access_token', 'holding characters a token cannot have');
+    if (b.refresh_token !== undefined && (typeof b.refresh_token !== 'string' || !TOKEN_TEXT.test(b.refresh_token)))
+        bad('refresh_token', 'that is not a token');
+    if (typeof b.token_type !== 'string' || !TOKEN_TYPE.test(b.token_type))
+        bad('token_type', `${describe(b.token_type)}, not a token type such as Bearer`);
+    const expiresIn = b.expires_in;
+    if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0 || expiresIn > MAX_EXPIRES_IN)
+        bad('expires_in', `${describe(expiresIn)}, not a whole number of seconds between 1 and ${MAX_EXPIRES_IN}`);
+    if (b.scope !== undefined && (typeof b.scope !== 'string' || !b.scope.split(' ').every((s) => s === '' || SCOPE_TOKEN.test(s))))
+        bad('scope', `${describe(b.scope)}, not a space-separated list of scope names`);
+    return b;
+}
+/** A server value, shown short and quoted (the log layer neutralises it further). */
+function describe(value) {
+    if (value === undefined)
+        return 'missing';
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 ;// CONCATENATED MODULE: ./src/asgardeo/client.ts
+
 
 /**
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
@@ -31875,6 +32236,11 @@ function bindingScopes(readOnly) {
 function filterValue(value) {
     return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+/** `…/oauth2/token` → `…/oauth2/revoke` (string ops: the endpoint can come from a server). */
+function revokeEndpointOf(tokenEndpoint) {
+    const base = trimEnd(tokenEndpoint, '/');
+    return base.endsWith('/token') ? `${base.slice(0, -'/token'.length)}/revoke` : base;
+}
 class Asgardeo {
     http;
     org;
@@ -31906,7 +32272,7 @@ class Asgardeo {
             onToken(first.refresh_token);
         if (first.expires_in >= minLifetime)
             return first;
-        await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token);
+        await this.revoke(revokeEndpointOf(endpoint), clientId, clientSecret, first.access_token);
         const second = await this.requestToken(endpoint, clientId, clientSecret, form);
         onToken(second.access_token);
         if (second.refresh_token)
@@ -31923,10 +32289,7 @@ class Asgardeo {
             basic: { user: clientId, password: clientSecret },
             readOnly: true
         });
-        if (!res.body || typeof res.body.access_token !== 'string') {
-            throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
-        }
-        return res.body;
+        return validToken(res.body, endpoint, res.status);
     }
     /** RFC 7009 revocation (200 even for an unknown token). */
     async revoke(endpoint, clientId, clientSecret, token) {
@@ -31935,7 +32298,8 @@ class Asgardeo {
             method: 'POST',
             url: endpoint,
             form: { token, token_type_hint: 'access_token' },
-            basic: { user: clientId, password: clientSecret }
+            basic: { user: clientId, password: clientSecret },
+            idempotent: true // RFC 7009: revoking twice is revoking once
         });
     }
     call(method, path, extra = {}) {
@@ -31946,6 +32310,7 @@ class Asgardeo {
             query: extra.query,
             json: extra.json,
             expect: extra.expect,
+            idempotent: extra.idempotent,
             bearer: this.token,
             headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
         });
@@ -31955,7 +32320,8 @@ class Asgardeo {
     async findApiResource(identifier) {
         let query = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 };
         let url = '/api-resources';
-        for (let page = 0; page < 1000; page++) {
+        const mgmt = new URL(this.mgmt);
+        for (let page = 0; page < MAX_PAGES; page++) {
             const res = await this.call('GET', url, { query });
             // The server's key is apiResources; the spec's APIResources is accepted too.
             const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier);
@@ -31965,23 +32331,35 @@ class Asgardeo {
             if (!next)
                 return undefined;
             const nextUrl = new URL(next, this.mgmt);
-            url = nextUrl.pathname.replace(new URL(this.mgmt).pathname, '');
+            // The token goes wherever the link points: follow it only within this listing, on this host.
+            if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
+                throw new ApiError(`Asgardeo's API-resource listing links its next page outside ${this.mgmt}/api-resources; not followed.`, 'asgardeo', 0, 'BAD_NEXT_LINK', undefined);
+            }
+            url = nextUrl.pathname.slice(mgmt.pathname.length);
             query = Object.fromEntries(nextUrl.searchParams);
         }
-        return undefined;
+        throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`);
     }
     async getApiResource(id) {
         return (await this.call('GET', `/api-resources/${encodeURIComponent(id)}`)).body;
     }
     async createApiResource(body) {
-        const res = await this.call('POST', '/api-resources', { json: body });
-        const id = res.body?.id ?? idFromLocation(res.headers);
-        if (!id)
-            throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined);
-        return res.body?.id ? res.body : this.getApiResource(id);
+        return createOrAdopt(async () => {
+            const res = await this.call('POST', '/api-resources', { json: body });
+            const id = res.body?.id ?? idFromLocation(res.headers);
+            if (!id)
+                throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined);
+            return res.body?.id ? res.body : this.getApiResource(id);
+        }, () => this.findApiResource(body.identifier));
     }
     async addApiResourceScopes(id, scopes) {
-        await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } });
+        await createOrAdopt(async () => {
+            await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } });
+            return true;
+        }, async () => {
+            const have = new Set(((await this.getApiResource(id)).scopes ?? []).map((s) => s.name));
+            return scopes.every((s) => have.has(s.name)) || undefined;
+        });
     }
     async deleteApiResourceScope(id, name) {
         await this.call('DELETE', `/api-resources/${encodeURIComponent(id)}/scopes/${encodeURIComponent(name)}`);
@@ -31990,7 +32368,7 @@ class Asgardeo {
     /** The application with exactly this name, across all pages. */
     async findApplication(name) {
         const limit = 100;
-        for (let offset = 0; offset < 100_000; offset += limit) {
+        for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
             const res = await this.call('GET', '/applications', {
                 query: { filter: `name eq ${filterValue(name)}`, limit, offset }
             });
@@ -32001,21 +32379,23 @@ class Asgardeo {
             if (apps.length < limit || offset + apps.length >= (res.body?.totalResults ?? 0))
                 return undefined;
         }
-        return undefined;
+        throw listingTooLong('asgardeo', `applications named "${name}"`);
     }
     async getApplication(id) {
         return (await this.call('GET', `/applications/${encodeURIComponent(id)}`)).body;
     }
     /** Creates an application; 201 with an empty body, the id only in Location. */
     async createApplication(body) {
-        const res = await this.call('POST', '/applications', { json: body });
-        const id = idFromLocation(res.headers);
-        if (!id)
-            throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined);
-        return id;
+        return createOrAdopt(async () => {
+            const res = await this.call('POST', '/applications', { json: body });
+            const id = idFromLocation(res.headers);
+            if (!id)
+                throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined);
+            return id;
+        }, async () => (await this.findApplication(String(body.name)))?.id);
     }
     async patchApplication(id, patch) {
-        await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch });
+        await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch, idempotent: true });
     }
     async getOidc(appId) {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`)).body;
@@ -32027,13 +32407,17 @@ class Asgardeo {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/authorized-apis`)).body ?? [];
     }
     async authorizeApi(appId, apiResourceId, scopes) {
-        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
-            json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
-        });
+        await createOrAdopt(async () => {
+            await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+                json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+            });
+            return true;
+        }, async () => (await this.listAuthorizedApis(appId)).some((a) => a.id === apiResourceId) || undefined);
     }
     async patchAuthorizedApi(appId, apiResourceId, addedScopes, removedScopes) {
         await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
-            json: { addedScopes, removedScopes }
+            json: { addedScopes, removedScopes },
+            idempotent: true // adding what is there and removing what is not change nothing
         });
     }
     // --- SCIM2: users and application roles ----------------------------------------------------
@@ -32054,7 +32438,7 @@ class Asgardeo {
         return found ? (await this.call('GET', `/scim2/v2/Roles/${encodeURIComponent(found.id)}`, { scim: true })).body : undefined;
     }
     async createRole(displayName, appId, permissions, userIds) {
-        const res = await this.call('POST', '/scim2/v2/Roles', {
+        const create = async () => (await this.call('POST', '/scim2/v2/Roles', {
             scim: true,
             json: {
                 schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
@@ -32063,8 +32447,8 @@ class Asgardeo {
                 permissions: permissions.map((value) => ({ value })),
                 users: userIds.map((value) => ({ value }))
             }
-        });
-        return res.body;
+        })).body;
+        return createOrAdopt(create, () => this.findRole(displayName, appId));
     }
     async patchRole(id, operations) {
         await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
@@ -32238,17 +32622,18 @@ class Choreo {
             json: extra.json,
             expect: extra.expect,
             headers: extra.headers,
+            retryWhen: extra.retryWhen,
             bearer: this.token
         })
             .catch((err) => {
             throw choreoAdvice(err);
         });
     }
-    /** Every item of a paginated API Manager list. */
+    /** Every item of a paginated API Manager list, up to MAX_PAGES pages (past that, an error). */
     async all(base, path, query) {
         const items = [];
         const limit = 100;
-        for (let offset = 0;; offset += limit) {
+        for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
             const page = (await this.call(base, 'GET', path, { query: { ...query, limit, offset } })).body;
             const list = page?.list ?? [];
             items.push(...list);
@@ -32256,6 +32641,7 @@ class Choreo {
             if (list.length < limit || items.length >= total)
                 return items;
         }
+        throw listingTooLong('choreo', `${path.slice(1)}${query.query ? ` matching ${String(query.query)}` : ''}`);
     }
     // --- Publisher -----------------------------------------------------------------------------
     /** APIs whose name is exactly `name` (and version, when given): the search is a contains match. */
@@ -32286,6 +32672,8 @@ class Choreo {
     async deployRevision(apiId, revisionId, targets) {
         await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
             query: { revisionId },
+            // "conflicted with the current deployment state … Please try again later" (a concurrent deploy).
+            retryWhen: [{ status: 409, code: '902005', baseDelayMs: 1000 }],
             json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
         });
     }
@@ -32317,10 +32705,15 @@ class Choreo {
     }
     /** Creates an application; a 409 (it appeared meanwhile) adopts the existing one. */
     async createApplication(name, description, throttlingPolicy) {
-        const res = await this.call('devportal', 'POST', '/applications', {
+        const post = () => this.call('devportal', 'POST', '/applications', {
             json: { name, description, throttlingPolicy, tokenType: 'JWT' },
             expect: [409]
         });
+        const lookup = async () => {
+            const found = await this.findApplication(name);
+            return found && { status: 200, headers: {}, body: found };
+        };
+        const res = await createOrAdopt(post, lookup);
         if (res.status === 409) {
             const existing = await this.findApplication(name);
             if (existing)
@@ -32337,10 +32730,15 @@ class Choreo {
     }
     /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
     async mapKeys(appId, consumerKey, keyManager) {
-        const res = await this.call('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
+        const post = () => this.call('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
             json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
             expect: [409]
         });
+        const lookup = async () => {
+            const key = (await this.listKeys(appId)).find((k) => k.consumerKey === consumerKey && k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === keyManager));
+            return key && { status: 200, body: key };
+        };
+        const res = await createOrAdopt(post, lookup);
         return { status: res.status, body: res.body };
     }
     async listSubscriptions(appId) {
@@ -32348,10 +32746,15 @@ class Choreo {
     }
     /** Subscribes; a 409 (already subscribed) counts as done. */
     async subscribe(appId, apiId, throttlingPolicy) {
-        const res = await this.call('devportal', 'POST', '/subscriptions', {
+        const post = () => this.call('devportal', 'POST', '/subscriptions', {
             json: { applicationId: appId, apiId, throttlingPolicy },
             expect: [409]
         });
+        const lookup = async () => {
+            const found = (await this.listSubscriptions(appId)).find((s) => s.apiId === apiId);
+            return found && { status: 201, body: found };
+        };
+        const res = await createOrAdopt(post, lookup);
         return res.status === 409 ? undefined : res.body;
     }
 }
@@ -33891,7 +34294,7 @@ async function createRevision(choreo, apiId, revisions) {
 function tokenEndpointOf(km, asgardeoEndpoint) {
     const endpoint = km.tokenEndpoint || asgardeoEndpoint;
     assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`);
-    if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
+    if (trimEnd(endpoint, '/') !== asgardeoEndpoint) {
         throw new Error(`The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`);
     }
     return endpoint;
@@ -34048,7 +34451,54 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/output.ts
+
+
+/**
+ * Every path out of the process: log lines, annotations, the failure, outputs and job-summary text.
+ * All of it is scrubbed of registered secrets; log text cannot start a workflow command and summary
+ * text cannot form markup. Only the access-token output is written as it is (and masked first).
+ */
+/** Masks a secret with the runner and registers it with the scrubber: the one way a secret is announced. */
+function secret(value) {
+    if (!value)
+        return;
+    setSecret(value);
+    scrubber.add(value);
+}
+/** A single log line, safe to print whatever a server put in it. */
+function logLine(text) {
+    return forLog(scrubber.scrub(text));
+}
+/** Text for the job summary, safe to render whatever a server put in it. */
+function summaryText(text) {
+    return forSummary(scrubber.scrub(text));
+}
+const log = {
+    info: (text) => info(logLine(text)),
+    debug: (text) => debug(logLine(text)),
+    warning: (text) => warning(logLine(text)),
+    error: (text) => error(logLine(text)),
+    fail: (text) => setFailed(logLine(text)),
+    group(title, lines) {
+        startGroup(logLine(title));
+        for (const line of lines)
+            info(logLine(line));
+        endGroup();
+    }
+};
+/** An output other than the token: scrubbed like any other text that leaves. */
+function output(name, value) {
+    setOutput(name, scrubber.scrub(value));
+}
+/** The access token: masked again right where it is set, whatever happened before. */
+function tokenOutput(name, value) {
+    secret(value);
+    setOutput(name, value);
+}
+
 ;// CONCATENATED MODULE: ./src/smoke/report.ts
+
 
 /**
  * How smoke results are shown: a table in the log and the job summary, a JSON output, and the failure
@@ -34121,7 +34571,8 @@ async function writeSmokeSummary(content) {
 }
 /** HTML-escaped, and the characters markdown or mentions could use turned into entities. */
 function escapeHtml(text) {
-    return text.replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`);
+    // Scrubbed of every registered secret too, as all summary text is (src/output.ts).
+    return scrubber.scrub(text).replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
@@ -34211,6 +34662,7 @@ function excerpt(body, token) {
 
 
 
+
 /** Time a single attempt may take beyond the wait (a request that started just before the wait ran out). */
 const LAST_REQUEST_SLACK_MS = 30_000;
 /**
@@ -34222,7 +34674,7 @@ async function smokeStep(smoke, run) {
     if (run.mode === 'plan' || run.mode === 'check') {
         const where = run.gateway?.url ?? (run.gateway ? `the gateway URL of ${run.gateway.environment} once deployed` : 'the gateway');
         const skipped = `Smoke test skipped in ${run.mode} mode: ${smoke.calls.length} ${smoke.calls.length === 1 ? 'call' : 'calls'} would run against ${where}.`;
-        info(skipped);
+        log.info(skipped);
         await writeSmokeSummary({ skipped });
         return true;
     }
@@ -34232,18 +34684,18 @@ async function smokeStep(smoke, run) {
     http.addSecret(run.token);
     try {
         const results = await runSmoke(smoke.calls, { baseUrl: run.gateway.url, token: run.token, waitSeconds: smoke.waitSeconds, http });
-        setOutput('smoke-results', smokeOutput(results));
+        output('smoke-results', smokeOutput(results));
         await writeSmokeSummary({ results, url: run.gateway.url });
         const failure = smokeFailure(results, smoke.waitSeconds);
         if (failure) {
-            setFailed([failure, ...smokeTable(results)].join('\n'));
+            log.fail([failure, ...smokeTable(results)].join('\n'));
             return false;
         }
         startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`);
         for (const line of smokeTable(results))
-            info(line);
+            log.info(line);
         endGroup();
-        info(`Smoke test: all ${results.length} calls got what they expected.`);
+        log.info(`Smoke test: all ${results.length} calls got what they expected.`);
         return true;
     }
     finally {
@@ -34253,13 +34705,14 @@ async function smokeStep(smoke, run) {
 
 ;// CONCATENATED MODULE: ./src/summary.ts
 
+
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
 async function writeSummary(config, o, failures = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
-    // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
-    const cell = (text) => (text ? summary_escapeHtml(text) : '—');
+    // Cells are HTML: neutralise what came from the services, and never leave one empty (it would not close).
+    const cell = (text) => (text ? summaryText(text) : '—');
     const rows = o.plan.changes.map((c) => [
         cell(c.resource),
         cell(c.name),
@@ -34279,20 +34732,18 @@ async function writeSummary(config, o, failures = []) {
     ]);
     if (o.token) {
         const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summary_escapeHtml(s)}</code>`);
-        summary.addRaw(`Token: ${summary_escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
+        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+        // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
+        summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
     }
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
-        summary.addList(failures.map(summary_escapeHtml));
+        summary.addList(failures.map(summaryText));
     }
     else if (!o.plan.changed) {
         summary.addRaw('No changes.', true);
     }
     await summary.write();
-}
-function summary_escapeHtml(text) {
-    return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
 ;// CONCATENATED MODULE: ./src/token/inputs.ts
@@ -34387,14 +34838,16 @@ function idTokenPreflight(env) {
 
 ;// CONCATENATED MODULE: ./src/token/output.ts
 
-/** The token outputs, the same for every mode that issues one; masked again right where it is set. */
+/**
+ * The token outputs, the same for every mode that issues one. The response was validated when it
+ * arrived (src/token/response.ts); the token is masked again right where it is set.
+ */
 function outputToken(token) {
-    setSecret(token.access_token);
-    setOutput('access-token', token.access_token);
-    setOutput('token-type', token.token_type);
-    setOutput('expires-in', String(token.expires_in));
-    setOutput('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString());
-    setOutput('granted-scopes', token.scope ?? '');
+    tokenOutput('access-token', token.access_token);
+    output('token-type', token.token_type);
+    output('expires-in', String(token.expires_in));
+    output('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString());
+    output('granted-scopes', token.scope ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/token/refusal.ts
@@ -34478,6 +34931,7 @@ const STATE = { token: 'token', expiresAt: 'expires-at', revokeEndpoint: 'revoke
 
 
 
+
  // the token travels to the post step only through the runner's step state
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -34485,25 +34939,25 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 async function runTokenMode() {
     const secretInput = getInput('client-secret');
     if (secretInput)
-        setSecret(secretInput);
+        secret(secretInput);
     let http;
     try {
         const config = readTokenConfig((name) => getInput(name));
         idTokenPreflight(process.env);
-        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? core_debug : undefined });
+        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? debug : undefined });
         http.addSecret(config.clientSecret);
         const idToken = await getIDToken(config.audience).catch((err) => {
             throw new Error(`GitHub did not issue an OIDC id-token for audience "${config.audience}": ${err instanceof Error ? err.message : String(err)}`);
         });
-        setSecret(idToken); // @actions/core masks it too; this step never relies on that
+        secret(idToken); // @actions/core masks it too; this step never relies on that
         http.addSecret(idToken);
         const claims = claimsOf(idToken);
-        info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`);
+        log.info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`);
         const token = await exchange(http, config, idToken).catch((err) => {
             if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
                 startGroup('The id-token Asgardeo refused (non-secret claims)');
                 for (const line of describeClaims(claims))
-                    info(line);
+                    log.info(line);
                 endGroup();
             }
             throw refusalError(err, claims, config);
@@ -34517,13 +34971,13 @@ async function runTokenMode() {
         saveState(STATE.expiresAt, new Date(Date.now() + token.expires_in * 1000).toISOString());
         saveState(STATE.revokeEndpoint, config.revokeEndpoint);
         outputToken(token);
-        setOutput('token-endpoint', config.tokenEndpoint);
-        setOutput('client-id', config.clientId);
-        info(`Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`);
+        output('token-endpoint', config.tokenEndpoint);
+        output('client-id', config.clientId);
+        log.info(`Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`);
         await writeTokenSummary(claims, token);
     }
     catch (err) {
-        setFailed(err instanceof Error ? err.message : String(err));
+        log.fail(err instanceof Error ? err.message : String(err));
     }
     finally {
         http?.dispose();
@@ -34557,10 +35011,10 @@ async function exchange(http, config, idToken) {
     if (!token || typeof token.access_token !== 'string') {
         throw new ApiError(`Asgardeo's token endpoint ${config.tokenEndpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
     }
-    setSecret(token.access_token);
+    secret(token.access_token);
     http.addSecret(token.access_token);
     if (token.refresh_token)
-        setSecret(token.refresh_token);
+        secret(token.refresh_token);
     return token;
 }
 /** A token that failed the scope check is of no use: revoked at once, best effort. */
@@ -34600,6 +35054,7 @@ async function writeTokenSummary(claims, token) {
 
 
 
+
 const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
@@ -34608,32 +35063,23 @@ async function run() {
     if (isTokenMode((name) => getInput(name)))
         return runTokenMode();
     // Mask secret inputs before anything else can print them.
-    for (const name of SECRET_INPUTS) {
-        const value = getInput(name);
-        if (value)
-            setSecret(value);
-    }
+    for (const name of SECRET_INPUTS)
+        secret(getInput(name));
     let http;
     let config;
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
         config = readConfig((name) => getInput(name));
         const deadline = Date.now() + config.timeoutSeconds * 1000;
-        http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
-        for (const name of SECRET_INPUTS)
-            http.addSecret(getInput(name));
-        const secret = (value) => {
-            setSecret(value);
-            http.addSecret(value);
-        };
+        http = new Http({ deadline, debug: isDebug() ? log.debug : undefined });
         const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org);
         const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId);
-        info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
+        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
         let outcome;
         try {
             outcome = await reconcile(config, asgardeo, choreo, {
                 log: (phase, line, order = 99) => lines.get(phase).push({ line, order }),
-                secret,
+                secret: secret,
                 holdWrites: (reads) => http.holdWritesUntil(reads)
             }, deadline);
         }
@@ -34641,20 +35087,21 @@ async function run() {
             flush(lines);
         }
         setOutputs(config, outcome);
-        const { requests, writes, retries } = http.stats;
+        const { requests, writes, retries, pacedMs } = http.stats;
         const path = outcome.graph.criticalPath();
-        info(`${requests} requests (${writes} writes, ${retries} retries) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
+        const paced = pacedMs > 0 ? `, ${pacedMs} ms paced under rate limits` : '';
+        log.info(`${requests} requests (${writes} writes, ${retries} retries${paced}) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
         await writeSummary(config, outcome);
         if (!outcome.plan.changed)
-            info('No changes: Choreo and Asgardeo already match the inputs.');
+            log.info('No changes: Choreo and Asgardeo already match the inputs.');
         if (config.mode === 'check' && outcome.plan.changed) {
-            setFailed(`Drift: ${outcome.plan.changes
+            log.fail(`Drift: ${outcome.plan.changes
                 .filter((c) => c.action !== 'no change')
                 .map((c) => `${c.resource} "${c.name}" (${c.action})`)
                 .join(', ')}. Run with mode: apply to repair it.`);
         }
         if (config.smoke) {
-            const debug = isDebug() ? core_debug : undefined;
+            const debug = isDebug() ? log.debug : undefined;
             await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
         }
     }
@@ -34663,11 +35110,11 @@ async function run() {
         if (err instanceof GraphFailure) {
             // Independent branches can fail together: say every failure, so one re-run can fix them all.
             for (const other of err.failures.slice(1))
-                error(other instanceof Error ? other.message : String(other));
+                log.error(other instanceof Error ? other.message : String(other));
             if (config && err.partial)
                 await writeSummary(config, err.partial, err.failures.map((f) => (f instanceof Error ? f.message : String(f))));
         }
-        setFailed(message);
+        log.fail(message);
     }
     finally {
         http?.dispose();
@@ -34677,17 +35124,11 @@ function flush(lines) {
     for (const [phase, entries] of lines) {
         if (entries.length === 0)
             continue;
-        startGroup(phase);
-        for (const { line } of entries.sort((a, b) => a.order - b.order))
-            info(line);
-        endGroup();
+        log.group(phase, entries.sort((a, b) => a.order - b.order).map((e) => e.line));
     }
 }
 function setOutputs(config, o) {
     const names = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
-    setOutput('scopes', JSON.stringify(names));
-    setOutput('changed', String(o.plan.changed));
-    setOutput('plan', JSON.stringify(o.plan.changes));
     const ids = {
         'client-id': o.clientId,
         'token-endpoint': o.tokenEndpoint,
@@ -34697,14 +35138,38 @@ function setOutputs(config, o) {
         'choreo-application-id': o.choreoApplicationId,
         'subscription-id': o.subscriptionId
     };
+    // All checked before any is set: a later step interpolates them into its commands.
+    for (const n of names)
+        checkOutput('scopes', n, main_SCOPE_TOKEN);
     for (const [name, value] of Object.entries(ids))
         if (value)
-            setOutput(name, value);
+            checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
+    output('scopes', JSON.stringify(names));
+    output('changed', String(o.plan.changed));
+    output('plan', JSON.stringify(o.plan.changes));
+    for (const [name, value] of Object.entries(ids))
+        if (value)
+            output(name, value);
     if (o.token)
         outputToken(o.token);
+}
+/** Ids as the services make them (UUIDs, client IDs, numbers): no spaces, quotes or shell characters. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,254}$/;
+const URL_TEXT = /^https?:\/\/[A-Za-z0-9._~:/?#@%=+[\]-]{1,2000}$/;
+/** RFC 6749 scope-token characters: printable ASCII but space, `"` and backslash. */
+const main_SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
+function checkOutput(name, value, shape) {
+    if (!shape.test(value)) {
+        throw new Error(`A service returned a value for output "${name}" that is not a valid ${name} (${JSON.stringify(value.slice(0, 80))}); no output was set.`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
+
+// Whatever escapes run() still leaves through the scrubbing log layer, never as a raw stack trace on stderr.
+const escaped = (err) => log.fail(err instanceof Error ? err.message : String(err));
+process.on('uncaughtException', escaped);
+process.on('unhandledRejection', escaped);
 void run();
 

@@ -31500,7 +31500,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -31533,13 +31533,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -31610,7 +31610,232 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/scrub.ts
+/**
+ * What may leave the process: secrets scrubbed in every form a server or a library can give them,
+ * server text neutralised for the runner's log (no workflow commands) and for the job summary (no
+ * markup, links or images). Pure text functions; src/output.ts applies them on every path out.
+ */
+const MASK = '***';
+/** Shorter fragments would scrub ordinary text by accident; the secrets here are far longer. */
+const MIN_FRAGMENT = 6;
+/** Every form of `secret` worth searching for: raw, URL- and form-encoded, JSON-escaped, base64 and base64url. */
+function encodings(secret) {
+    const forms = new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+    const bytes = Buffer.from(secret, 'utf8');
+    // Inside a longer encoded text (a Basic header, a base64 JSON blob) the secret starts at any of three
+    // byte offsets: the characters that depend on the secret's bytes alone are the same wherever it sits.
+    for (let offset = 0; offset < 3; offset++) {
+        const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+        const core = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+        if (core.length < MIN_FRAGMENT)
+            continue;
+        forms.add(core);
+        forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64url'));
+    return [...forms].filter((f) => f.length >= Math.min(MIN_FRAGMENT, secret.length));
+}
+/** Collects secrets and replaces every form of each in text with `***`. */
+class Scrubber {
+    forms = new Set();
+    sorted = [];
+    /** Registers a secret (ignored when shorter than 4 characters: masking it would garble every line). */
+    add(secret) {
+        if (!secret || secret.length < 4)
+            return;
+        for (const form of encodings(secret))
+            this.forms.add(form);
+        this.sorted = [...this.forms].sort((a, b) => b.length - a.length); // longest first: a form inside another goes with it
+    }
+    /** Registers HTTP Basic credentials: the secret itself, and `user:password` with its base64 header value. */
+    addBasic(user, password) {
+        this.add(password);
+        this.add(`${user}:${password}`);
+    }
+    scrub(text) {
+        let out = text;
+        for (const form of this.sorted)
+            if (out.includes(form))
+                out = out.split(form).join(MASK);
+        return out;
+    }
+}
+/** The process's one scrubber: the HTTP layer and every output path share it. */
+const scrub_scrubber = new Scrubber();
+/** Longest server string printed whole; the rest is cut (a 150k-character URL says nothing more). */
+const MAX_PRINTED = 500;
+/** Control characters, and the Unicode line and paragraph separators and bidi overrides. */
+function isUnsafeChar(code) {
+    return (code < 0x20 ||
+        code === 0x7f ||
+        code === 0x85 ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        (code >= 0x202a && code <= 0x202e) ||
+        (code >= 0x2066 && code <= 0x2069));
+}
+/**
+ * One log line that cannot start a workflow command: control characters shown escaped (so a server
+ * string cannot begin a new line), `::` at the line's start and the legacy `##[` prefix defused
+ * with a zero-width space. Long text is cut.
+ */
+function forLog(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        if (!isUnsafeChar(code))
+            out += ch;
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += ' ';
+        else
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+    }
+    out = out.split('##[').join('#\u200b#[');
+    const start = out.length - out.trimStart().length;
+    return out.startsWith('::', start) ? `${out.slice(0, start)}\u200b${out.slice(start)}` : out;
+}
+/** HTML's own five, by name (as before); markdown's punctuation by number. */
+const SUMMARY_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+for (const ch of '|*_[]()`~!#$@\\')
+    SUMMARY_ENTITIES[ch] = `&#${ch.charCodeAt(0)};`;
+/**
+ * Text for the job summary (HTML that GitHub renders as markdown too): one line, so it cannot leave
+ * the HTML block it sits in, with the characters of HTML tags and of markdown links, images, emphasis,
+ * code, table pipes, mentions and math written as entities, which render as the characters themselves.
+ */
+function scrub_forSummary(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        out += isUnsafeChar(code) ? ' ' : (SUMMARY_ENTITIES[ch] ?? ch);
+    }
+    return out;
+}
+function cut(text) {
+    return text.length > MAX_PRINTED ? `${text.slice(0, MAX_PRINTED)}… (${text.length - MAX_PRINTED} more characters)` : text;
+}
+
+;// CONCATENATED MODULE: ./src/output.ts
+
+
+/**
+ * Every path out of the process: log lines, annotations, the failure, outputs and job-summary text.
+ * All of it is scrubbed of registered secrets; log text cannot start a workflow command and summary
+ * text cannot form markup. Only the access-token output is written as it is (and masked first).
+ */
+/** Masks a secret with the runner and registers it with the scrubber: the one way a secret is announced. */
+function secret(value) {
+    if (!value)
+        return;
+    core_setSecret(value);
+    scrub_scrubber.add(value);
+}
+/** A single log line, safe to print whatever a server put in it. */
+function logLine(text) {
+    return forLog(scrub_scrubber.scrub(text));
+}
+/** Text for the job summary, safe to render whatever a server put in it. */
+function summaryText(text) {
+    return forSummary(scrubber.scrub(text));
+}
+const log = {
+    info: (text) => info(logLine(text)),
+    debug: (text) => core_debug(logLine(text)),
+    warning: (text) => warning(logLine(text)),
+    error: (text) => error(logLine(text)),
+    fail: (text) => setFailed(logLine(text)),
+    group(title, lines) {
+        startGroup(logLine(title));
+        for (const line of lines)
+            info(logLine(line));
+        endGroup();
+    }
+};
+/** An output other than the token: scrubbed like any other text that leaves. */
+function output(name, value) {
+    core.setOutput(name, scrubber.scrub(value));
+}
+/** The access token: masked again right where it is set, whatever happened before. */
+function tokenOutput(name, value) {
+    secret(value);
+    core.setOutput(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/pace.ts
+/**
+ * Pacing under a service's documented rate limit: a token bucket per host. Asgardeo allows 200
+ * requests a minute per source IP (asgardeo-api.md §8) and GitHub-hosted runners share IPs, so a run
+ * keeps well under it, and a 429 holds every request to that host, not only the one that got it.
+ */
+/** Burst plus refill stays under 200 in any minute: 30 + 150 = 180, room for another run on the same IP. */
+const ASGARDEO_PACE = { perWindow: 150, burst: 30, windowMs: 60_000 };
+class TokenBucket {
+    limit;
+    now;
+    tokens;
+    last;
+    heldUntil = 0;
+    refillPerMs;
+    constructor(limit, now = Date.now) {
+        this.limit = limit;
+        this.now = now;
+        this.tokens = limit.burst;
+        this.last = now();
+        this.refillPerMs = limit.perWindow / (limit.windowMs ?? 60_000);
+    }
+    /** Takes one request's token and says how long to wait before sending it, ms (0: send now). Waiters queue in order. */
+    reserve() {
+        const t = this.now();
+        this.tokens = Math.min(this.limit.burst, this.tokens + (t - this.last) * this.refillPerMs);
+        this.last = t;
+        this.tokens -= 1;
+        const forToken = this.tokens < 0 ? Math.ceil(-this.tokens / this.refillPerMs) : 0;
+        return Math.max(forToken, this.heldUntil - t);
+    }
+    /** Gives back a token that was not used (the request was never sent). */
+    release() {
+        this.tokens = Math.min(this.limit.burst, this.tokens + 1);
+    }
+    /** The server answered "too many requests": nothing more to this host before `until` (ms since the epoch). */
+    holdUntil(until) {
+        this.heldUntil = Math.max(this.heldUntil, until);
+    }
+}
+/** One bucket per host, for the hosts whose service has a limit. */
+class Pacer {
+    limitOf;
+    now;
+    buckets = new Map();
+    constructor(limitOf, now = Date.now) {
+        this.limitOf = limitOf;
+        this.now = now;
+    }
+    bucket(service, host) {
+        const limit = this.limitOf(service);
+        if (!limit)
+            return undefined;
+        const key = `${service} ${host}`;
+        let bucket = this.buckets.get(key);
+        if (!bucket)
+            this.buckets.set(key, (bucket = new TokenBucket(limit, this.now)));
+        return bucket;
+    }
+}
+/** A pacer for one run (one process on a runner): only Asgardeo documents a limit; Choreo's management APIs document none. */
+function asgardeoPacer(now = Date.now) {
+    return new Pacer((service) => (service === 'asgardeo' ? ASGARDEO_PACE : undefined), now);
+}
+
 ;// CONCATENATED MODULE: ./src/http.ts
+
+
 
 /** A non-2xx answer (or an unreachable server), phrased for a person reading the job log. */
 class ApiError extends Error {
@@ -31618,25 +31843,46 @@ class ApiError extends Error {
     status;
     code;
     body;
+    /**
+     * The request changes something and the answer leaves open whether it was applied (a 5xx, a dropped
+     * connection, a cut-off body): look before sending it again (see `createOrAdopt`).
+     */
+    maybeApplied;
     constructor(message, service, status, 
     /** The server's error code (`API-RESOURCE-60004`, `901409`, `invalid_client`, …) when it sent one. */
-    code, body) {
+    code, body, options = {}) {
         super(message);
         this.service = service;
         this.status = status;
         this.code = code;
         this.body = body;
         this.name = 'ApiError';
+        this.maybeApplied = options.maybeApplied ?? false;
     }
 }
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** 5 MB: the largest list this action reads is a few hundred kB. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Statuses that say "not now" rather than "no": 501 and 505 will not change on a retry. */
+const isServerTrouble = (status) => status >= 500 && status !== 501 && status !== 505;
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
+/** Failures before the request reached the server: nothing was applied, whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
+/** A response body that cannot be trusted: cut off, too large, or not the JSON it declares. */
+class BodyError extends Error {
+}
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 }, writes: 0, retries: 0 };
+    stats = {
+        requests: 0,
+        byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 },
+        writes: 0,
+        retries: 0,
+        pacedMs: 0
+    };
     client;
-    secrets = new Set();
+    pacer;
+    scrubber;
     writeGate = Promise.resolve();
     constructor(options) {
         this.options = options;
@@ -31647,11 +31893,12 @@ class Http {
             // A hung request must not eat the whole run: at most 30 s, and a third of the overall budget.
             socketTimeout: options.requestTimeoutMs ?? Math.max(1000, Math.min(30_000, (options.deadline - Date.now()) / 3))
         });
+        this.pacer = options.pacer ?? asgardeoPacer();
+        this.scrubber = options.scrubber ?? scrub_scrubber;
     }
-    /** Registers a value that must never appear in an error message this layer builds. */
+    /** Registers a value that must never appear in anything this process prints. */
     addSecret(value) {
-        if (value && value.length >= 4)
-            this.secrets.add(value);
+        this.scrubber.add(value);
     }
     /**
      * Writes wait until `reads` settle, and are not sent when it fails (they fail with its error): lookups
@@ -31682,11 +31929,14 @@ class Http {
                     form.set(k, v);
             data = form.toString();
         }
-        if (spec.bearer)
+        if (spec.bearer) {
+            this.scrubber.add(spec.bearer);
             headers.authorization = `Bearer ${spec.bearer}`;
+        }
         else if (spec.basic) {
             // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
             const { user, password } = spec.basic;
+            this.scrubber.addBasic(user, password);
             headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
@@ -31694,9 +31944,19 @@ class Http {
         if (write)
             await this.writeGate;
         const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4);
+        const resendable = IDEMPOTENT.has(spec.method) || !!spec.readOnly || !!spec.idempotent;
+        const bucket = this.pacer.bucket(spec.service, url.host);
+        const fail = (message, status, code, body, maybeApplied = false) => new ApiError(this.scrubber.scrub(message), spec.service, status, code, body, { maybeApplied: maybeApplied && !resendable });
         for (let attempt = 1;; attempt++) {
-            if (Date.now() > this.options.deadline) {
-                throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
+            const pace = bucket?.reserve() ?? 0;
+            if (Date.now() + pace > this.options.deadline) {
+                if (pace > 0)
+                    bucket?.release();
+                throw fail(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, 0, 'TIMEOUT', undefined);
+            }
+            if (pace > 0) {
+                this.stats.pacedMs += pace;
+                await sleep(pace);
             }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
@@ -31705,41 +31965,58 @@ class Http {
             const started = Date.now();
             let status;
             let resHeaders;
-            let text;
+            let body;
             try {
                 const res = await this.client.request(spec.method, url.toString(), data, headers);
                 status = res.message.statusCode ?? 0;
                 resHeaders = res.message.headers;
-                text = await res.readBody();
+                body = parseBody(await readBody(res.message, this.options.maxBodyBytes ?? MAX_BODY_BYTES, this.options.deadline), resHeaders['content-type']);
             }
             catch (err) {
-                const code = err.code ?? '';
-                const transient = TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
-                this.options.debug?.(`${label} → ${code || err.message} (${Date.now() - started} ms)`);
-                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller re-reads.
-                if (transient && IDEMPOTENT.has(spec.method) && this.mayRetry(attempt, maxAttempts, 0)) {
+                const code = err instanceof BodyError ? 'BAD_BODY' : (err.code ?? '');
+                const reason = err instanceof BodyError ? err.message : code || err.message;
+                const transient = err instanceof BodyError || TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
+                this.options.debug?.(`${label} → ${reason} (${Date.now() - started} ms)`);
+                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller looks first.
+                if (transient && (resendable || NOT_SENT.has(code)) && this.mayRetry(attempt, maxAttempts, 0)) {
                     await this.backoff(attempt, undefined);
                     continue;
                 }
-                throw new ApiError(this.scrub(`${serviceName(spec.service)} could not be reached: ${label} failed with ${code || err.message}.`), spec.service, 0, code || undefined, undefined);
+                const what = err instanceof BodyError
+                    ? `${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`
+                    : `${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`;
+                throw fail(what, 0, code || undefined, undefined, !NOT_SENT.has(code));
             }
             this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`);
-            const body = parseBody(text, resHeaders['content-type']);
             if (status >= 200 && status < 300)
                 return { status, headers: resHeaders, body: body };
             if (spec.anyStatus || spec.expect?.includes(status))
                 return { status, headers: resHeaders, body: body };
-            // 429 and 503 mean the request was not processed, so even a POST may be sent again.
-            const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
+            const { code, detail } = errorDetail(body);
             const retryAfter = retryAfterMs(resHeaders['retry-after']);
-            // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
-            const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined);
+            const later = spec.retryWhen?.find((r) => r.status === status && (r.code === undefined || r.code === code));
+            let wait;
+            let retryable = false;
+            if (status === 429) {
+                // The limiter answers before the handler runs: even a POST may be sent again. Asgardeo's limit is
+                // per minute and its 429 names no Retry-After: wait seconds, and hold the host's other requests too.
+                retryable = true;
+                wait = retryAfter ?? this.rateLimitWait(attempt);
+                bucket?.holdUntil(Date.now() + wait);
+            }
+            else if (later) {
+                retryable = true;
+                wait = retryAfter ?? fullJitter(later.baseDelayMs ?? 1000, attempt, this.options.maxRetryDelayMs);
+            }
+            else if (isServerTrouble(status) && resendable) {
+                retryable = true;
+                wait = retryAfter;
+            }
             if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
                 await this.backoff(attempt, wait);
                 continue;
             }
-            const { code, detail } = errorDetail(body);
-            throw new ApiError(this.scrub(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`), spec.service, status, code, body);
+            throw fail(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`, status, code, body, isServerTrouble(status));
         }
     }
     mayRetry(attempt, maxAttempts, waitMs) {
@@ -31749,19 +32026,57 @@ class Http {
         const base = (this.options.rateLimitWaitMs ?? 15_000) * 2 ** (attempt - 1);
         return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2));
     }
-    async backoff(attempt, retryAfter) {
+    async backoff(attempt, wait) {
         this.stats.retries++;
         const cap = this.options.maxRetryDelayMs ?? 60_000;
-        // Full jitter keeps parallel branches from retrying in lockstep.
-        const wait = retryAfter !== undefined ? Math.min(retryAfter, cap) : Math.random() * Math.min(cap, 250 * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, wait));
+        await sleep(wait !== undefined ? Math.min(wait, cap) : fullJitter(250, attempt, cap));
     }
-    scrub(message) {
-        let out = message;
-        for (const s of this.secrets)
-            out = out.split(s).join('***');
-        return out;
-    }
+}
+/** Full jitter keeps parallel branches from retrying in lockstep. */
+function fullJitter(baseMs, attempt, cap = 60_000) {
+    return Math.random() * Math.min(cap, baseMs * 2 ** attempt);
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/**
+ * The whole body or an error: a body cut off (the connection closed early, fewer bytes than
+ * Content-Length), larger than `maxBytes`, or still arriving at the deadline is never taken for an answer.
+ */
+function readBody(message, maxBytes, deadline) {
+    return new Promise((resolve, reject) => {
+        const declared = Number(message.headers['content-length']);
+        const chunks = [];
+        let size = 0;
+        const stop = (reason) => {
+            clearTimeout(timer);
+            reject(new BodyError(reason));
+            message.destroy();
+        };
+        const timer = setTimeout(() => stop('the body was still arriving when the run reached "timeout-seconds"'), Math.max(0, deadline - Date.now()));
+        if (Number.isFinite(declared) && declared > maxBytes)
+            return stop(`the body is ${declared} bytes, over the ${maxBytes}-byte bound`);
+        message.on('data', (chunk) => {
+            size += chunk.length;
+            if (size > maxBytes)
+                stop(`the body is over the ${maxBytes}-byte bound`);
+            else
+                chunks.push(chunk);
+        });
+        message.on('error', () => stop(`the connection closed after ${size} bytes of the body`));
+        message.on('close', () => {
+            if (!message.complete)
+                stop(`the connection closed after ${size} bytes of the body`);
+        });
+        message.on('end', () => {
+            clearTimeout(timer);
+            if (!message.complete || (Number.isFinite(declared) && size !== declared)) {
+                reject(new BodyError(`the body ended after ${size} of ${Number.isFinite(declared) ? declared : '?'} bytes`));
+            }
+            else
+                resolve(Buffer.concat(chunks).toString('utf8'));
+        });
+    });
 }
 function serviceName(s) {
     return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway';
@@ -31788,11 +32103,21 @@ function isLoopback(hostname) {
 function redactUrl(url) {
     return `${url.origin}${url.pathname}${url.search}`;
 }
+/** JSON when the server declares JSON (invalid JSON then is a bad body, never a string answer); text otherwise. */
 function parseBody(text, contentType) {
     if (!text)
         return undefined;
-    const type = String(contentType ?? '');
-    if (type.includes('json') || /^[[{]/.test(text.trim())) {
+    const type = String(contentType ?? '').toLowerCase();
+    if (type.includes('json')) {
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            throw new BodyError(`the body is declared ${type.split(';')[0]} but is not valid JSON (${text.length} characters)`);
+        }
+    }
+    const first = text.trimStart()[0];
+    if (first === '{' || first === '[') {
         try {
             return JSON.parse(text);
         }
@@ -31815,13 +32140,17 @@ function retryAfterMs(value) {
 /** The code and human text of the error bodies these services send (management, SCIM, API-M, OAuth). */
 function errorDetail(body) {
     if (!body || typeof body !== 'object')
-        return { detail: typeof body === 'string' ? body.slice(0, 300) : undefined };
+        return { detail: typeof body === 'string' ? http_short(body) : undefined };
     const b = body;
     if (typeof b.error === 'string')
         return { code: b.error, detail: str(b.error_description) };
     const code = b.code !== undefined ? String(b.code) : b.scimType !== undefined ? String(b.scimType) : undefined;
     const parts = [str(b.message), str(b.description) ?? str(b.detail)].filter((p) => p && p.length > 0);
-    return { code, detail: [...new Set(parts)].join(' — ') || undefined };
+    return { code: code === undefined ? undefined : http_short(code, 80), detail: http_short([...new Set(parts)].join(' — ')) || undefined };
+}
+/** A server's words, cut to a length a log line can hold. */
+function http_short(text, max = 300) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 function str(v) {
     return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -31832,8 +32161,47 @@ function idFromLocation(headers) {
     const value = Array.isArray(loc) ? loc[0] : loc;
     if (!value)
         return undefined;
-    const path = value.split('?')[0].replace(/\/+$/, '');
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    const path = trimEnd(value.split('?')[0], '/');
+    try {
+        return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `text` without its trailing run of `char`, in linear time (`/\/+$/` is quadratic on a long run that does not end the text). */
+function trimEnd(text, char) {
+    let end = text.length;
+    while (end > 0 && text[end - 1] === char)
+        end--;
+    return text.slice(0, end);
+}
+/** Pages a listing may take (100 items each): past this it is an error, never "not found". */
+const MAX_PAGES = 100;
+/** A listing cut short by a bound: reporting "not found" instead would create a duplicate. */
+function listingTooLong(service, what) {
+    return new ApiError(`${serviceName(service)}'s listing of ${what} ran past ${MAX_PAGES} pages; stopped there rather than report it missing (which would create a duplicate). Narrow the listing or remove stale entries.`, service, 0, 'LISTING_TOO_LONG', undefined);
+}
+/**
+ * A create that is safe whatever the server did. When the answer leaves open whether it was applied
+ * (a 5xx, a dropped connection, a cut-off body), look it up first: found means it was made; not found
+ * means it was not, and it is sent once more. Any other error passes through.
+ */
+async function createOrAdopt(create, lookup, resends = 1) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await create();
+        }
+        catch (err) {
+            if (!(err instanceof ApiError && err.maybeApplied))
+                throw err;
+            const found = await lookup();
+            if (found !== undefined)
+                return found;
+            if (attempt >= resends)
+                throw err;
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/token/state.ts
@@ -31841,6 +32209,7 @@ function idFromLocation(headers) {
 const STATE = { token: 'token', expiresAt: 'expires-at', revokeEndpoint: 'revoke-endpoint' };
 
 ;// CONCATENATED MODULE: ./src/token/revoke.ts
+
 
 
 
@@ -31854,21 +32223,21 @@ async function runPost() {
     const token = getState(STATE.token);
     if (!token)
         return; // not token mode, or main failed before a token existed
-    core_setSecret(token); // the runner keeps main's mask for the job; this step does not rely on it
+    secret(token); // the runner keeps main's mask for the job; this step does not rely on it
     if (/^(false|no|off)$/i.test(getInput('revoke').trim())) {
-        info('revoke: false: the token stays valid until it expires.');
+        log.info('revoke: false: the token stays valid until it expires.');
         return;
     }
     const expiresAt = Date.parse(getState(STATE.expiresAt));
     if (Number.isFinite(expiresAt) && expiresAt <= Date.now()) {
-        info('The token has already expired: nothing to revoke.');
+        log.info('The token has already expired: nothing to revoke.');
         return;
     }
     const endpoint = getState(STATE.revokeEndpoint);
     const clientId = getInput('client-id').trim();
     const clientSecret = getInput('client-secret').trim();
     if (clientSecret)
-        core_setSecret(clientSecret);
+        secret(clientSecret);
     const http = new Http({
         deadline: Date.now() + 30_000,
         requestTimeoutMs: 10_000,
@@ -31887,7 +32256,7 @@ async function runPost() {
                     form: { token, token_type_hint: 'access_token', ...(clientSecret ? {} : { client_id: clientId }) },
                     basic: clientSecret ? { user: clientId, password: clientSecret } : undefined
                 });
-                info('Revoked the access token this job was issued.');
+                log.info('Revoked the access token this job was issued.');
                 return;
             }
             catch (err) {
@@ -31901,7 +32270,7 @@ async function runPost() {
     }
     catch (err) {
         const until = Number.isFinite(expiresAt) ? ` until ${new Date(expiresAt).toISOString()}` : '';
-        warning(`Could not revoke the access token; it stays valid${until}. ${err instanceof Error ? err.message : String(err)}`);
+        log.warning(`Could not revoke the access token; it stays valid${until}. ${err instanceof Error ? err.message : String(err)}`);
     }
     finally {
         http.dispose();

@@ -188,6 +188,18 @@ export class Emulator {
           finish(0)
           return
         }
+        if (fault.kind === 'rate-limit') {
+          send(res, json(429, { code: '429', message: 'Too Many Requests', description: 'Rate limit exceeded (injected fault).' }))
+          finish(429)
+          return
+        }
+        if (fault.kind === 'echo') {
+          const status = Number(fault.status ?? 400)
+          fault.echoed = [...(fault.echoed ?? []), req.headers.authorization ?? '']
+          send(res, json(status, echoBody(req.headers.authorization, rawBody)))
+          finish(status)
+          return
+        }
         if (fault.kind === 'status') {
           const headers: Record<string, string> = {}
           if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter)
@@ -202,6 +214,31 @@ export class Emulator {
       if (fault?.kind === 'reset-after') {
         req.socket.destroy()
         finish(0)
+        return
+      }
+      if (fault?.kind === 'status-after') {
+        send(res, json(Number(fault.status), fault.body ?? { error: 'injected fault', status: fault.status }))
+        finish(Number(fault.status))
+        return
+      }
+      if (fault?.kind === 'truncate') {
+        sendTruncated(res, reply, fault.bytes)
+        finish(0)
+        return
+      }
+      if (fault?.kind === 'corrupt') {
+        const whole = reply.raw ?? JSON.stringify(reply.body ?? {})
+        send(res, {
+          status: reply.status,
+          headers: { ...reply.headers, 'content-type': 'application/json' },
+          raw: whole.slice(0, Math.ceil(whole.length / 2))
+        })
+        finish(reply.status)
+        return
+      }
+      if (fault?.kind === 'inject') {
+        send(res, { ...reply, body: inject(reply.body, fault.set ?? {}, fault.append ?? {}) })
+        finish(reply.status)
         return
       }
       send(res, reply, method === 'HEAD')
@@ -295,4 +332,46 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Headers with the whole body's Content-Length, then part of the body, then the connection closed. */
+function sendTruncated(res: ServerResponse, reply: Reply, bytes?: number): void {
+  const payload = Buffer.from(reply.raw ?? JSON.stringify(reply.body ?? {}))
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}), 'content-length': String(payload.length) })
+  res.write(payload.subarray(0, bytes ?? Math.floor(payload.length / 2)), () => res.destroy())
+}
+
+/** A hostile error body: the request's credentials echoed raw, decoded, base64url- and URL-encoded, and the raw body. */
+function echoBody(authorization: string | undefined, rawBody: string): unknown {
+  const credential = (authorization ?? '').replace(/^\S+\s+/, '')
+  const decoded = /^basic /i.test(authorization ?? '') ? Buffer.from(credential, 'base64').toString('utf8') : credential
+  const forms = [
+    authorization ?? '',
+    decoded,
+    Buffer.from(decoded).toString('base64'),
+    Buffer.from(decoded).toString('base64url'),
+    Buffer.from(decoded).toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
+    encodeURIComponent(decoded),
+    rawBody,
+    Buffer.from(rawBody).toString('base64')
+  ]
+  return {
+    error: 'invalid_request',
+    code: 'ECHO',
+    message: `Rejected credentials ${forms.join(' | ')}`,
+    error_description: `Rejected credentials ${forms.join(' | ')}`
+  }
+}
+
+/** The reply body with `set` values put in and `append` text added, at every depth. */
+function inject(body: unknown, set: Record<string, unknown>, append: Record<string, string>): unknown {
+  if (Array.isArray(body)) return body.map((b) => inject(b, set, append))
+  if (!body || typeof body !== 'object') return body
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(body)) {
+    if (k in set) out[k] = set[k]
+    else if (k in append && typeof v === 'string') out[k] = v + append[k]
+    else out[k] = inject(v, set, append)
+  }
+  return out
 }

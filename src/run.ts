@@ -1,4 +1,5 @@
-import type { Asgardeo, TokenResponse } from './asgardeo/client.js'
+import type { Asgardeo } from './asgardeo/client.js'
+import type { TokenResponse } from './token/response.js'
 import type { Choreo } from './choreo/client.js'
 import type { TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'

@@ -1,4 +1,7 @@
-import { ApiError, idFromLocation, type Http } from '../http.js'
+import { ApiError, MAX_PAGES, createOrAdopt, idFromLocation, listingTooLong, trimEnd, type Http } from '../http.js'
+import { validToken, type TokenResponse } from '../token/response.js'
+
+export type { TokenResponse } from '../token/response.js'
 
 /** Typed calls to the Asgardeo (WSO2 Identity Server) management REST APIs, SCIM2 and token endpoint. */
 
@@ -76,14 +79,6 @@ export interface FederatedAssociation {
   federatedUserId: string
 }
 
-export interface TokenResponse {
-  access_token: string
-  refresh_token?: string
-  token_type: string
-  expires_in: number
-  scope?: string
-}
-
 /**
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
  * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
@@ -122,6 +117,12 @@ function bindingScopes(readOnly: boolean): string[] {
  */
 export function filterValue(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+/** `…/oauth2/token` → `…/oauth2/revoke` (string ops: the endpoint can come from a server). */
+function revokeEndpointOf(tokenEndpoint: string): string {
+  const base = trimEnd(tokenEndpoint, '/')
+  return base.endsWith('/token') ? `${base.slice(0, -'/token'.length)}/revoke` : base
 }
 
 export class Asgardeo {
@@ -176,7 +177,7 @@ export class Asgardeo {
     onToken(first.access_token)
     if (first.refresh_token) onToken(first.refresh_token)
     if (first.expires_in >= minLifetime) return first
-    await this.revoke(endpoint.replace(/\/token\/?$/, '/revoke'), clientId, clientSecret, first.access_token)
+    await this.revoke(revokeEndpointOf(endpoint), clientId, clientSecret, first.access_token)
     const second = await this.requestToken(endpoint, clientId, clientSecret, form)
     onToken(second.access_token)
     if (second.refresh_token) onToken(second.refresh_token)
@@ -193,16 +194,7 @@ export class Asgardeo {
       basic: { user: clientId, password: clientSecret },
       readOnly: true
     })
-    if (!res.body || typeof res.body.access_token !== 'string') {
-      throw new ApiError(
-        `Asgardeo's token endpoint ${endpoint} answered without an access_token.`,
-        'asgardeo',
-        res.status,
-        undefined,
-        undefined
-      )
-    }
-    return res.body
+    return validToken(res.body, endpoint, res.status)
   }
 
   /** RFC 7009 revocation (200 even for an unknown token). */
@@ -212,14 +204,21 @@ export class Asgardeo {
       method: 'POST',
       url: endpoint,
       form: { token, token_type_hint: 'access_token' },
-      basic: { user: clientId, password: clientSecret }
+      basic: { user: clientId, password: clientSecret },
+      idempotent: true // RFC 7009: revoking twice is revoking once
     })
   }
 
   private call<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
-    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}
+    extra: {
+      query?: Record<string, string | number | undefined>
+      json?: unknown
+      expect?: number[]
+      scim?: boolean
+      idempotent?: boolean
+    } = {}
   ) {
     return this.http.request<T>({
       service: 'asgardeo',
@@ -228,6 +227,7 @@ export class Asgardeo {
       query: extra.query,
       json: extra.json,
       expect: extra.expect,
+      idempotent: extra.idempotent,
       bearer: this.token,
       headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
     })
@@ -239,7 +239,8 @@ export class Asgardeo {
   async findApiResource(identifier: string): Promise<ApiResource | undefined> {
     let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 }
     let url = '/api-resources'
-    for (let page = 0; page < 1000; page++) {
+    const mgmt = new URL(this.mgmt)
+    for (let page = 0; page < MAX_PAGES; page++) {
       const res: { body: ApiResourceList } = await this.call<ApiResourceList>('GET', url, { query })
       // The server's key is apiResources; the spec's APIResources is accepted too.
       const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier)
@@ -247,10 +248,20 @@ export class Asgardeo {
       const next: string | undefined = res.body?.links?.find((l) => l.rel === 'next')?.href
       if (!next) return undefined
       const nextUrl: URL = new URL(next, this.mgmt)
-      url = nextUrl.pathname.replace(new URL(this.mgmt).pathname, '')
+      // The token goes wherever the link points: follow it only within this listing, on this host.
+      if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
+        throw new ApiError(
+          `Asgardeo's API-resource listing links its next page outside ${this.mgmt}/api-resources; not followed.`,
+          'asgardeo',
+          0,
+          'BAD_NEXT_LINK',
+          undefined
+        )
+      }
+      url = nextUrl.pathname.slice(mgmt.pathname.length)
       query = Object.fromEntries(nextUrl.searchParams)
     }
-    return undefined
+    throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`)
   }
 
   async getApiResource(id: string): Promise<ApiResource> {
@@ -264,14 +275,28 @@ export class Asgardeo {
     requiresAuthorization: boolean
     scopes: ApiResourceScope[]
   }): Promise<ApiResource> {
-    const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
-    const id = res.body?.id ?? idFromLocation(res.headers)
-    if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
-    return res.body?.id ? res.body : this.getApiResource(id)
+    return createOrAdopt(
+      async () => {
+        const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
+        const id = res.body?.id ?? idFromLocation(res.headers)
+        if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
+        return res.body?.id ? res.body : this.getApiResource(id)
+      },
+      () => this.findApiResource(body.identifier)
+    )
   }
 
   async addApiResourceScopes(id: string, scopes: ApiResourceScope[]): Promise<void> {
-    await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+    await createOrAdopt(
+      async () => {
+        await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+        return true
+      },
+      async () => {
+        const have = new Set(((await this.getApiResource(id)).scopes ?? []).map((s) => s.name))
+        return scopes.every((s) => have.has(s.name)) || undefined
+      }
+    )
   }
 
   async deleteApiResourceScope(id: string, name: string): Promise<void> {
@@ -283,7 +308,7 @@ export class Asgardeo {
   /** The application with exactly this name, across all pages. */
   async findApplication(name: string): Promise<ApplicationSummary | undefined> {
     const limit = 100
-    for (let offset = 0; offset < 100_000; offset += limit) {
+    for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
       const res = await this.call<{ totalResults?: number; count?: number; applications?: ApplicationSummary[] }>('GET', '/applications', {
         query: { filter: `name eq ${filterValue(name)}`, limit, offset }
       })
@@ -292,7 +317,7 @@ export class Asgardeo {
       if (found) return found
       if (apps.length < limit || offset + apps.length >= (res.body?.totalResults ?? 0)) return undefined
     }
-    return undefined
+    throw listingTooLong('asgardeo', `applications named "${name}"`)
   }
 
   async getApplication(id: string): Promise<ApplicationSummary & Record<string, unknown>> {
@@ -301,21 +326,26 @@ export class Asgardeo {
 
   /** Creates an application; 201 with an empty body, the id only in Location. */
   async createApplication(body: Record<string, unknown>): Promise<string> {
-    const res = await this.call('POST', '/applications', { json: body })
-    const id = idFromLocation(res.headers)
-    if (!id)
-      throw new ApiError(
-        'Asgardeo created the application but sent no Location header with its id.',
-        'asgardeo',
-        res.status,
-        undefined,
-        undefined
-      )
-    return id
+    return createOrAdopt(
+      async () => {
+        const res = await this.call('POST', '/applications', { json: body })
+        const id = idFromLocation(res.headers)
+        if (!id)
+          throw new ApiError(
+            'Asgardeo created the application but sent no Location header with its id.',
+            'asgardeo',
+            res.status,
+            undefined,
+            undefined
+          )
+        return id
+      },
+      async () => (await this.findApplication(String(body.name)))?.id
+    )
   }
 
   async patchApplication(id: string, patch: Record<string, unknown>): Promise<void> {
-    await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch })
+    await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch, idempotent: true })
   }
 
   async getOidc(appId: string): Promise<OidcConfig> {
@@ -331,14 +361,21 @@ export class Asgardeo {
   }
 
   async authorizeApi(appId: string, apiResourceId: string, scopes: string[]): Promise<void> {
-    await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
-      json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
-    })
+    await createOrAdopt(
+      async () => {
+        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+          json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+        })
+        return true
+      },
+      async () => (await this.listAuthorizedApis(appId)).some((a) => a.id === apiResourceId) || undefined
+    )
   }
 
   async patchAuthorizedApi(appId: string, apiResourceId: string, addedScopes: string[], removedScopes: string[]): Promise<void> {
     await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
-      json: { addedScopes, removedScopes }
+      json: { addedScopes, removedScopes },
+      idempotent: true // adding what is there and removing what is not change nothing
     })
   }
 
@@ -363,17 +400,20 @@ export class Asgardeo {
   }
 
   async createRole(displayName: string, appId: string, permissions: string[], userIds: string[]): Promise<Role> {
-    const res = await this.call<Role>('POST', '/scim2/v2/Roles', {
-      scim: true,
-      json: {
-        schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
-        displayName,
-        audience: { type: 'application', value: appId },
-        permissions: permissions.map((value) => ({ value })),
-        users: userIds.map((value) => ({ value }))
-      }
-    })
-    return res.body
+    const create = async () =>
+      (
+        await this.call<Role>('POST', '/scim2/v2/Roles', {
+          scim: true,
+          json: {
+            schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
+            displayName,
+            audience: { type: 'application', value: appId },
+            permissions: permissions.map((value) => ({ value })),
+            users: userIds.map((value) => ({ value }))
+          }
+        })
+      ).body
+    return createOrAdopt(create, () => this.findRole(displayName, appId))
   }
 
   async patchRole(id: string, operations: Record<string, unknown>[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { choreoAdvice } from '../advice.js'
-import { ApiError, idFromLocation, type Http } from '../http.js'
+import { ApiError, MAX_PAGES, createOrAdopt, idFromLocation, listingTooLong, type Http, type RetryWhen } from '../http.js'
 
 /** Typed calls to Choreo: its platform API (org lookup) and API Manager publisher / developer portal v2. */
 
@@ -145,7 +145,13 @@ export class Choreo {
     base: 'publisher' | 'devportal',
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}
+    extra: {
+      query?: Record<string, string | number | undefined>
+      json?: unknown
+      expect?: number[]
+      headers?: Record<string, string>
+      retryWhen?: RetryWhen[]
+    } = {}
   ) {
     if (!this.orgId) throw new Error('Choreo organization not resolved yet')
     return this.http
@@ -157,6 +163,7 @@ export class Choreo {
         json: extra.json,
         expect: extra.expect,
         headers: extra.headers,
+        retryWhen: extra.retryWhen,
         bearer: this.token
       })
       .catch((err: unknown) => {
@@ -164,17 +171,18 @@ export class Choreo {
       })
   }
 
-  /** Every item of a paginated API Manager list. */
+  /** Every item of a paginated API Manager list, up to MAX_PAGES pages (past that, an error). */
   private async all<T>(base: 'publisher' | 'devportal', path: string, query: Record<string, string | number | undefined>): Promise<T[]> {
     const items: T[] = []
     const limit = 100
-    for (let offset = 0; ; offset += limit) {
+    for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
       const page = (await this.call<Page<T>>(base, 'GET', path, { query: { ...query, limit, offset } })).body
       const list = page?.list ?? []
       items.push(...list)
       const total = page?.pagination?.total ?? page?.count ?? 0
       if (list.length < limit || items.length >= total) return items
     }
+    throw listingTooLong('choreo', `${path.slice(1)}${query.query ? ` matching ${String(query.query)}` : ''}`)
   }
 
   // --- Publisher -----------------------------------------------------------------------------
@@ -215,6 +223,8 @@ export class Choreo {
   async deployRevision(apiId: string, revisionId: string, targets: Deployment[]): Promise<void> {
     await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
       query: { revisionId },
+      // "conflicted with the current deployment state … Please try again later" (a concurrent deploy).
+      retryWhen: [{ status: 409, code: '902005', baseDelayMs: 1000 }],
       json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
     })
   }
@@ -254,10 +264,20 @@ export class Choreo {
 
   /** Creates an application; a 409 (it appeared meanwhile) adopts the existing one. */
   async createApplication(name: string, description: string, throttlingPolicy: string): Promise<DevApplication> {
-    const res = await this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
-      json: { name, description, throttlingPolicy, tokenType: 'JWT' },
-      expect: [409]
-    })
+    const post = () =>
+      this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
+        json: { name, description, throttlingPolicy, tokenType: 'JWT' },
+        expect: [409]
+      })
+    const lookup = async () => {
+      const found = await this.findApplication(name)
+      return found && { status: 200, headers: {}, body: found }
+    }
+    const res = await createOrAdopt<{
+      status: number
+      headers: Record<string, string | string[] | undefined>
+      body: DevApplication | undefined
+    }>(post, lookup)
     if (res.status === 409) {
       const existing = await this.findApplication(name)
       if (existing) return existing
@@ -282,10 +302,18 @@ export class Choreo {
 
   /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
   async mapKeys(appId: string, consumerKey: string, keyManager: string): Promise<{ status: number; body: unknown }> {
-    const res = await this.call<unknown>('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
-      json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
-      expect: [409]
-    })
+    const post = () =>
+      this.call<unknown>('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
+        json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
+        expect: [409]
+      })
+    const lookup = async () => {
+      const key = (await this.listKeys(appId)).find(
+        (k) => k.consumerKey === consumerKey && k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === keyManager)
+      )
+      return key && { status: 200, body: key as unknown }
+    }
+    const res = await createOrAdopt<{ status: number; body: unknown }>(post, lookup)
     return { status: res.status, body: res.body }
   }
 
@@ -295,10 +323,16 @@ export class Choreo {
 
   /** Subscribes; a 409 (already subscribed) counts as done. */
   async subscribe(appId: string, apiId: string, throttlingPolicy: string): Promise<Subscription | undefined> {
-    const res = await this.call<Subscription>('devportal', 'POST', '/subscriptions', {
-      json: { applicationId: appId, apiId, throttlingPolicy },
-      expect: [409]
-    })
+    const post = () =>
+      this.call<Subscription>('devportal', 'POST', '/subscriptions', {
+        json: { applicationId: appId, apiId, throttlingPolicy },
+        expect: [409]
+      })
+    const lookup = async () => {
+      const found = (await this.listSubscriptions(appId)).find((s) => s.apiId === apiId)
+      return found && { status: 201, body: found }
+    }
+    const res = await createOrAdopt<{ status: number; body: Subscription }>(post, lookup)
     return res.status === 409 ? undefined : res.body
   }
 }

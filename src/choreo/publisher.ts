@@ -1,6 +1,6 @@
 import type { ChoreoApi, Choreo, Deployment, KeyManager, Revision } from './client.js'
 import type { Task } from '../graph.js'
-import { ApiError, assertSecureUrl } from '../http.js'
+import { ApiError, assertSecureUrl, trimEnd } from '../http.js'
 import { MARKER, diffApiScopes, qualifiedNames, revisionMatches } from '../plan.js'
 import type { Run } from '../run.js'
 
@@ -171,7 +171,7 @@ async function createRevision(choreo: Choreo, apiId: string, revisions: Revision
 function tokenEndpointOf(km: KeyManager, asgardeoEndpoint: string): string {
   const endpoint = km.tokenEndpoint || asgardeoEndpoint
   assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`)
-  if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
+  if (trimEnd(endpoint, '/') !== asgardeoEndpoint) {
     throw new Error(
       `The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`
     )

@@ -207,4 +207,3 @@ export function readSmokeInputs(get: (name: string) => string, problems: string[
   }
   return { calls, environment, waitSeconds }
 }
-

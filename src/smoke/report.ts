@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { scrubber } from '../scrub.js'
 import type { SmokeResult } from './run.js'
 
 /**
@@ -79,5 +80,6 @@ export async function writeSmokeSummary(content: { results: SmokeResult[]; url: 
 
 /** HTML-escaped, and the characters markdown or mentions could use turned into entities. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`)
+  // Scrubbed of every registered secret too, as all summary text is (src/output.ts).
+  return scrubber.scrub(text).replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`)
 }

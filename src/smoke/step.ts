@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { log, output } from '../output.js'
 import { Http } from '../http.js'
 import type { SmokeGateway } from './gateway.js'
 import type { SmokeConfig } from './parse.js'
@@ -20,7 +21,7 @@ export async function smokeStep(
   if (run.mode === 'plan' || run.mode === 'check') {
     const where = run.gateway?.url ?? (run.gateway ? `the gateway URL of ${run.gateway.environment} once deployed` : 'the gateway')
     const skipped = `Smoke test skipped in ${run.mode} mode: ${smoke.calls.length} ${smoke.calls.length === 1 ? 'call' : 'calls'} would run against ${where}.`
-    core.info(skipped)
+    log.info(skipped)
     await writeSmokeSummary({ skipped })
     return true
   }
@@ -29,17 +30,17 @@ export async function smokeStep(
   http.addSecret(run.token)
   try {
     const results = await runSmoke(smoke.calls, { baseUrl: run.gateway.url, token: run.token, waitSeconds: smoke.waitSeconds, http })
-    core.setOutput('smoke-results', smokeOutput(results))
+    output('smoke-results', smokeOutput(results))
     await writeSmokeSummary({ results, url: run.gateway.url })
     const failure = smokeFailure(results, smoke.waitSeconds)
     if (failure) {
-      core.setFailed([failure, ...smokeTable(results)].join('\n'))
+      log.fail([failure, ...smokeTable(results)].join('\n'))
       return false
     }
     core.startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`)
-    for (const line of smokeTable(results)) core.info(line)
+    for (const line of smokeTable(results)) log.info(line)
     core.endGroup()
-    core.info(`Smoke test: all ${results.length} calls got what they expected.`)
+    log.info(`Smoke test: all ${results.length} calls got what they expected.`)
     return true
   } finally {
     http.dispose()

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
+import { log, output, secret } from '../output.js'
 import { randomUUID } from 'node:crypto'
-import type { TokenResponse } from '../asgardeo/client.js'
+import type { TokenResponse } from './response.js'
 import { TOKEN_EXCHANGE_GRANT } from '../asgardeo/binding-config.js'
 import { ApiError, Http } from '../http.js'
 import { ungranted } from '../plan.js'
@@ -15,7 +16,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /** mode: token: this job's GitHub id-token → an Asgardeo access token (RFC 8693), checked, masked, output. */
 export async function runTokenMode(): Promise<void> {
   const secretInput = core.getInput('client-secret')
-  if (secretInput) core.setSecret(secretInput)
+  if (secretInput) secret(secretInput)
   let http: Http | undefined
   try {
     const config = readTokenConfig((name) => core.getInput(name))
@@ -28,15 +29,15 @@ export async function runTokenMode(): Promise<void> {
         `GitHub did not issue an OIDC id-token for audience "${config.audience}": ${err instanceof Error ? err.message : String(err)}`
       )
     })
-    core.setSecret(idToken) // @actions/core masks it too; this step never relies on that
+    secret(idToken) // @actions/core masks it too; this step never relies on that
     http.addSecret(idToken)
     const claims = claimsOf(idToken)
-    core.info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`)
+    log.info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`)
 
     const token = await exchange(http, config, idToken).catch((err: unknown) => {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
         core.startGroup('The id-token Asgardeo refused (non-secret claims)')
-        for (const line of describeClaims(claims)) core.info(line)
+        for (const line of describeClaims(claims)) log.info(line)
         core.endGroup()
       }
       throw refusalError(err, claims, config)
@@ -52,14 +53,14 @@ export async function runTokenMode(): Promise<void> {
     core.saveState(STATE.expiresAt, new Date(Date.now() + token.expires_in * 1000).toISOString())
     core.saveState(STATE.revokeEndpoint, config.revokeEndpoint)
     outputToken(token)
-    core.setOutput('token-endpoint', config.tokenEndpoint)
-    core.setOutput('client-id', config.clientId)
-    core.info(
+    output('token-endpoint', config.tokenEndpoint)
+    output('client-id', config.clientId)
+    log.info(
       `Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`
     )
     await writeTokenSummary(claims, token)
   } catch (err) {
-    core.setFailed(err instanceof Error ? err.message : String(err))
+    log.fail(err instanceof Error ? err.message : String(err))
   } finally {
     http?.dispose()
   }
@@ -98,9 +99,9 @@ async function exchange(http: Http, config: TokenConfig, idToken: string): Promi
       undefined
     )
   }
-  core.setSecret(token.access_token)
+  secret(token.access_token)
   http.addSecret(token.access_token)
-  if (token.refresh_token) core.setSecret(token.refresh_token)
+  if (token.refresh_token) secret(token.refresh_token)
   return token
 }
 

@@ -1,12 +1,14 @@
-import * as core from '@actions/core'
-import type { TokenResponse } from '../asgardeo/client.js'
+import type { TokenResponse } from './response.js'
+import { output, tokenOutput } from '../output.js'
 
-/** The token outputs, the same for every mode that issues one; masked again right where it is set. */
+/**
+ * The token outputs, the same for every mode that issues one. The response was validated when it
+ * arrived (src/token/response.ts); the token is masked again right where it is set.
+ */
 export function outputToken(token: TokenResponse): void {
-  core.setSecret(token.access_token)
-  core.setOutput('access-token', token.access_token)
-  core.setOutput('token-type', token.token_type)
-  core.setOutput('expires-in', String(token.expires_in))
-  core.setOutput('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString())
-  core.setOutput('granted-scopes', token.scope ?? '')
+  tokenOutput('access-token', token.access_token)
+  output('token-type', token.token_type)
+  output('expires-in', String(token.expires_in))
+  output('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString())
+  output('granted-scopes', token.scope ?? '')
 }

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { log, secret } from '../output.js'
 import { ApiError, Http } from '../http.js'
 import { STATE } from './state.js'
 
@@ -13,20 +14,20 @@ const ATTEMPTS = 3
 export async function runPost(): Promise<void> {
   const token = core.getState(STATE.token)
   if (!token) return // not token mode, or main failed before a token existed
-  core.setSecret(token) // the runner keeps main's mask for the job; this step does not rely on it
+  secret(token) // the runner keeps main's mask for the job; this step does not rely on it
   if (/^(false|no|off)$/i.test(core.getInput('revoke').trim())) {
-    core.info('revoke: false: the token stays valid until it expires.')
+    log.info('revoke: false: the token stays valid until it expires.')
     return
   }
   const expiresAt = Date.parse(core.getState(STATE.expiresAt))
   if (Number.isFinite(expiresAt) && expiresAt <= Date.now()) {
-    core.info('The token has already expired: nothing to revoke.')
+    log.info('The token has already expired: nothing to revoke.')
     return
   }
   const endpoint = core.getState(STATE.revokeEndpoint)
   const clientId = core.getInput('client-id').trim()
   const clientSecret = core.getInput('client-secret').trim()
-  if (clientSecret) core.setSecret(clientSecret)
+  if (clientSecret) secret(clientSecret)
   const http = new Http({
     deadline: Date.now() + 30_000,
     requestTimeoutMs: 10_000,
@@ -45,7 +46,7 @@ export async function runPost(): Promise<void> {
           form: { token, token_type_hint: 'access_token', ...(clientSecret ? {} : { client_id: clientId }) },
           basic: clientSecret ? { user: clientId, password: clientSecret } : undefined
         })
-        core.info('Revoked the access token this job was issued.')
+        log.info('Revoked the access token this job was issued.')
         return
       } catch (err) {
         // A client error will not change on a retry; a network error, 429 or 5xx may.
@@ -56,7 +57,7 @@ export async function runPost(): Promise<void> {
     }
   } catch (err) {
     const until = Number.isFinite(expiresAt) ? ` until ${new Date(expiresAt).toISOString()}` : ''
-    core.warning(`Could not revoke the access token; it stays valid${until}. ${err instanceof Error ? err.message : String(err)}`)
+    log.warning(`Could not revoke the access token; it stays valid${until}. ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     http.dispose()
   }
