@@ -31936,10 +31936,11 @@ class Http {
                     await this.backoff(attempt, undefined);
                     continue;
                 }
-                const what = err instanceof BodyError
-                    ? `${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`
-                    : `${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`;
-                throw fail(what, 0, code || undefined, undefined, !NOT_SENT.has(code));
+                const mayHaveActed = !NOT_SENT.has(code);
+                if (err instanceof BodyError) {
+                    throw fail(`${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
+                }
+                throw fail(`${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
             }
             this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`);
             if (status >= 200 && status < 300)
@@ -34688,7 +34689,10 @@ async function smokeStep(smoke, run) {
         await writeSmokeSummary({ results, url: run.gateway.url });
         const failure = smokeFailure(results, smoke.waitSeconds);
         if (failure) {
-            log.fail([failure, ...smokeTable(results)].join('\n'));
+            // The table line by line (each neutralised as log text), then the failure that names the misses.
+            for (const line of smokeTable(results))
+                log.info(line);
+            log.fail(failure);
             return false;
         }
         startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`);

@@ -31982,10 +31982,11 @@ class Http {
                     await this.backoff(attempt, undefined);
                     continue;
                 }
-                const what = err instanceof BodyError
-                    ? `${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`
-                    : `${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`;
-                throw fail(what, 0, code || undefined, undefined, !NOT_SENT.has(code));
+                const mayHaveActed = !NOT_SENT.has(code);
+                if (err instanceof BodyError) {
+                    throw fail(`${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
+                }
+                throw fail(`${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
             }
             this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`);
             if (status >= 200 && status < 300)

@@ -74,9 +74,11 @@ describe('smoke-test against the gateway Choreo lists for the API', () => {
     expect(error).toContain(
       'Smoke test: 1 of 2 calls did not get the expected status within smoke-wait-seconds (2 s): line 2 POST /items: expected 2xx, got 403 after'
     )
-    // The table rides along in the failure (the runner's escaped newlines).
-    expect(error).toMatch(/%0Aok\s+GET \/items\s+200\s+200\s+[\d.]+ s\s+1%0AFAIL\s+POST \/items\s+2xx\s+403\s+[\d.]+ s\s+\d+/)
-    expect(error).toContain('answered: {"code":"900910","message":"The access token does not allow you to access the requested resource"')
+    // The table comes with the failure, printed just before it.
+    expect(run.stdout).toMatch(/\nok\s+GET \/items\s+200\s+200\s+[\d.]+ s\s+1\nFAIL\s+POST \/items\s+2xx\s+403\s+[\d.]+ s\s+\d+/)
+    expect(run.stdout).toContain(
+      'answered: {"code":"900910","message":"The access token does not allow you to access the requested resource"'
+    )
     const [, post] = results(run)
     expect(post).toMatchObject({ ok: false, status: 403, expected: '2xx' })
     expect(post.attempts).toBeGreaterThan(1) // retried within the wait: propagation could have been the cause
@@ -129,7 +131,7 @@ describe('smoke-test against the gateway Choreo lists for the API', () => {
     expect(errorLine(run.stdout)).toContain(
       'Smoke test: 1 of 1 calls did not get the expected status within smoke-wait-seconds (2 s): line 1 GET /items: expected 200, got 404 after'
     )
-    expect(errorLine(run.stdout)).toContain('The requested resource is not available.')
+    expect(run.stdout).toContain('The requested resource is not available.') // the body excerpt, in the table before the failure
     const [only] = results(run)
     expect(only.ms).toBeGreaterThanOrEqual(1900) // it kept trying until the wait ran out
     expect(only.attempts).toBeGreaterThan(1)

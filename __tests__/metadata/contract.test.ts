@@ -108,9 +108,9 @@ describe('defaults', () => {
 })
 
 describe('outputs', () => {
-  const setters = src.filter(({ text }) => text.includes('setOutput('))
-  /** Names the code sets: setOutput('…') literals, and the keys of the name → value tables it loops over. */
-  const setLiterally = unique(setters.flatMap(({ text }) => all(/setOutput\(\s*'([^']+)'/g, text)))
+  const setters = src.filter(({ text }) => /\b(?:setOutput|output|tokenOutput)\(/.test(text))
+  /** Names the code sets: output('…') literals (src/output.ts), and the keys of the name → value tables it loops over. */
+  const setLiterally = unique(setters.flatMap(({ text }) => all(/\b(?:setOutput|output|tokenOutput)\(\s*'([^']+)'/g, text)))
   const named = unique(setters.flatMap(({ text }) => [...setLiterally, ...all(/'([a-z][a-z0-9-]*)'\s*:/g, text)]))
 
   test('every output set by name is declared', () => {
