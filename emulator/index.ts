@@ -126,7 +126,7 @@ export class Emulator {
 
   /** Back to the seeded state (with optional overrides); faults, log and clock are cleared too. */
   reset(overrides: Partial<SeedDefaults> = {}): void {
-    this.replaceState(freshState(overrides))
+    this.replaceState(freshState({ ...this.options.seed, ...overrides }))
     this.faults.clear()
     this.log.clear()
     this.clockOffsetMs = 0
