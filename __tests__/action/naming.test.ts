@@ -101,13 +101,18 @@ test('strict with a slug the action cannot know: a clear error naming scope-pref
 })
 
 test('a change while the last deploy is still propagating waits for it (409 902005), then deploys', async () => {
-  emu.reset({ deployPropagationMs: 1500 })
+  // Five emulated minutes of propagation: the re-run surely meets it; the clock moves on once it has.
+  emu.reset({ deployPropagationMs: 300_000 })
   expect((await runSource(emulatorInputs(emu, { scopes: 'read: GET /items' }))).exitCode).toBe(0)
   const since = emu.log.lastSeq
-  const run = await runSource(emulatorInputs(emu))
+  const deploys = () => emu.log.since(since).filter((e) => e.method === 'POST' && e.path.includes('/deploy-revision'))
+  const running = runSource(emulatorInputs(emu))
+  while (!deploys().some((e) => e.status === 409)) await new Promise((resolve) => setTimeout(resolve, 20))
+  emu.clockOffsetMs += 301_000
+  const run = await running
   expect(run.stdout).not.toContain('::error::')
   expect(run.exitCode).toBe(0)
-  const deploys = emu.log.since(since).filter((e) => e.method === 'POST' && e.path.includes('/deploy-revision'))
-  expect(deploys.map((e) => e.status)).toEqual([409, 200])
+  expect(deploys().map((e) => e.status)).toEqual([409, 200])
+  emu.clockOffsetMs += 301_000
   expect(await gateway(emu, 'POST', '/items', run.outputs['access-token'])).toBe(200)
 })
