@@ -1,19 +1,35 @@
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ajv, type ValidateFunction } from 'ajv'
+import { Ajv, _, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import standaloneModule from 'ajv/dist/standalone/index.js'
 import type { ContractPair } from './recorder.js'
-import { loadSpec, SPEC_SOURCES, type OpenApiDoc, type SpecSource } from './specs.js'
+import { loadSpec, SPEC_SOURCES, SPECS_DIR, type OpenApiDoc, type SpecSource } from './specs.js'
 
 /**
  * Matches each recorded request/response pair to its operation in the official OpenAPI files (or, for the
  * OAuth2 endpoints, to the hand-written RFC schemas in oauth2.schemas.json) and validates the response status,
  * content type and body, and the action's request bodies. A violation not excused by deviations.json fails.
- * Refs are resolved by ajv itself against the whole spec document (added once per spec under its id).
+ * Refs are resolved by ajv itself against the spec's `components` (added once per spec under its id).
  */
 const HERE = dirname(fileURLToPath(import.meta.url))
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (
+  ajv: Ajv,
+  validate: ValidateFunction
+) => string
+const requireHere = createRequire(import.meta.url)
+/** Compiled validators, as ajv standalone code: compiling the big API schemas costs more than validating. */
+const CODE_CACHE = join(tmpdir(), 'emulator-contract-validators')
+const SELF_HASH = createHash('sha1')
+  .update(readFileSync(fileURLToPath(import.meta.url)))
+  .update(requireHere('ajv/package.json').version as string)
+  .digest('hex')
+  .slice(0, 12)
 
 export interface Deviation {
   spec: string
@@ -62,7 +78,15 @@ interface OAuthSchemas {
 let ajv: Ajv | undefined
 function getAjv(): Ajv {
   if (ajv) return ajv
-  ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, verbose: true })
+  ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateSchema: false,
+    logger: false,
+    verbose: true,
+    inlineRefs: false,
+    code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` }
+  })
   addFormats(ajv)
   for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) ajv.addFormat(f, true)
   ajv.addSchema({ $id: 'oauth2', definitions: oauthSchemas.definitions })
@@ -75,20 +99,58 @@ const compiled = new Map<string, ValidateFunction>()
 function validatorFor(specId: string, key: string, schema: unknown): ValidateFunction {
   const cacheKey = `${specId}|${key}`
   let fn = compiled.get(cacheKey)
-  if (!fn) {
+  if (fn) return fn
+  const text = JSON.stringify(schema).replace(/"\$ref":"#\//g, `"$ref":"${specId}#/`)
+  const file = join(
+    CODE_CACHE,
+    `${createHash('sha1')
+      .update(`${SELF_HASH}|${specHash(specId)}|${text}`)
+      .digest('hex')}.cjs`
+  )
+  if (existsSync(file)) fn = loadCode(readFileSync(file, 'utf8'))
+  else {
     const a = getAjv()
-    const rewritten = JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\//g, `"$ref":"${specId}#/`))
-    fn = a.compile(rewritten)
-    compiled.set(cacheKey, fn)
+    if (specId !== 'oauth2') specDocById(specId)
+    const code = standaloneCode(a, a.compile(JSON.parse(text)))
+    mkdirSync(CODE_CACHE, { recursive: true })
+    writeFileSync(`${file}.${process.pid}`, code)
+    renameSync(`${file}.${process.pid}`, file)
+    fn = loadCode(code)
   }
+  compiled.set(cacheKey, fn)
   return fn
 }
 
+function loadCode(code: string): ValidateFunction {
+  const module = { exports: {} as Record<string, unknown> }
+  new Function('require', 'module', 'exports', code)(requireHere, module, module.exports)
+  return (module.exports.default ?? module.exports) as ValidateFunction
+}
+
+const specHashes = new Map<string, string>()
+function specHash(specId: string): string {
+  let h = specHashes.get(specId)
+  if (!h) {
+    const source = SPEC_SOURCES.find((x) => x.id === specId)
+    h = source
+      ? createHash('sha1')
+          .update(readFileSync(join(SPECS_DIR, source.file)))
+          .digest('hex')
+      : 'oauth2'
+    specHashes.set(specId, h)
+  }
+  return h
+}
+
 const registered = new Set<string>()
+function specDocById(id: string): OpenApiDoc {
+  return specDoc(SPEC_SOURCES.find((x) => x.id === id)!)
+}
 function specDoc(source: SpecSource): OpenApiDoc {
   const doc = loadSpec(source)
   if (!registered.has(source.id)) {
-    getAjv().addSchema(doc as object, source.id)
+    // Only the components: every `$ref` in these specs points there, and ajv walks what it is given once.
+    getAjv().addSchema({ components: doc.components ?? {} }, source.id)
     registered.add(source.id)
   }
   return doc
@@ -298,6 +360,6 @@ function validateOAuth(pair: ContractPair, result: ContractResult, mark: (spec: 
     return push('content-type', 'the RFCs answer application/json')
   const body = parseBody(pair.responseBody)
   if (!body.ok) return push('body', 'the body is not JSON')
-  const fn = getAjv().getSchema(`oauth2#/definitions/${declared.schema}`)!
+  const fn = validatorFor('oauth2', declared.schema, { $ref: `oauth2#/definitions/${declared.schema}` })
   for (const err of schemaErrors(fn, body.value)) push('body', err.message, err.pointer)
 }
