@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadSpec, operationsOf, SPEC_SOURCES } from './specs.js'
+import { deviationKey, deviationList as deviationsOf } from './validate.js'
+
+const deviations = deviationsOf()
 
 /**
  * The coverage report of the contract tests: per spec, the operations it has and those exercised. Each test
@@ -9,6 +12,7 @@ import { loadSpec, operationsOf, SPEC_SOURCES } from './specs.js'
  */
 
 interface FileResult {
+  usedDeviations?: string[]
   exercised: Record<string, string[]>
   unspecified: Record<string, number>
   violations: unknown[]
@@ -22,9 +26,11 @@ export function writeContractReport(dir: string): string | undefined {
   const exercised = new Map<string, Set<string>>()
   const unspecified: Record<string, number> = {}
   let violations = 0
+  const used = new Set<string>()
   for (const f of files) {
     const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as FileResult
     violations += r.violations.length
+    for (const i of r.usedDeviations ?? []) used.add(i)
     for (const [spec, ops] of Object.entries(r.exercised)) {
       if (!exercised.has(spec)) exercised.set(spec, new Set())
       for (const op of ops) exercised.get(spec)!.add(op)
@@ -51,6 +57,12 @@ export function writeContractReport(dir: string): string | undefined {
     '| Spec | Operations in spec | Exercised | Operations exercised |',
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.spec} | ${r.total} | ${r.ops.length} | ${r.ops.map((o) => `\`${o}\``).join(', ')} |`),
+    '',
+    `Deviations used: ${deviations.filter((d) => used.has(deviationKey(d))).length} of ${deviations.length}.`,
+    '',
+    ...deviations.flatMap((d) =>
+      used.has(deviationKey(d)) ? [] : [`- unused: ${d.spec} ${d.method} ${d.path} ${d.status ?? ''} ${d.kind}: ${d.reason}`]
+    ),
     '',
     'Requests outside every spec (no OpenAPI file exists for them):',
     '',

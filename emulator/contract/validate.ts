@@ -62,6 +62,8 @@ export interface ContractResult {
   exercised: Record<string, string[]>
   /** Requests outside every spec (platform, gateway, GitHub): path group → count. */
   unspecified: Record<string, number>
+  /** Keys (`deviationKey`) of the deviations that excused a violation. */
+  usedDeviations: string[]
 }
 
 const deviations = JSON.parse(readFileSync(join(HERE, 'deviations.json'), 'utf8')).deviations as Deviation[]
@@ -190,7 +192,7 @@ function sourceFor(path: string): { source: SpecSource; rest: string } | undefin
 }
 
 function excused(spec: string, method: string, path: string, status: number, kind: Deviation['kind'], pointer = '', message = ''): boolean {
-  return deviations.some(
+  const i = deviations.findIndex(
     (d) =>
       d.spec === spec &&
       d.kind === kind &&
@@ -200,7 +202,17 @@ function excused(spec: string, method: string, path: string, status: number, kin
       (d.pointer === undefined || new RegExp(d.pointer).test(pointer)) &&
       (d.detail === undefined || new RegExp(d.detail).test(message))
   )
+  if (i >= 0) usedDeviations.add(deviationKey(deviations[i]))
+  return i >= 0
 }
+
+/** A deviation's identity across runs (the report merges files written by different runs). */
+export const deviationKey = (d: Deviation): string =>
+  [d.spec, d.method, d.path, d.status ?? '', d.kind, d.pointer ?? '', d.detail ?? ''].join(' ')
+
+/** Keys of the deviations.json entries that excused something in this process (the report lists unused ones). */
+const usedDeviations = new Set<string>()
+export const deviationList = (): Deviation[] => deviations
 
 const mediaType = (ct: string | undefined): string => (ct ?? '').split(';')[0].trim().toLowerCase()
 
@@ -224,7 +236,7 @@ function schemaErrors(fn: ValidateFunction, value: unknown): { pointer: string; 
 
 /** Validates the pairs; exercised operations and violations. */
 export function validatePairs(pairs: ContractPair[]): ContractResult {
-  const result: ContractResult = { violations: [], exercised: {}, unspecified: {} }
+  const result: ContractResult = { violations: [], exercised: {}, unspecified: {}, usedDeviations: [] }
   const exercised = new Map<string, Set<string>>()
   const mark = (spec: string, op: string): void => {
     if (!exercised.has(spec)) exercised.set(spec, new Set())
@@ -264,6 +276,7 @@ export function validatePairs(pairs: ContractPair[]): ContractResult {
     if (pair.fromAction) checkRequest(pair, match, result)
   }
   for (const [spec, ops] of exercised) result.exercised[spec] = [...ops].sort()
+  result.usedDeviations = [...usedDeviations].sort()
   return result
 }
 
