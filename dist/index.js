@@ -33118,8 +33118,9 @@ function publisherTasks(run, org) {
     const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
         const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.scopePrefix);
         let stored = current;
+        const guessedPrefix = !urnPrefix(current) && !config.scopePrefix;
         if (diff.changed && apply)
-            stored = await choreo.putApi(diff.next, etag).catch((err) => throw400WithPrefixAdvice(err, current));
+            stored = await choreo.putApi(diff.next, etag).catch((err) => throwWithPrefixAdvice(err, current, guessedPrefix));
         // Names are read back from what the server stored, never built here.
         out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
         row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id);
@@ -33256,8 +33257,9 @@ async function deployOnceSettled(choreo, apiId, revisionId, targets) {
     await choreo.deployRevision(apiId, revisionId, targets);
 }
 /** A 400 on the scopes PUT while the scope names were guessed: say which input gives Choreo's prefix. */
-function throw400WithPrefixAdvice(err, api) {
-    if (err instanceof ApiError && err.status === 400 && !urnPrefix(api)) {
+function throwWithPrefixAdvice(err, api, guessedPrefix) {
+    // 900988 / 903204: the name is taken by another API, which no prefix advice would fix.
+    if (guessedPrefix && err instanceof ApiError && err.status === 400 && !['900988', '903204'].includes(err.code ?? '')) {
         throw new Error(`Choreo refused the new scope names of the API "${api.name}" (${err.message}). The API has no scope yet to read Choreo's name prefix from: set input "scope-prefix" to the prefix of a fully qualified permission of this API (urn:<org>:<slug>:, shown in the Developer Portal).`, { cause: err });
     }
     throw err;
