@@ -32678,6 +32678,9 @@ class Choreo {
             json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
         });
     }
+    async deployments(apiId) {
+        return (await this.call('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? [];
+    }
     async environments() {
         return (await this.call('publisher', 'GET', '/settings')).body?.environment ?? [];
     }
@@ -33255,9 +33258,13 @@ function readConfig(getInput, env = process.env) {
         deploy: bool(get('deploy'), true, 'deploy', problems),
         throttlingPolicy: get('throttling-policy'),
         prune: bool(get('prune'), false, 'prune', problems),
+        scopePrefix: get('scope-prefix') || undefined,
         timeoutSeconds,
         smoke: readSmokeInputs(get, problems)
     };
+    if (config.scopePrefix !== undefined && !/^urn:[^:\s]+:[^:\s]+:$/.test(config.scopePrefix)) {
+        problems.push(`Input "scope-prefix" ("${config.scopePrefix}") must look like urn:<org>:<slug>: (three parts, ending in ":").`);
+    }
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
         problems.push(`Input "application" ("${config.application}") may hold letters, digits, spaces, ".", "_" and "-" (at most 100, starting with a letter or digit).`);
     }
@@ -33356,11 +33363,12 @@ function findScope(api, value) {
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
- * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else the `scope-prefix` input,
+ * else `urn:<choreoOrg>:<slug>:`.
  * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
  * created (marked) that are no longer wanted are removed.
  */
-function diffApiScopes(api, wanted, prune, choreoOrg) {
+function diffApiScopes(api, wanted, prune, choreoOrg, scopePrefix) {
     const next = structuredClone(api);
     next.scopes = next.scopes ?? [];
     next.operations = next.operations ?? [];
@@ -33370,7 +33378,8 @@ function diffApiScopes(api, wanted, prune, choreoOrg) {
         const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none';
         throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`);
     }
-    const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
+    // What the server already stored wins over the input, which wins over the guessed slug (choreo-api.md §4).
+    const prefix = urnPrefix(api) || scopePrefix || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
     for (const spec of wanted) {
         let entry = findScope(next, spec.value);
         if (!entry) {
@@ -34169,10 +34178,11 @@ function publisherTasks(run, org) {
         return { current, etag };
     });
     const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
-        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org);
+        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.scopePrefix);
         let stored = current;
+        const guessedPrefix = !urnPrefix(current) && !config.scopePrefix;
         if (diff.changed && apply)
-            stored = await choreo.putApi(diff.next, etag);
+            stored = await choreo.putApi(diff.next, etag).catch((err) => throwWithPrefixAdvice(err, current, guessedPrefix));
         // Names are read back from what the server stored, never built here.
         out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
         row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id);
@@ -34233,7 +34243,7 @@ function publisherTasks(run, org) {
         let revisionId;
         if (apply) {
             const revision = await createRevision(choreo, stored.id, live.revisions);
-            await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo));
+            await deployOnceSettled(choreo, stored.id, revision.id, stale.map(live.deploymentTo));
             revisionId = revision.id;
         }
         row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId);
@@ -34287,6 +34297,40 @@ async function createRevision(choreo, apiId, revisions) {
         await choreo.deleteRevision(apiId, undeployed[0].id);
         return choreo.createRevision(apiId, description);
     }
+}
+/** How long a deploy waits for the environment's previous deploy to go live before giving up (`deployOnceSettled`). */
+const SETTLE_LIMIT_MS = 30_000;
+/**
+ * Deploys; while an earlier deploy to the same environment is still propagating API Manager answers
+ * 409 `902005` (choreo-api.md §5.3), so wait (bounded) until every target's deployment has a
+ * `successDeployedTime`, then deploy once more. A minimal wait: not a wait for the new deployment itself.
+ */
+async function deployOnceSettled(choreo, apiId, revisionId, targets) {
+    try {
+        await choreo.deployRevision(apiId, revisionId, targets);
+        return;
+    }
+    catch (err) {
+        if (!(err instanceof ApiError && err.status === 409 && err.code === '902005'))
+            throw err;
+    }
+    const names = new Set(targets.map((t) => t.name));
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 2000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const pending = (await choreo.deployments(apiId)).filter((d) => names.has(d.name) && !d.successDeployedTime);
+        if (pending.length === 0)
+            break;
+    }
+    await choreo.deployRevision(apiId, revisionId, targets);
+}
+/** A 400 on the scopes PUT while the scope names were guessed: say which input gives Choreo's prefix. */
+function throwWithPrefixAdvice(err, api, guessedPrefix) {
+    // 900988 / 903204: the name is taken by another API, which no prefix advice would fix.
+    if (guessedPrefix && err instanceof ApiError && err.status === 400 && !['900988', '903204'].includes(err.code ?? '')) {
+        throw new Error(`Choreo refused the new scope names of the API "${api.name}" (${err.message}). The API has no scope yet to read Choreo's name prefix from: set input "scope-prefix" to the prefix of a fully qualified permission of this API (urn:<org>:<slug>:, shown in the Developer Portal).`, { cause: err });
+    }
+    throw err;
 }
 /**
  * The key manager's token endpoint, only when it is the token endpoint of the Asgardeo organization

@@ -7,6 +7,7 @@ import { FaultTable } from './core/faults.js'
 import { RequestLog, redactQuery } from './core/log.js'
 import { KeyStore, type StoredKey } from './core/keys.js'
 import { DEFAULT_SEED, type SeedDefaults } from './seed.js'
+import type { ContractPair } from './contract/recorder.js'
 import { registerControl } from './control.js'
 import { registerAsgardeo, seedAsgardeo, type AsgardeoState } from './asgardeo/index.js'
 import { registerChoreo, seedChoreo, type ChoreoState } from './choreo/index.js'
@@ -60,6 +61,8 @@ export class Emulator {
   readonly log: RequestLog
   /** Added to the wall clock: lets tests expire tokens without waiting. */
   clockOffsetMs = 0
+  /** When set (the contract tests), every answered non-control request is recorded here with its answer. */
+  contract?: ContractPair[]
   private readonly router = new Router()
   private readonly control = new Router()
   private server?: Server
@@ -126,7 +129,7 @@ export class Emulator {
 
   /** Back to the seeded state (with optional overrides); faults, log and clock are cleared too. */
   reset(overrides: Partial<SeedDefaults> = {}): void {
-    this.replaceState(freshState(overrides))
+    this.replaceState(freshState({ ...this.options.seed, ...overrides }))
     this.faults.clear()
     this.log.clear()
     this.clockOffsetMs = 0
@@ -241,6 +244,7 @@ export class Emulator {
         finish(reply.status)
         return
       }
+      if (this.contract) this.contract.push(contractPair(req, method, path, rawUrl, rawBody, reply))
       send(res, reply, method === 'HEAD')
       finish(reply.status)
       return
@@ -259,9 +263,13 @@ export class Emulator {
     rawBody: string
   ): Promise<Reply> {
     const match = router.match(method, path)
-    if (!match) return json(404, { code: 404, message: 'Not Found', description: `No resource at ${method} ${path}` })
+    if (!match)
+      return { ...json(404, { code: 404, message: 'Not Found', description: `No resource at ${method} ${path}` }), unrouted: true }
     if (match === 'method')
-      return json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` })
+      return {
+        ...json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` }),
+        unrouted: true
+      }
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase()
     let parsedJson: unknown
     if (contentType.includes('json') && rawBody.length > 0) {
@@ -298,6 +306,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emulator = new Emulator(options)
   await emulator.start()
   return emulator
+}
+
+function contractPair(req: IncomingMessage, method: string, path: string, rawUrl: string, rawBody: string, reply: Reply): ContractPair {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(reply.headers ?? {})) headers[k.toLowerCase()] = String(v)
+  const body = reply.raw ?? (reply.body !== undefined ? JSON.stringify(reply.body) : '')
+  if (body && !headers['content-type'] && reply.raw === undefined) headers['content-type'] = 'application/json'
+  const qi = rawUrl.indexOf('?')
+  return {
+    method,
+    path,
+    query: qi < 0 ? '' : rawUrl.slice(qi + 1),
+    fromAction: String(req.headers['user-agent'] ?? '').startsWith('asgardeo-choreo-secure-api-action'),
+    requestContentType: String(req.headers['content-type'] ?? ''),
+    requestBody: rawBody,
+    status: reply.status,
+    responseHeaders: headers,
+    responseBody: body,
+    routed: !reply.unrouted
+  }
 }
 
 function send(res: ServerResponse, reply: Reply, headOnly = false): void {

@@ -21,6 +21,8 @@ export interface Config {
   deploy: boolean
   throttlingPolicy: string
   prune: boolean
+  /** `urn:<org>:<slug>:` for new Choreo scopes when the API has none to read it from; undefined = computed. */
+  scopePrefix?: string
   timeoutSeconds: number
   /** `smoke-test` calls, run in apply mode after the token (absent when the input is empty). */
   smoke?: SmokeConfig
@@ -204,8 +206,12 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     deploy: bool(get('deploy'), true, 'deploy', problems),
     throttlingPolicy: get('throttling-policy'),
     prune: bool(get('prune'), false, 'prune', problems),
+    scopePrefix: get('scope-prefix') || undefined,
     timeoutSeconds,
     smoke: readSmokeInputs(get, problems)
+  }
+  if (config.scopePrefix !== undefined && !/^urn:[^:\s]+:[^:\s]+:$/.test(config.scopePrefix)) {
+    problems.push(`Input "scope-prefix" ("${config.scopePrefix}") must look like urn:<org>:<slug>: (three parts, ending in ":").`)
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(config.application) || config.application !== config.application.trim()) {
     problems.push(

@@ -76,11 +76,12 @@ export interface ApiScopeDiff {
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
- * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else the `scope-prefix` input,
+ * else `urn:<choreoOrg>:<slug>:`.
  * The name the server stored is read back afterwards, never assumed. With `prune`, scopes this action
  * created (marked) that are no longer wanted are removed.
  */
-export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string): ApiScopeDiff {
+export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string, scopePrefix?: string): ApiScopeDiff {
   const next: ChoreoApi = structuredClone(api)
   next.scopes = next.scopes ?? []
   next.operations = next.operations ?? []
@@ -94,7 +95,8 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
     throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}.`)
   }
 
-  const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
+  // What the server already stored wins over the input, which wins over the guessed slug (choreo-api.md §4).
+  const prefix = urnPrefix(api) || scopePrefix || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
   for (const spec of wanted) {
     let entry = findScope(next, spec.value)
     if (!entry) {

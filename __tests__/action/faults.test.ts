@@ -2,7 +2,7 @@ import { expect, test } from '@jest/globals'
 import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator()
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } })
 
 const hits = (method: string, path: RegExp, since: number) => emu.log.since(since).filter((e) => e.method === method && path.test(e.path))
 

@@ -1,5 +1,5 @@
 import type { Router } from '../core/router.js'
-import { empty, json, type Ctx, type Reply } from '../core/http.js'
+import { bearer, empty, json, type Ctx, type Reply } from '../core/http.js'
 import { issuerOf, keyNameOf, orgOf, tokenHash } from './auth.js'
 import { authenticateClient, formOf, oauthFail } from './oauth-client.js'
 import { grantScopes, parseScopeParam, type TokenSubject } from './oauth-scopes.js'
@@ -34,6 +34,8 @@ export function registerOAuth(router: Router): void {
   router.get(`${base}/jwks`, jwks)
   router.post(`${base}/introspect`, introspect)
   router.post(`${base}/revoke`, revoke)
+  router.get(`${base}/userinfo`, userinfo)
+  router.post(`${base}/userinfo`, userinfo)
 }
 
 async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
@@ -262,4 +264,30 @@ async function revoke(ctx: Ctx): Promise<Reply> {
   const record = org.tokens.find((t) => !t.revoked && (t.tokenHash === hash || t.refreshTokenHash === hash))
   if (record && record.clientId === app.oidc.clientId) record.revoked = true
   return empty(200, NO_STORE)
+}
+
+/**
+ * OIDC Core §5.3 UserInfo: a Bearer access token (RFC 6750 §2.1) carrying `openid` → 200 `{sub, …}` with the
+ * claims its scopes release (`profile` → `username`, `email` → `email`); no / invalid / expired / revoked
+ * token → 401 `invalid_token` with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3.1); a token without
+ * `openid` (every client_credentials token: openid is stripped there) → 403 `insufficient_scope`.
+ */
+async function userinfo(ctx: Ctx): Promise<Reply> {
+  const org = orgOf(ctx)
+  checkRateLimit(ctx, org, 'oauth2')
+  const challenge = (error: string, description: string, status: number): Reply =>
+    json(
+      status,
+      { error, error_description: description },
+      { 'www-authenticate': `Bearer error="${error}", error_description="${description}"`, ...NO_STORE }
+    )
+  const token = bearer(ctx)
+  const t = token ? findAccessToken(org, token, Math.floor(ctx.emulator.now() / 1000)) : undefined
+  if (!t) return challenge('invalid_token', 'Access token validation failed', 401)
+  if (!t.scopes.includes('openid')) return challenge('insufficient_scope', 'Access token does not have the openid scope', 403)
+  const user = t.userId ? org.users.find((u) => u.id === t.userId) : undefined
+  const body: Record<string, unknown> = { sub: t.sub }
+  if (user && t.scopes.includes('profile')) body.username = user.userName
+  if (user && t.scopes.includes('email') && user.emails[0]) body.email = user.emails[0]
+  return json(200, body, NO_STORE)
 }

@@ -43,6 +43,8 @@ export interface Deployment {
   vhost?: string
   displayOnDevportal?: boolean
   revisionUuid?: string
+  /** Absent while the deployment is still propagating to the gateways. */
+  successDeployedTime?: string
 }
 
 export interface Environment {
@@ -227,6 +229,10 @@ export class Choreo {
       retryWhen: [{ status: 409, code: '902005', baseDelayMs: 1000 }],
       json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
     })
+  }
+
+  async deployments(apiId: string): Promise<Deployment[]> {
+    return (await this.call<{ list?: Deployment[] }>('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? []
   }
 
   async environments(): Promise<Environment[]> {

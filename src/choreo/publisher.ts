@@ -1,7 +1,7 @@
 import type { ChoreoApi, Choreo, Deployment, KeyManager, Revision } from './client.js'
 import type { Task } from '../graph.js'
 import { ApiError, assertSecureUrl, trimEnd } from '../http.js'
-import { MARKER, diffApiScopes, qualifiedNames, revisionMatches } from '../plan.js'
+import { MARKER, diffApiScopes, qualifiedNames, revisionMatches, urnPrefix } from '../plan.js'
 import type { Run } from '../run.js'
 
 /**
@@ -33,9 +33,11 @@ export function publisherTasks(run: Run, org: Task<string>) {
   })
 
   const apiScopes = graph.add('choreo: API scopes', [api], async ({ current, etag }) => {
-    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org)
+    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.scopePrefix)
     let stored: ChoreoApi = current
-    if (diff.changed && apply) stored = await choreo.putApi(diff.next, etag)
+    const guessedPrefix = !urnPrefix(current) && !config.scopePrefix
+    if (diff.changed && apply)
+      stored = await choreo.putApi(diff.next, etag).catch((err: unknown) => throwWithPrefixAdvice(err, current, guessedPrefix))
     // Names are read back from what the server stored, never built here.
     out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes)
     row('Choreo API scopes', current.name, diff.changed ? 'update' : 'no change', diff.details, current.id)
@@ -98,7 +100,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     let revisionId: string | undefined
     if (apply) {
       const revision = await createRevision(choreo, stored.id, live.revisions)
-      await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo))
+      await deployOnceSettled(choreo, stored.id, revision.id, stale.map(live.deploymentTo))
       revisionId = revision.id
     }
     row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`], revisionId)
@@ -162,6 +164,43 @@ async function createRevision(choreo: Choreo, apiId: string, revisions: Revision
     await choreo.deleteRevision(apiId, undeployed[0].id)
     return choreo.createRevision(apiId, description)
   }
+}
+
+/** How long a deploy waits for the environment's previous deploy to go live before giving up (`deployOnceSettled`). */
+const SETTLE_LIMIT_MS = 30_000
+
+/**
+ * Deploys; while an earlier deploy to the same environment is still propagating API Manager answers
+ * 409 `902005` (choreo-api.md §5.3), so wait (bounded) until every target's deployment has a
+ * `successDeployedTime`, then deploy once more. A minimal wait: not a wait for the new deployment itself.
+ */
+async function deployOnceSettled(choreo: Choreo, apiId: string, revisionId: string, targets: Deployment[]): Promise<void> {
+  try {
+    await choreo.deployRevision(apiId, revisionId, targets)
+    return
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409 && err.code === '902005')) throw err
+  }
+  const names = new Set(targets.map((t) => t.name))
+  const deadline = Date.now() + SETTLE_LIMIT_MS
+  for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 2000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    const pending = (await choreo.deployments(apiId)).filter((d) => names.has(d.name) && !d.successDeployedTime)
+    if (pending.length === 0) break
+  }
+  await choreo.deployRevision(apiId, revisionId, targets)
+}
+
+/** A 400 on the scopes PUT while the scope names were guessed: say which input gives Choreo's prefix. */
+function throwWithPrefixAdvice(err: unknown, api: ChoreoApi, guessedPrefix: boolean): never {
+  // 900988 / 903204: the name is taken by another API, which no prefix advice would fix.
+  if (guessedPrefix && err instanceof ApiError && err.status === 400 && !['900988', '903204'].includes(err.code ?? '')) {
+    throw new Error(
+      `Choreo refused the new scope names of the API "${api.name}" (${err.message}). The API has no scope yet to read Choreo's name prefix from: set input "scope-prefix" to the prefix of a fully qualified permission of this API (urn:<org>:<slug>:, shown in the Developer Portal).`,
+      { cause: err }
+    )
+  }
+  throw err
 }
 
 /**
