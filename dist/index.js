@@ -29056,7 +29056,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -29663,7 +29663,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -29721,13 +29721,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -29746,7 +29746,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -29765,13 +29765,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -31369,7 +31369,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -31491,7 +31491,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -31508,7 +31508,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31575,9 +31575,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -31610,7 +31610,186 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/pace.ts
+/**
+ * Pacing under a service's documented rate limit: a token bucket per host. Asgardeo allows 200
+ * requests a minute per source IP (asgardeo-api.md §8) and GitHub-hosted runners share IPs, so a run
+ * keeps well under it, and a 429 holds every request to that host, not only the one that got it.
+ */
+/** Burst plus refill stays under 200 in any minute: 30 + 150 = 180, room for another run on the same IP. */
+const ASGARDEO_PACE = { perWindow: 150, burst: 30, windowMs: 60_000 };
+class TokenBucket {
+    limit;
+    now;
+    tokens;
+    last;
+    heldUntil = 0;
+    refillPerMs;
+    constructor(limit, now = Date.now) {
+        this.limit = limit;
+        this.now = now;
+        this.tokens = limit.burst;
+        this.last = now();
+        this.refillPerMs = limit.perWindow / (limit.windowMs ?? 60_000);
+    }
+    /** Takes one request's token and says how long to wait before sending it, ms (0: send now). Waiters queue in order. */
+    reserve() {
+        const t = this.now();
+        this.tokens = Math.min(this.limit.burst, this.tokens + (t - this.last) * this.refillPerMs);
+        this.last = t;
+        this.tokens -= 1;
+        const forToken = this.tokens < 0 ? Math.ceil(-this.tokens / this.refillPerMs) : 0;
+        return Math.max(forToken, this.heldUntil - t);
+    }
+    /** Gives back a token that was not used (the request was never sent). */
+    release() {
+        this.tokens = Math.min(this.limit.burst, this.tokens + 1);
+    }
+    /** The server answered "too many requests": nothing more to this host before `until` (ms since the epoch). */
+    holdUntil(until) {
+        this.heldUntil = Math.max(this.heldUntil, until);
+    }
+}
+/** One bucket per host, for the hosts whose service has a limit. */
+class Pacer {
+    limitOf;
+    now;
+    buckets = new Map();
+    constructor(limitOf, now = Date.now) {
+        this.limitOf = limitOf;
+        this.now = now;
+    }
+    bucket(service, host) {
+        const limit = this.limitOf(service);
+        if (!limit)
+            return undefined;
+        const key = `${service} ${host}`;
+        let bucket = this.buckets.get(key);
+        if (!bucket)
+            this.buckets.set(key, (bucket = new TokenBucket(limit, this.now)));
+        return bucket;
+    }
+}
+/** A pacer for one run (one process on a runner): only Asgardeo documents a limit; Choreo's management APIs document none. */
+function asgardeoPacer(now = Date.now) {
+    return new Pacer((service) => (service === 'asgardeo' ? ASGARDEO_PACE : undefined), now);
+}
+
+;// CONCATENATED MODULE: ./src/scrub.ts
+/**
+ * What may leave the process: secrets scrubbed in every form a server or a library can give them,
+ * server text neutralised for the runner's log (no workflow commands) and for the job summary (no
+ * markup, links or images). Pure text functions; src/output.ts applies them on every path out.
+ */
+const MASK = '***';
+/** Shorter fragments would scrub ordinary text by accident; the secrets here are far longer. */
+const MIN_FRAGMENT = 6;
+/** Every form of `secret` worth searching for: raw, URL- and form-encoded, JSON-escaped, base64 and base64url. */
+function encodings(secret) {
+    const forms = new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+    const bytes = Buffer.from(secret, 'utf8');
+    // Inside a longer encoded text (a Basic header, a base64 JSON blob) the secret starts at any of three
+    // byte offsets: the characters that depend on the secret's bytes alone are the same wherever it sits.
+    for (let offset = 0; offset < 3; offset++) {
+        const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+        const core = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+        if (core.length < MIN_FRAGMENT)
+            continue;
+        forms.add(core);
+        forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64url'));
+    return [...forms].filter((f) => f.length >= Math.min(MIN_FRAGMENT, secret.length));
+}
+/** Collects secrets and replaces every form of each in text with `***`. */
+class Scrubber {
+    forms = new Set();
+    sorted = [];
+    /** Registers a secret (ignored when shorter than 4 characters: masking it would garble every line). */
+    add(secret) {
+        if (!secret || secret.length < 4)
+            return;
+        for (const form of encodings(secret))
+            this.forms.add(form);
+        this.sorted = [...this.forms].sort((a, b) => b.length - a.length); // longest first: a form inside another goes with it
+    }
+    /** Registers HTTP Basic credentials: the secret itself, and `user:password` with its base64 header value. */
+    addBasic(user, password) {
+        this.add(password);
+        this.add(`${user}:${password}`);
+    }
+    scrub(text) {
+        let out = text;
+        for (const form of this.sorted)
+            if (out.includes(form))
+                out = out.split(form).join(MASK);
+        return out;
+    }
+}
+/** The process's one scrubber: the HTTP layer and every output path share it. */
+const scrubber = new Scrubber();
+/** Longest server string printed whole; the rest is cut (a 150k-character URL says nothing more). */
+const MAX_PRINTED = 500;
+/** Control characters, and the Unicode line and paragraph separators and bidi overrides. */
+function isUnsafeChar(code) {
+    return (code < 0x20 ||
+        code === 0x7f ||
+        code === 0x85 ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        (code >= 0x202a && code <= 0x202e) ||
+        (code >= 0x2066 && code <= 0x2069));
+}
+/**
+ * One log line that cannot start a workflow command: control characters shown escaped (so a server
+ * string cannot begin a new line), `::` at the line's start and the legacy `##[` prefix defused
+ * with a zero-width space. Long text is cut.
+ */
+function forLog(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        if (!isUnsafeChar(code))
+            out += ch;
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += ' ';
+        else
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+    }
+    out = out.split('##[').join('#\u200b#[');
+    const start = out.length - out.trimStart().length;
+    return out.startsWith('::', start) ? `${out.slice(0, start)}\u200b${out.slice(start)}` : out;
+}
+/** HTML's own five, by name (as before); markdown's punctuation by number. */
+const SUMMARY_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+for (const ch of '|*_[]()`~!#$@\\')
+    SUMMARY_ENTITIES[ch] = `&#${ch.charCodeAt(0)};`;
+/**
+ * Text for the job summary (HTML that GitHub renders as markdown too): one line, so it cannot leave
+ * the HTML block it sits in, with the characters of HTML tags and of markdown links, images, emphasis,
+ * code, table pipes, mentions and math written as entities, which render as the characters themselves.
+ */
+function forSummary(text) {
+    let out = '';
+    for (const ch of cut(text)) {
+        const code = ch.codePointAt(0);
+        out += isUnsafeChar(code) ? ' ' : (SUMMARY_ENTITIES[ch] ?? ch);
+    }
+    return out;
+}
+function cut(text) {
+    return text.length > MAX_PRINTED ? `${text.slice(0, MAX_PRINTED)}… (${text.length - MAX_PRINTED} more characters)` : text;
+}
+
 ;// CONCATENATED MODULE: ./src/http.ts
+
+
 
 /** A non-2xx answer (or an unreachable server), phrased for a person reading the job log. */
 class ApiError extends Error {
@@ -31618,39 +31797,61 @@ class ApiError extends Error {
     status;
     code;
     body;
+    /**
+     * The request changes something and the answer leaves open whether it was applied (a 5xx, a dropped
+     * connection, a cut-off body): look before sending it again (see `createOrAdopt`).
+     */
+    maybeApplied;
     constructor(message, service, status, 
     /** The server's error code (`API-RESOURCE-60004`, `901409`, `invalid_client`, …) when it sent one. */
-    code, body) {
+    code, body, options = {}) {
         super(message);
         this.service = service;
         this.status = status;
         this.code = code;
         this.body = body;
         this.name = 'ApiError';
+        this.maybeApplied = options.maybeApplied ?? false;
     }
 }
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** 5 MB: the largest list this action reads is a few hundred kB. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Statuses that say "not now" rather than "no": 501 and 505 will not change on a retry. */
+const isServerTrouble = (status) => status >= 500 && status !== 501 && status !== 505;
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
+/** Failures before the request reached the server: nothing was applied, whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
+/** A response body that cannot be trusted: cut off, too large, or not the JSON it declares. */
+class BodyError extends Error {
+}
 class Http {
     options;
-    stats = { requests: 0, byService: { asgardeo: 0, choreo: 0 }, writes: 0, retries: 0 };
+    stats = {
+        requests: 0,
+        byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 },
+        writes: 0,
+        retries: 0,
+        pacedMs: 0
+    };
     client;
-    secrets = new Set();
+    pacer;
+    scrubber;
     constructor(options) {
         this.options = options;
-        this.client = new lib_HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
+        this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
             allowRetries: false, // retries are decided here, per method and status
             allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it
             keepAlive: true,
             // A hung request must not eat the whole run: at most 30 s, and a third of the overall budget.
             socketTimeout: options.requestTimeoutMs ?? Math.max(1000, Math.min(30_000, (options.deadline - Date.now()) / 3))
         });
+        this.pacer = options.pacer ?? asgardeoPacer();
+        this.scrubber = options.scrubber ?? scrubber;
     }
-    /** Registers a value that must never appear in an error message this layer builds. */
+    /** Registers a value that must never appear in anything this process prints. */
     addSecret(value) {
-        if (value && value.length >= 4)
-            this.secrets.add(value);
+        this.scrubber.add(value);
     }
     dispose() {
         this.client.dispose();
@@ -31672,61 +31873,93 @@ class Http {
                     form.set(k, v);
             data = form.toString();
         }
-        if (spec.bearer)
+        if (spec.bearer) {
+            this.scrubber.add(spec.bearer);
             headers.authorization = `Bearer ${spec.bearer}`;
+        }
         else if (spec.basic) {
             // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
             const { user, password } = spec.basic;
+            this.scrubber.addBasic(user, password);
             headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
         }
         const label = `${spec.method} ${redactUrl(url)}`;
-        const maxAttempts = this.options.maxAttempts ?? 4;
+        const write = spec.method !== 'GET' && spec.method !== 'HEAD' && !spec.readOnly;
+        const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4);
+        const resendable = IDEMPOTENT.has(spec.method) || !!spec.readOnly || !!spec.idempotent;
+        const bucket = this.pacer.bucket(spec.service, url.host);
+        const fail = (message, status, code, body, maybeApplied = false) => new ApiError(this.scrubber.scrub(message), spec.service, status, code, body, { maybeApplied: maybeApplied && !resendable });
         for (let attempt = 1;; attempt++) {
-            if (Date.now() > this.options.deadline) {
-                throw new ApiError(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, spec.service, 0, 'TIMEOUT', undefined);
+            const pace = bucket?.reserve() ?? 0;
+            if (Date.now() + pace > this.options.deadline) {
+                if (pace > 0)
+                    bucket?.release();
+                throw fail(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, 0, 'TIMEOUT', undefined);
+            }
+            if (pace > 0) {
+                this.stats.pacedMs += pace;
+                await sleep(pace);
             }
             this.stats.requests++;
             this.stats.byService[spec.service]++;
-            if (spec.method !== 'GET' && !spec.readOnly)
+            if (write)
                 this.stats.writes++;
             const started = Date.now();
             let status;
             let resHeaders;
-            let text;
+            let body;
             try {
                 const res = await this.client.request(spec.method, url.toString(), data, headers);
                 status = res.message.statusCode ?? 0;
                 resHeaders = res.message.headers;
-                text = await res.readBody();
+                body = parseBody(await readBody(res.message, this.options.maxBodyBytes ?? MAX_BODY_BYTES, this.options.deadline), resHeaders['content-type']);
             }
             catch (err) {
-                const code = err.code ?? '';
-                const transient = TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
-                this.options.debug?.(`${label} → ${code || err.message} (${Date.now() - started} ms)`);
-                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller re-reads.
-                if (transient && IDEMPOTENT.has(spec.method) && this.mayRetry(attempt, maxAttempts, 0)) {
+                const code = err instanceof BodyError ? 'BAD_BODY' : (err.code ?? '');
+                const reason = err instanceof BodyError ? err.message : code || err.message;
+                const transient = err instanceof BodyError || TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String(err.message));
+                this.options.debug?.(`${label} → ${reason} (${Date.now() - started} ms)`);
+                // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller looks first.
+                if (transient && (resendable || NOT_SENT.has(code)) && this.mayRetry(attempt, maxAttempts, 0)) {
                     await this.backoff(attempt, undefined);
                     continue;
                 }
-                throw new ApiError(this.scrub(`${serviceName(spec.service)} could not be reached: ${label} failed with ${code || err.message}.`), spec.service, 0, code || undefined, undefined);
+                const mayHaveActed = !NOT_SENT.has(code);
+                if (err instanceof BodyError) {
+                    throw fail(`${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
+                }
+                throw fail(`${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`, 0, code || undefined, undefined, mayHaveActed);
             }
             this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`);
-            const body = parseBody(text, resHeaders['content-type']);
             if (status >= 200 && status < 300)
                 return { status, headers: resHeaders, body: body };
-            if (spec.expect?.includes(status))
+            if (spec.anyStatus || spec.expect?.includes(status))
                 return { status, headers: resHeaders, body: body };
-            // 429 and 503 mean the request was not processed, so even a POST may be sent again.
-            const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method));
+            const { code, detail } = errorDetail(body);
             const retryAfter = retryAfterMs(resHeaders['retry-after']);
-            // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
-            const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined);
+            const later = spec.retryWhen?.find((r) => r.status === status && (r.code === undefined || r.code === code));
+            let wait;
+            let retryable = false;
+            if (status === 429) {
+                // The limiter answers before the handler runs: even a POST may be sent again. Asgardeo's limit is
+                // per minute and its 429 names no Retry-After: wait seconds, and hold the host's other requests too.
+                retryable = true;
+                wait = retryAfter ?? this.rateLimitWait(attempt);
+                bucket?.holdUntil(Date.now() + wait);
+            }
+            else if (later) {
+                retryable = true;
+                wait = retryAfter ?? fullJitter(later.baseDelayMs ?? 1000, attempt, this.options.maxRetryDelayMs);
+            }
+            else if (isServerTrouble(status) && resendable) {
+                retryable = true;
+                wait = retryAfter;
+            }
             if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
                 await this.backoff(attempt, wait);
                 continue;
             }
-            const { code, detail } = errorDetail(body);
-            throw new ApiError(this.scrub(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`), spec.service, status, code, body);
+            throw fail(`${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`, status, code, body, isServerTrouble(status));
         }
     }
     mayRetry(attempt, maxAttempts, waitMs) {
@@ -31736,22 +31969,60 @@ class Http {
         const base = (this.options.rateLimitWaitMs ?? 15_000) * 2 ** (attempt - 1);
         return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2));
     }
-    async backoff(attempt, retryAfter) {
+    async backoff(attempt, wait) {
         this.stats.retries++;
         const cap = this.options.maxRetryDelayMs ?? 60_000;
-        // Full jitter keeps parallel branches from retrying in lockstep.
-        const wait = retryAfter !== undefined ? Math.min(retryAfter, cap) : Math.random() * Math.min(cap, 250 * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, wait));
-    }
-    scrub(message) {
-        let out = message;
-        for (const s of this.secrets)
-            out = out.split(s).join('***');
-        return out;
+        await sleep(wait !== undefined ? Math.min(wait, cap) : fullJitter(250, attempt, cap));
     }
 }
+/** Full jitter keeps parallel branches from retrying in lockstep. */
+function fullJitter(baseMs, attempt, cap = 60_000) {
+    return Math.random() * Math.min(cap, baseMs * 2 ** attempt);
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/**
+ * The whole body or an error: a body cut off (the connection closed early, fewer bytes than
+ * Content-Length), larger than `maxBytes`, or still arriving at the deadline is never taken for an answer.
+ */
+function readBody(message, maxBytes, deadline) {
+    return new Promise((resolve, reject) => {
+        const declared = Number(message.headers['content-length']);
+        const chunks = [];
+        let size = 0;
+        const stop = (reason) => {
+            clearTimeout(timer);
+            reject(new BodyError(reason));
+            message.destroy();
+        };
+        const timer = setTimeout(() => stop('the body was still arriving when the run reached "timeout-seconds"'), Math.max(0, deadline - Date.now()));
+        if (Number.isFinite(declared) && declared > maxBytes)
+            return stop(`the body is ${declared} bytes, over the ${maxBytes}-byte bound`);
+        message.on('data', (chunk) => {
+            size += chunk.length;
+            if (size > maxBytes)
+                stop(`the body is over the ${maxBytes}-byte bound`);
+            else
+                chunks.push(chunk);
+        });
+        message.on('error', () => stop(`the connection closed after ${size} bytes of the body`));
+        message.on('close', () => {
+            if (!message.complete)
+                stop(`the connection closed after ${size} bytes of the body`);
+        });
+        message.on('end', () => {
+            clearTimeout(timer);
+            if (!message.complete || (Number.isFinite(declared) && size !== declared)) {
+                reject(new BodyError(`the body ended after ${size} of ${Number.isFinite(declared) ? declared : '?'} bytes`));
+            }
+            else
+                resolve(Buffer.concat(chunks).toString('utf8'));
+        });
+    });
+}
 function serviceName(s) {
-    return s === 'asgardeo' ? 'Asgardeo' : 'Choreo';
+    return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway';
 }
 function buildUrl(base, query) {
     const url = new URL(base);
@@ -31775,11 +32046,21 @@ function isLoopback(hostname) {
 function redactUrl(url) {
     return `${url.origin}${url.pathname}${url.search}`;
 }
+/** JSON when the server declares JSON (invalid JSON then is a bad body, never a string answer); text otherwise. */
 function parseBody(text, contentType) {
     if (!text)
         return undefined;
-    const type = String(contentType ?? '');
-    if (type.includes('json') || /^[[{]/.test(text.trim())) {
+    const type = String(contentType ?? '').toLowerCase();
+    if (type.includes('json')) {
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            throw new BodyError(`the body is declared ${type.split(';')[0]} but is not valid JSON (${text.length} characters)`);
+        }
+    }
+    const first = text.trimStart()[0];
+    if (first === '{' || first === '[') {
         try {
             return JSON.parse(text);
         }
@@ -31802,13 +32083,17 @@ function retryAfterMs(value) {
 /** The code and human text of the error bodies these services send (management, SCIM, API-M, OAuth). */
 function errorDetail(body) {
     if (!body || typeof body !== 'object')
-        return { detail: typeof body === 'string' ? body.slice(0, 300) : undefined };
+        return { detail: typeof body === 'string' ? http_short(body) : undefined };
     const b = body;
     if (typeof b.error === 'string')
         return { code: b.error, detail: str(b.error_description) };
     const code = b.code !== undefined ? String(b.code) : b.scimType !== undefined ? String(b.scimType) : undefined;
     const parts = [str(b.message), str(b.description) ?? str(b.detail)].filter((p) => p && p.length > 0);
-    return { code, detail: [...new Set(parts)].join(' — ') || undefined };
+    return { code: code === undefined ? undefined : http_short(code, 80), detail: http_short([...new Set(parts)].join(' — ')) || undefined };
+}
+/** A server's words, cut to a length a log line can hold. */
+function http_short(text, max = 300) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 function str(v) {
     return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -31819,20 +32104,99 @@ function idFromLocation(headers) {
     const value = Array.isArray(loc) ? loc[0] : loc;
     if (!value)
         return undefined;
-    const path = value.split('?')[0].replace(/\/+$/, '');
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    const path = trimEnd(value.split('?')[0], '/');
+    try {
+        return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `text` without its trailing run of `char`, in linear time (`/\/+$/` is quadratic on a long run that does not end the text). */
+function trimEnd(text, char) {
+    let end = text.length;
+    while (end > 0 && text[end - 1] === char)
+        end--;
+    return text.slice(0, end);
+}
+/** Pages a listing may take (100 items each): past this it is an error, never "not found". */
+const MAX_PAGES = 100;
+/** A listing cut short by a bound: reporting "not found" instead would create a duplicate. */
+function listingTooLong(service, what) {
+    return new ApiError(`${serviceName(service)}'s listing of ${what} ran past ${MAX_PAGES} pages; stopped there rather than report it missing (which would create a duplicate). Narrow the listing or remove stale entries.`, service, 0, 'LISTING_TOO_LONG', undefined);
+}
+/**
+ * A create that is safe whatever the server did. When the answer leaves open whether it was applied
+ * (a 5xx, a dropped connection, a cut-off body), look it up first: found means it was made; not found
+ * means it was not, and it is sent once more. Any other error passes through.
+ */
+async function createOrAdopt(create, lookup, resends = 1) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await create();
+        }
+        catch (err) {
+            if (!(err instanceof ApiError && err.maybeApplied))
+                throw err;
+            const found = await lookup();
+            if (found !== undefined)
+                return found;
+            if (attempt >= resends)
+                throw err;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/token/response.ts
+
+/** Ten years: a longer lifetime is a server bug, and would not fit an ISO date either way. */
+const MAX_EXPIRES_IN = 10 * 365 * 24 * 3600;
+/** Printable ASCII without space (RFC 6750 b64token is a subset); a JWT is a few kB. */
+const TOKEN_TEXT = /^[\x21-\x7e]{1,65536}$/;
+const TOKEN_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+/** RFC 6749 §3.3 scope-token: printable ASCII but space, `"` and backslash. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
+/** A token response whose fields are all usable, or an error that names the bad field (never its value, which may be a secret). */
+function validToken(body, endpoint, status) {
+    const b = (body && typeof body === 'object' ? body : {});
+    const bad = (field, why) => {
+        throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered with ${field} ${why}.`, 'asgardeo', status, 'INVALID_TOKEN_RESPONSE', undefined);
+    };
+    if (typeof b.access_token !== 'string')
+        bad('access_token', 'missing');
+    if (!TOKEN_TEXT.test(b.access_token))
+        bad('access_token', 'holding characters a token cannot have');
+    if (b.refresh_token !== undefined && (typeof b.refresh_token !== 'string' || !TOKEN_TEXT.test(b.refresh_token)))
+        bad('refresh_token', 'that is not a token');
+    if (typeof b.token_type !== 'string' || !TOKEN_TYPE.test(b.token_type))
+        bad('token_type', `${describe(b.token_type)}, not a token type such as Bearer`);
+    const expiresIn = b.expires_in;
+    if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0 || expiresIn > MAX_EXPIRES_IN)
+        bad('expires_in', `${describe(expiresIn)}, not a whole number of seconds between 1 and ${MAX_EXPIRES_IN}`);
+    if (b.scope !== undefined && (typeof b.scope !== 'string' || !b.scope.split(' ').every((s) => s === '' || SCOPE_TOKEN.test(s))))
+        bad('scope', `${describe(b.scope)}, not a space-separated list of scope names`);
+    return b;
+}
+/** A server value, shown short and quoted (the log layer neutralises it further). */
+function describe(value) {
+    if (value === undefined)
+        return 'missing';
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 ;// CONCATENATED MODULE: ./src/asgardeo/client.ts
+
 
 /**
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
  * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
 function managementScopes(options) {
-    const { userGrant, prune, readOnly } = options;
+    const { userGrant, prune, readOnly, binding } = options;
     const write = (...scopes) => (readOnly ? [] : scopes);
     return [
+        ...(binding ? bindingScopes(readOnly) : []),
         'internal_api_resource_view',
         ...write('internal_api_resource_create', 'internal_api_resource_update'),
         ...(prune ? write('internal_api_resource_delete') : []),
@@ -31841,6 +32205,17 @@ function managementScopes(options) {
         ...(userGrant
             ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
             : [])
+    ];
+}
+/** The GitHub binding (token exchange): the trusted token issuer, the service user and its federated associations. */
+function bindingScopes(readOnly) {
+    const write = (...scopes) => (readOnly ? [] : scopes);
+    return [
+        'internal_idp_view',
+        ...write('internal_idp_create', 'internal_idp_update'),
+        ...write('internal_user_mgt_create'),
+        'internal_user_association_view',
+        ...write('internal_user_association_create', 'internal_user_association_delete')
     ];
 }
 /**
@@ -31908,10 +32283,7 @@ class Asgardeo {
             basic: { user: clientId, password: clientSecret },
             readOnly: true
         });
-        if (!res.body || typeof res.body.access_token !== 'string') {
-            throw new ApiError(`Asgardeo's token endpoint ${endpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
-        }
-        return res.body;
+        return validToken(res.body, endpoint, res.status);
     }
     async call(method, path, extra = {}) {
         if (method !== 'GET' && this.writesOpen && !this.writesOpen())
@@ -31923,6 +32295,7 @@ class Asgardeo {
             query: extra.query,
             json: extra.json,
             expect: extra.expect,
+            idempotent: extra.idempotent,
             bearer,
             headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
         });
@@ -31944,7 +32317,8 @@ class Asgardeo {
     async findApiResource(identifier) {
         let query = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 };
         let url = '/api-resources';
-        for (let page = 0; page < 1000; page++) {
+        const mgmt = new URL(this.mgmt);
+        for (let page = 0; page < MAX_PAGES; page++) {
             const res = await this.call('GET', url, { query });
             // The server's key is apiResources; the spec's APIResources is accepted too.
             const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier);
@@ -31954,23 +32328,35 @@ class Asgardeo {
             if (!next)
                 return undefined;
             const nextUrl = new URL(next, this.mgmt);
-            url = nextUrl.pathname.replace(new URL(this.mgmt).pathname, '');
+            // The token goes wherever the link points: follow it only within this listing, on this host.
+            if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
+                throw new ApiError(`Asgardeo's API-resource listing links its next page outside ${this.mgmt}/api-resources; not followed.`, 'asgardeo', 0, 'BAD_NEXT_LINK', undefined);
+            }
+            url = nextUrl.pathname.slice(mgmt.pathname.length);
             query = Object.fromEntries(nextUrl.searchParams);
         }
-        return undefined;
+        throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`);
     }
     async getApiResource(id) {
         return (await this.call('GET', `/api-resources/${encodeURIComponent(id)}`)).body;
     }
     async createApiResource(body) {
-        const res = await this.call('POST', '/api-resources', { json: body });
-        const id = res.body?.id ?? idFromLocation(res.headers);
-        if (!id)
-            throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined);
-        return res.body?.id ? res.body : this.getApiResource(id);
+        return createOrAdopt(async () => {
+            const res = await this.call('POST', '/api-resources', { json: body });
+            const id = res.body?.id ?? idFromLocation(res.headers);
+            if (!id)
+                throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined);
+            return res.body?.id ? res.body : this.getApiResource(id);
+        }, () => this.findApiResource(body.identifier));
     }
     async addApiResourceScopes(id, scopes) {
-        await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } });
+        await createOrAdopt(async () => {
+            await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } });
+            return true;
+        }, async () => {
+            const have = new Set(((await this.getApiResource(id)).scopes ?? []).map((s) => s.name));
+            return scopes.every((s) => have.has(s.name)) || undefined;
+        });
     }
     /** Changes a scope's description (its owner marks). */
     async patchApiResourceScope(id, name, description) {
@@ -31983,7 +32369,7 @@ class Asgardeo {
     /** The application with exactly this name, across all pages. */
     async findApplication(name) {
         const limit = 100;
-        for (let offset = 0; offset < 100_000; offset += limit) {
+        for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
             const res = await this.call('GET', '/applications', {
                 query: { filter: `name eq ${filterValue(name)}`, limit, offset }
             });
@@ -31994,21 +32380,42 @@ class Asgardeo {
             if (apps.length < limit || offset + apps.length >= (res.body?.totalResults ?? 0))
                 return undefined;
         }
-        return undefined;
+        throw listingTooLong('asgardeo', `applications named "${name}"`);
     }
     async getApplication(id) {
         return (await this.call('GET', `/applications/${encodeURIComponent(id)}`)).body;
     }
-    /** Creates an application; 201 with an empty body, the id only in Location. */
+    /**
+     * Creates an application; 201 with an empty body, the id only in Location. When the create fails because
+     * the name is taken (a duplicate answers 400, 409 or 500 depending on the server) or was answered 5xx
+     * after it may have been applied, it looks again: `existing` is the application found with that name,
+     * for the caller to judge by its owner mark (the one "look again, adopt if ours" path).
+     */
     async createApplication(body) {
-        const res = await this.call('POST', '/applications', { json: body });
-        const id = idFromLocation(res.headers);
-        if (!id)
-            throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined);
-        return id;
+        const lookup = async () => {
+            const found = await this.findApplication(String(body.name));
+            return found && { id: found.id, existing: found };
+        };
+        return createOrAdopt(async () => {
+            const res = await this.call('POST', '/applications', { json: body }).catch(async (err) => {
+                // maybeApplied errors are createOrAdopt's to look up; a refused duplicate is looked up here.
+                if (!(err instanceof ApiError && !err.maybeApplied && [400, 409, 500].includes(err.status)))
+                    throw err;
+                const found = await lookup();
+                if (!found)
+                    throw err;
+                return found;
+            });
+            if ('existing' in res)
+                return res;
+            const id = idFromLocation(res.headers);
+            if (!id)
+                throw new ApiError('Asgardeo created the application but sent no Location header with its id.', 'asgardeo', res.status, undefined, undefined);
+            return { id };
+        }, lookup);
     }
     async patchApplication(id, patch) {
-        await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch });
+        await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch, idempotent: true });
     }
     async getOidc(appId) {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/inbound-protocols/oidc`)).body;
@@ -32020,13 +32427,17 @@ class Asgardeo {
         return (await this.call('GET', `/applications/${encodeURIComponent(appId)}/authorized-apis`)).body ?? [];
     }
     async authorizeApi(appId, apiResourceId, scopes) {
-        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
-            json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
-        });
+        await createOrAdopt(async () => {
+            await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+                json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+            });
+            return true;
+        }, async () => (await this.listAuthorizedApis(appId)).some((a) => a.id === apiResourceId) || undefined);
     }
     async patchAuthorizedApi(appId, apiResourceId, addedScopes, removedScopes) {
         await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
-            json: { addedScopes, removedScopes }
+            json: { addedScopes, removedScopes },
+            idempotent: true // adding what is there and removing what is not change nothing
         });
     }
     // --- SCIM2: users and application roles ----------------------------------------------------
@@ -32047,7 +32458,7 @@ class Asgardeo {
         return found ? (await this.call('GET', `/scim2/v2/Roles/${encodeURIComponent(found.id)}`, { scim: true })).body : undefined;
     }
     async createRole(displayName, appId, permissions, userIds) {
-        const res = await this.call('POST', '/scim2/v2/Roles', {
+        const create = async () => (await this.call('POST', '/scim2/v2/Roles', {
             scim: true,
             json: {
                 schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
@@ -32056,13 +32467,76 @@ class Asgardeo {
                 permissions: permissions.map((value) => ({ value })),
                 users: userIds.map((value) => ({ value }))
             }
-        });
-        return res.body;
+        })).body;
+        return createOrAdopt(create, () => this.findRole(displayName, appId));
     }
     async patchRole(id, operations) {
         await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
             scim: true,
             json: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }
+        });
+    }
+    // --- Trusted token issuer, service user, federated associations (binding.ts) -----------------
+    /** Every identity provider (id and name), across all pages. */
+    async listIdentityProviders() {
+        const all = [];
+        const limit = 100;
+        for (let offset = 0; offset < 100_000; offset += limit) {
+            const res = await this.call('GET', '/identity-providers', {
+                query: { limit, offset }
+            });
+            const page = res.body?.identityProviders ?? [];
+            all.push(...page);
+            if (page.length < limit || all.length >= (res.body?.totalResults ?? 0))
+                break;
+        }
+        return all;
+    }
+    async getIdentityProvider(id) {
+        return (await this.call('GET', `/identity-providers/${encodeURIComponent(id)}`)).body;
+    }
+    /** 201 with the new IdP (and a Location). */
+    async createIdentityProvider(body) {
+        const res = await this.call('POST', '/identity-providers', { json: body });
+        const id = res.body?.id ?? idFromLocation(res.headers);
+        if (!id)
+            throw new ApiError('Asgardeo created the identity provider but returned no id.', 'asgardeo', res.status, undefined, undefined);
+        return res.body?.id ? res.body : this.getIdentityProvider(id);
+    }
+    async patchIdentityProvider(id, operations) {
+        await this.call('PATCH', `/identity-providers/${encodeURIComponent(id)}`, { json: operations });
+    }
+    async getImplicitAssociation(idpId) {
+        return (await this.call('GET', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`)).body;
+    }
+    async putImplicitAssociation(idpId, body) {
+        await this.call('PUT', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`, { json: body });
+    }
+    /** SCIM2 create; returns the new user's id. */
+    async createUser(userName, password, email) {
+        const res = await this.call('POST', '/scim2/Users', {
+            scim: true,
+            json: {
+                schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+                userName,
+                password,
+                emails: [{ value: email, primary: true }]
+            }
+        });
+        return res.body.id;
+    }
+    async listFederatedAssociations(userId) {
+        const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`;
+        return (await this.call('GET', path, { scim: true })).body ?? [];
+    }
+    /** 200 with an empty body (the docs say 201). `idp` is the identity provider's name. */
+    async addFederatedAssociation(userId, idp, federatedUserId) {
+        const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`;
+        await this.call('POST', path, { scim: true, json: { idp, federatedUserId } });
+    }
+    async deleteFederatedAssociation(userId, id) {
+        await this.call('DELETE', `/api/users/v1/${encodeURIComponent(userId)}/federated-associations/${encodeURIComponent(id)}`, {
+            scim: true
         });
     }
 }
@@ -32172,17 +32646,18 @@ class Choreo {
             json: extra.json,
             expect: extra.expect,
             headers: extra.headers,
+            retryWhen: extra.retryWhen,
             bearer: this.token
         })
             .catch((err) => {
             throw choreoAdvice(err);
         });
     }
-    /** Every item of a paginated API Manager list. */
+    /** Every item of a paginated API Manager list, up to MAX_PAGES pages (past that, an error). */
     async all(base, path, query) {
         const items = [];
         const limit = 100;
-        for (let offset = 0;; offset += limit) {
+        for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
             const page = (await this.call(base, 'GET', path, { query: { ...query, limit, offset } })).body;
             const list = page?.list ?? [];
             items.push(...list);
@@ -32190,6 +32665,7 @@ class Choreo {
             if (list.length < limit || items.length >= total)
                 return items;
         }
+        throw listingTooLong('choreo', `${path.slice(1)}${query.query ? ` matching ${String(query.query)}` : ''}`);
     }
     // --- Publisher -----------------------------------------------------------------------------
     /** APIs whose name is exactly `name` (and version, when given): the search is a contains match. */
@@ -32220,6 +32696,8 @@ class Choreo {
     async deployRevision(apiId, revisionId, targets) {
         await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
             query: { revisionId },
+            // "conflicted with the current deployment state … Please try again later" (a concurrent deploy).
+            retryWhen: [{ status: 409, code: '902005', baseDelayMs: 1000 }],
             json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
         });
     }
@@ -32235,6 +32713,13 @@ class Choreo {
         await this.call('publisher', 'POST', '/apis/change-lifecycle', { query: { apiId, action } });
     }
     // --- Developer Portal ----------------------------------------------------------------------
+    /** The API as the Developer Portal shows it; undefined while it is not visible there (not published). */
+    async devportalApi(apiId) {
+        const res = await this.call('devportal', 'GET', `/apis/${encodeURIComponent(apiId)}`, {
+            expect: [404]
+        });
+        return res.status === 404 ? undefined : res.body;
+    }
     async keyManagers() {
         return (await this.call('devportal', 'GET', '/key-managers')).body?.list ?? [];
     }
@@ -32246,22 +32731,32 @@ class Choreo {
     async listApplications() {
         return this.all('devportal', '/applications', {});
     }
-    /** Creates an application; a 409 (it appeared meanwhile) answers the existing one, for the caller to judge. */
+    /**
+     * Creates an application. When one with the name exists already (a 409: it appeared meanwhile; or a POST
+     * answered 5xx that may have been applied), answers the existing one marked `existed`, for the caller to
+     * judge by its owner mark: the one "look again" path for both.
+     */
     async createApplication(name, description, throttlingPolicy) {
-        const res = await this.call('devportal', 'POST', '/applications', {
-            json: { name, description, throttlingPolicy, tokenType: 'JWT' },
-            expect: [409]
-        });
-        if (res.status === 409) {
-            const existing = await this.findApplication(name);
-            if (existing)
-                return { ...existing, existed: true };
-            throw new ApiError(`Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`, 'choreo', 409, '409', res.body);
-        }
-        const id = res.body?.applicationId ?? idFromLocation(res.headers);
-        if (!id)
-            throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined);
-        return { applicationId: id, name, description, throttlingPolicy };
+        const existing = async () => {
+            const found = await this.findApplication(name);
+            return found && { ...found, existed: true };
+        };
+        return createOrAdopt(async () => {
+            const res = await this.call('devportal', 'POST', '/applications', {
+                json: { name, description, throttlingPolicy, tokenType: 'JWT' },
+                expect: [409]
+            });
+            if (res.status === 409) {
+                const found = await existing();
+                if (found)
+                    return found;
+                throw new ApiError(`Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`, 'choreo', 409, '409', res.body);
+            }
+            const id = res.body?.applicationId ?? idFromLocation(res.headers);
+            if (!id)
+                throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined);
+            return { applicationId: id, name, description, throttlingPolicy };
+        }, existing);
     }
     async getApplication(appId) {
         return (await this.call('devportal', 'GET', `/applications/${encodeURIComponent(appId)}`))
@@ -32280,10 +32775,15 @@ class Choreo {
     }
     /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
     async mapKeys(appId, consumerKey, keyManager) {
-        const res = await this.call('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
+        const post = () => this.call('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
             json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
             expect: [409]
         });
+        const lookup = async () => {
+            const key = (await this.listKeys(appId)).find((k) => k.consumerKey === consumerKey && k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === keyManager));
+            return key && { status: 200, body: key };
+        };
+        const res = await createOrAdopt(post, lookup);
         return { status: res.status, body: res.body };
     }
     async listSubscriptions(appId) {
@@ -32291,10 +32791,15 @@ class Choreo {
     }
     /** Subscribes; a 409 (already subscribed) counts as done. */
     async subscribe(appId, apiId, throttlingPolicy) {
-        const res = await this.call('devportal', 'POST', '/subscriptions', {
+        const post = () => this.call('devportal', 'POST', '/subscriptions', {
             json: { applicationId: appId, apiId, throttlingPolicy },
             expect: [409]
         });
+        const lookup = async () => {
+            const found = (await this.listSubscriptions(appId)).find((s) => s.apiId === apiId);
+            return found && { status: 201, body: found };
+        };
+        const res = await createOrAdopt(post, lookup);
         return res.status === 409 ? undefined : res.body;
     }
 }
@@ -32404,7 +32909,8 @@ class TaskGraph {
         const failures = results
             .filter((r) => r.status === 'rejected')
             .map((r) => r.reason)
-            .filter((e) => !(e instanceof SkippedError));
+            .filter((e) => !(e instanceof SkippedError))
+            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
         if (failures.length > 0)
             throw new GraphFailure(failures);
     }
@@ -32433,9 +32939,272 @@ class TaskGraph {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/asgardeo/binding-config.ts
+
+/**
+ * The inputs of `grant-type: token-exchange` (provisioning): which GitHub issuer Asgardeo trusts and which
+ * exact `sub` values are linked to the service user (shared/reference/oidc-binding.md §1, §2). Pure parsing.
+ */
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** Parses `github-subjects`, `oidc-issuer` and `oidc-audience`; each problem names the input and the fix. */
+function readBindingInputs(get, problems) {
+    const subjects = parseSubjects(get('github-subjects'), problems);
+    const issuer = get('oidc-issuer') || GITHUB_ISSUER;
+    checkUrl(issuer, 'oidc-issuer', problems);
+    if (issuer.endsWith('/')) {
+        problems.push(`Input "oidc-issuer" ("${issuer}") ends with "/": give the issuer exactly as the id-token's "iss" claim, without it.`);
+    }
+    const audience = get('oidc-audience') || undefined;
+    return { type: 'token-exchange', subjects, issuer, audience };
+}
+/** One exact `sub` per line; blank lines and `#` comments are ignored. */
+function parseSubjects(text, problems = []) {
+    const subjects = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.replace(/\s+#.*$/, '').trim();
+        if (!line || line.startsWith('#'))
+            return;
+        const where = `github-subjects, line ${i + 1} ("${line}")`;
+        if (/\s/.test(line) || !line.includes(':')) {
+            problems.push(`${where}: a subject is one exact "sub" claim without spaces, e.g. "repo:acme/items:ref:refs/heads/main".`);
+        }
+        else if (line.includes('*')) {
+            problems.push(`${where}: Asgardeo matches the "sub" exactly, so a wildcard never matches; list each subject in full.`);
+        }
+        else if (/:pull_request$/.test(line)) {
+            problems.push(`${where}: pull-request jobs run code from any fork's branch; link a branch or an environment subject instead.`);
+        }
+        else if (subjects.includes(line)) {
+            problems.push(`${where}: listed twice; list each subject once.`);
+        }
+        else {
+            subjects.push(line);
+        }
+    });
+    if (subjects.length === 0 && problems.every((p) => !p.startsWith('github-subjects'))) {
+        problems.push('Input "github-subjects" is required with grant-type token-exchange: the exact "sub" of each workflow allowed to get a token, one per line (e.g. "repo:acme/items:environment:prod").');
+    }
+    return subjects;
+}
+function checkUrl(value, input, problems) {
+    try {
+        assertSecureUrl(new URL(value), `"${input}"`);
+    }
+    catch (err) {
+        problems.push(err instanceof TypeError ? `Input "${input}" ("${value}") is not a URL.` : `Input ${err.message}`);
+    }
+}
+/** The trusted token issuer's name: `github-actions`, or `github-actions-<last path segment>` for a custom issuer. */
+function issuerName(issuer) {
+    if (issuer === GITHUB_ISSUER)
+        return 'github-actions';
+    const url = new URL(issuer);
+    const tail = url.pathname.split('/').filter(Boolean).pop() ?? url.hostname;
+    return `github-actions-${tail.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-+$/, '');
+}
+/** The local service user the subjects are linked to, named after the application (an email, as Asgardeo usernames are). */
+function serviceUserName(application) {
+    const slug = application
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+    return `github-oidc-${slug}@service-users.invalid`;
+}
+
+;// CONCATENATED MODULE: ./src/smoke/parse.ts
+
+const SMOKE_VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const CALL = /^(\S+)\s+(\S+)(?:\s+->\s*(\S+))?(?:\s+(\S+))?\s*$/;
+const STATUS = /^(?:[1-5]\d\d|[1-5]xx)$/;
+const HEADER = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/;
+/** Headers the action sets itself: a smoke line may not replace them. */
+const RESERVED = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'connection']);
+const SYNTAX = 'write it as "VERB TARGET [-> STATUS] [anonymous]", e.g. "GET /items -> 200" or "POST /items -> 401 anonymous"';
+/** Does a status meet an expectation (`200`, `2xx`)? */
+function expectationHolds(expect, status) {
+    if (/^[1-5]xx$/.test(expect))
+        return Math.floor(status / 100) === Number(expect[0]);
+    return status === Number(expect);
+}
+/** Parses the input; problems go into `problems` (each naming the line and the fix), good calls are returned. */
+function parseSmokeTest(text, problems = []) {
+    const lines = text.split(/\r?\n/);
+    const indentOf = (l) => l.length - l.trimStart().length;
+    const meaningful = lines.filter((l) => l.trim() && !l.trim().startsWith('#'));
+    // Calls sit at the shallowest indentation; deeper lines belong to the call above them.
+    const base = Math.min(...meaningful.map(indentOf));
+    const calls = [];
+    let current;
+    const finish = () => {
+        if (!current || current.bad)
+            return;
+        const { call, bodyLines, bodyLine } = current;
+        if (bodyLines.length > 0) {
+            try {
+                call.body = JSON.parse(bodyLines.join('\n'));
+            }
+            catch (err) {
+                problems.push(`smoke-test, line ${bodyLine} ("${bodyLines[0].trim()}"): the body of "${call.text}" is not valid JSON (${err.message}); write the body as JSON on the lines after its headers.`);
+                return;
+            }
+            if (call.verb === 'GET' || call.verb === 'HEAD') {
+                problems.push(`smoke-test, line ${call.line} ("${call.text}"): a ${call.verb} call carries no body; remove the body or use POST, PUT or PATCH.`);
+                return;
+            }
+        }
+        calls.push(call);
+    };
+    lines.forEach((raw, i) => {
+        const line = raw.trim();
+        if (!line || (line.startsWith('#') && !current?.bodyLines.length))
+            return;
+        const where = `smoke-test, line ${i + 1} ("${line}")`;
+        if (indentOf(raw) > base) {
+            if (!current) {
+                problems.push(`${where}: an indented line needs a call above it; write the call ("VERB TARGET") first, or indent this line less.`);
+                return;
+            }
+            if (current.bodyLines.length > 0 || line.startsWith('{') || line.startsWith('[')) {
+                if (current.bodyLines.length === 0)
+                    current.bodyLine = i + 1;
+                current.bodyLines.push(raw);
+                return;
+            }
+            const header = HEADER.exec(line);
+            if (!header) {
+                problems.push(`${where}: an indented line under a call is a header ("Name: value") or the start of a JSON body ("{" or "["); indent it less to make it a call of its own.`);
+                current.bad = true;
+                return;
+            }
+            const name = header[1].toLowerCase();
+            if (RESERVED.has(name)) {
+                problems.push(name === 'authorization'
+                    ? `${where}: the action sends the token itself; drop this header (write "anonymous" on the call to send none).`
+                    : `${where}: the header "${header[1]}" is set by the HTTP client; drop it.`);
+                current.bad = true;
+                return;
+            }
+            current.call.headers[name] = header[2];
+            return;
+        }
+        finish();
+        const call = parseCallLine(line, i + 1, where, problems);
+        // A refused call still owns its indented lines, so they are not mistaken for calls.
+        current = {
+            call: call ?? { line: i + 1, text: line, verb: 'GET', target: '', expect: '', anonymous: false, headers: {} },
+            bodyLines: [],
+            bodyLine: 0,
+            bad: !call
+        };
+    });
+    finish();
+    return calls;
+}
+function parseCallLine(line, lineNumber, where, problems) {
+    const m = CALL.exec(line);
+    if (!m) {
+        problems.push(`${where}: ${SYNTAX}.`);
+        return undefined;
+    }
+    const [, verbText, target, status, flag] = m;
+    const verb = verbText.toUpperCase();
+    if (!SMOKE_VERBS.includes(verb)) {
+        problems.push(`${where}: "${verbText}" is not an HTTP method; use one of ${SMOKE_VERBS.join(', ')}.`);
+        return undefined;
+    }
+    if (flag !== undefined && flag.toLowerCase() !== 'anonymous') {
+        problems.push(`${where}: "${flag}" is not understood; ${SYNTAX}.`);
+        return undefined;
+    }
+    const expect = (status ?? '2xx').toLowerCase();
+    if (!STATUS.test(expect)) {
+        problems.push(`${where}: "${status}" is not a status; write an exact one such as 200 or 403, or a class such as 2xx.`);
+        return undefined;
+    }
+    if (!targetOk(target, where, problems))
+        return undefined;
+    return { line: lineNumber, text: line, verb, target, expect, anonymous: flag !== undefined, headers: {} };
+}
+/** True when the target is usable: a path on the gateway, or an absolute HTTPS URL; else says why. */
+function targetOk(target, where, problems) {
+    if (target.startsWith('/')) {
+        if (target.startsWith('//')) {
+            problems.push(`${where}: "${target}" starts with "//"; give a path such as /items, or a full https:// URL.`);
+            return false;
+        }
+        return true;
+    }
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+        problems.push(`${where}: the target "${target}" is neither a path on the API's gateway URL (starting with "/", e.g. /items) nor an absolute https:// URL.`);
+        return false;
+    }
+    let url;
+    try {
+        url = new URL(target);
+    }
+    catch {
+        problems.push(`${where}: "${target}" is not a valid URL; write it as https://host/path.`);
+        return false;
+    }
+    try {
+        assertSecureUrl(url, `target of ${where}`);
+    }
+    catch (err) {
+        problems.push(err.message);
+        return false;
+    }
+    return true;
+}
+/** The `smoke-*` inputs, validated with the others (problems go to the same list). */
+function readSmokeInputs(get, problems) {
+    const text = get('smoke-test');
+    const environment = get('smoke-environment') || undefined;
+    const waitText = get('smoke-wait-seconds');
+    if (!text) {
+        // smoke-wait-seconds always has its default, so only smoke-environment can be set in vain.
+        if (environment)
+            problems.push('Input "smoke-environment" is set, but "smoke-test" lists no call; add the calls (e.g. "GET /items -> 200") or remove "smoke-environment".');
+        return undefined;
+    }
+    const before = problems.length;
+    const calls = parseSmokeTest(text, problems);
+    if (calls.length === 0 && problems.length === before)
+        problems.push('Input "smoke-test" lists no call; write one per line, e.g. "GET /items -> 200".');
+    const waitSeconds = Number(waitText);
+    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) {
+        problems.push(`Input "smoke-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 to 3600.`);
+    }
+    return { calls, environment, waitSeconds };
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
+
+
+/**
+ * The inputs' defaults, exactly as action.yml declares them: readConfig applies them to an empty input
+ * (a test holds the two together). Inputs whose default is computed (application, token-scopes, …) have
+ * none here and `''` in action.yml.
+ */
+const DEFAULTS = {
+    'asgardeo-url': 'https://api.asgardeo.io',
+    'choreo-url': 'https://sts.choreo.dev',
+    'choreo-console-url': 'https://apis.choreo.dev',
+    'grant-type': 'client_credentials',
+    mode: 'apply',
+    'key-manager': 'Asgardeo',
+    deploy: 'true',
+    'throttling-policy': 'Unlimited',
+    prune: 'false',
+    'timeout-seconds': '300',
+    adopt: 'false',
+    'deploy-wait-seconds': '180',
+    'oidc-issuer': 'https://token.actions.githubusercontent.com',
+    revoke: 'true',
+    'smoke-wait-seconds': '120'
+};
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 class InputError extends Error {
     problems;
@@ -32496,20 +33265,20 @@ function parseScopes(text, problems = []) {
 /** Reads and validates every input; throws InputError listing all problems at once. */
 function readConfig(getInput, env = process.env) {
     const problems = [];
-    const get = (name) => getInput(name).trim();
+    const get = (name) => getInput(name).trim() || (DEFAULTS[name] ?? '');
     const required = (name, hint) => {
         const v = get(name);
         if (!v)
             problems.push(`Input "${name}" is required: ${hint}`);
         return v;
     };
-    const mode = (get('mode') || 'apply').toLowerCase();
+    const mode = get('mode').toLowerCase();
     if (!['apply', 'plan', 'check'].includes(mode))
-        problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`);
+        problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`);
     const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
     if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
         problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`);
-    const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems);
+    const asgardeoUrl = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems);
     const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).');
     if (choreoOrg && !HANDLE.test(choreoOrg))
         problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`);
@@ -32532,22 +33301,25 @@ function readConfig(getInput, env = process.env) {
         problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.');
     if (apiId && apiName)
         problems.push('Give either "api" or "api-id", not both.');
-    const grantType = (get('grant-type') || 'client_credentials').toLowerCase();
+    const grantType = get('grant-type').toLowerCase();
     let grant = { type: 'client_credentials' };
     if (grantType === 'password') {
         const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).');
         const password = required('password', "that user's password, from a secret (grant-type: password).");
         grant = { type: 'password', username, password };
     }
-    else if (grantType !== 'client_credentials') {
-        problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`);
+    else if (grantType === 'token-exchange') {
+        grant = readBindingInputs(get, problems);
     }
-    const timeoutText = get('timeout-seconds') || '300';
+    else if (grantType !== 'client_credentials') {
+        problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`);
+    }
+    const timeoutText = get('timeout-seconds');
     const timeoutSeconds = Number(timeoutText);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
         problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
     }
-    const waitText = get('deploy-wait-seconds') || '180';
+    const waitText = get('deploy-wait-seconds');
     const deployWaitSeconds = Number(waitText);
     if (!Number.isInteger(deployWaitSeconds) || deployWaitSeconds < 0 || deployWaitSeconds > 3600) {
         problems.push(`Input "deploy-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 (do not wait) to 3600.`);
@@ -32564,8 +33336,8 @@ function readConfig(getInput, env = process.env) {
             org: choreoOrg,
             orgId: get('choreo-org-id') || undefined,
             token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
-            url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
-            consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+            url: baseUrl(get('choreo-url'), 'choreo-url', problems),
+            consoleUrl: baseUrl(get('choreo-console-url'), 'choreo-console-url', problems)
         },
         api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
         scopes,
@@ -32573,18 +33345,23 @@ function readConfig(getInput, env = process.env) {
         application: get('application') || defaultApplicationName(env),
         apiIdentifier: get('api-identifier') || undefined,
         grant,
-        keyManager: get('key-manager') || 'Asgardeo',
+        keyManager: get('key-manager'),
         environments: get('environments')
             .split(/[\s,]+/)
             .filter(Boolean),
         deploy: bool(get('deploy'), true, 'deploy', problems),
-        throttlingPolicy: get('throttling-policy') || 'Unlimited',
+        throttlingPolicy: get('throttling-policy'),
         prune: bool(get('prune'), false, 'prune', problems),
+        scopePrefix: get('scope-prefix') || undefined,
         timeoutSeconds,
+        smoke: readSmokeInputs(get, problems),
         owner: '',
         adopt: bool(get('adopt'), false, 'adopt', problems),
         deployWaitSeconds
     };
+    if (config.scopePrefix !== undefined && !/^urn:[^:\s]+:[^:\s]+:$/.test(config.scopePrefix)) {
+        problems.push(`Input "scope-prefix" ("${config.scopePrefix}") must look like urn:<org>:<slug>: (three parts, ending in ":").`);
+    }
     config.owner = get('owner') || defaultOwner(env, config.application);
     if (!/^[A-Za-z0-9][A-Za-z0-9 ._/@:+-]{0,149}$/.test(config.owner)) {
         problems.push(`Input "owner" ("${config.owner}") may hold letters, digits, spaces and . _ / @ : + - (at most 150, starting with a letter or digit); it is written into the descriptions of what the action creates.`);
@@ -32659,7 +33436,13 @@ const RESOURCES = [
     'Asgardeo API resource',
     'Asgardeo application',
     'Asgardeo API authorization',
+    'Asgardeo trusted token issuer',
+    'Asgardeo implicit association',
+    'Asgardeo linked local account',
+    'Asgardeo token-exchange grant',
+    'Asgardeo service user',
     'Asgardeo application role',
+    'Asgardeo federated association',
     'Choreo application',
     'Choreo production keys',
     'Choreo subscription'
@@ -32760,13 +33543,14 @@ function findScope(api, value) {
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
- * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else the `scope-prefix` input,
+ * else `urn:<choreoOrg>:<slug>:`.
  * The name the server stored is read back afterwards, never assumed. A new scope carries this owner's
  * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
  * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
  * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
  */
-function diffApiScopes(api, wanted, prune, choreoOrg, owner) {
+function diffApiScopes(api, wanted, prune, choreoOrg, owner, scopePrefix) {
     const next = structuredClone(api);
     next.scopes = next.scopes ?? [];
     next.operations = next.operations ?? [];
@@ -32776,7 +33560,8 @@ function diffApiScopes(api, wanted, prune, choreoOrg, owner) {
         const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none';
         throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Fix the path or verb in "scopes" (Choreo Console > API > Develop > Resources).`);
     }
-    const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
+    // What the server already stored wins over the input, which wins over the guessed slug (choreo-api.md §4).
+    const prefix = urnPrefix(api) || scopePrefix || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`;
     for (const spec of wanted) {
         let entry = findScope(next, spec.value);
         if (!entry) {
@@ -32900,7 +33685,295 @@ function newRow(plan, io, apply) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/asgardeo/binding.ts
+
+
+
+
+/**
+ * Reads that can refute the `oidc-issuer` input, before any write: a custom issuer must serve a discovery
+ * document naming exactly that issuer. GitHub's own issuer and JWKS are known (oidc-binding.md §2 step 1).
+ */
+async function observeIssuer(http, grant) {
+    if (grant.issuer === GITHUB_ISSUER)
+        return { issuer: GITHUB_ISSUER, jwksUri: `${GITHUB_ISSUER}/.well-known/jwks` };
+    const url = `${grant.issuer}/.well-known/openid-configuration`;
+    const res = await http
+        .request({ service: 'github', method: 'GET', url })
+        .catch((err) => {
+        throw new Error(`Input "oidc-issuer": ${url} did not answer with a discovery document (${err instanceof Error ? err.message : String(err)}). Give the "iss" of your workflows' id-tokens, e.g. https://token.actions.githubusercontent.com/<enterprise-slug>.`);
+    });
+    const doc = res.body ?? {};
+    if (doc.issuer !== grant.issuer || typeof doc.jwks_uri !== 'string') {
+        throw new Error(`Input "oidc-issuer": the discovery document at ${url} names issuer "${String(doc.issuer)}"${typeof doc.jwks_uri === 'string' ? '' : ' and no jwks_uri'}; the input must equal the id-token's "iss" exactly.`);
+    }
+    return { issuer: grant.issuer, jwksUri: doc.jwks_uri };
+}
+/** The application as created for token exchange: a public client, linked accounts required, tokens bound to the request. */
+function bindingApplicationModel(config) {
+    return {
+        name: config.application,
+        description: ownedDescription([config.owner]),
+        templateId: 'b9c5e11e-fc78-484b-9bec-015d247561b8', // standard OIDC application (asgardeo-api.md §4)
+        inboundProtocolConfiguration: {
+            oidc: {
+                grantTypes: [TOKEN_EXCHANGE_GRANT],
+                publicClient: true,
+                accessToken: { type: 'JWT', bindingType: 'client-request' }
+            }
+        },
+        claimConfiguration: { dialect: 'LOCAL', subject: { useMappedLocalSubject: true, mappedLocalSubjectMandatory: true } },
+        authenticationSequence: { type: 'DEFAULT' },
+        associatedRoles: { allowedAudience: 'APPLICATION', roles: [] }
+    };
+}
+function bindingTasks(run, issuerDoc, identity) {
+    const { config, apply, asgardeo, graph, out, row, io } = run;
+    if (config.grant.type !== 'token-exchange' || !issuerDoc)
+        return undefined;
+    const grant = config.grant;
+    const name = issuerName(grant.issuer);
+    const userName = serviceUserName(config.application);
+    // --- read phase: what exists, and the issuer-name clash that refutes "oidc-issuer" ---
+    const issuerLookup = graph.read('asgardeo: find trusted token issuer', [identity.auth], () => findIssuer(run, issuerDoc, name));
+    const associationLookup = graph.read('asgardeo: find implicit association', [issuerLookup], async (idp) => idp ? asgardeo.getImplicitAssociation(idp.id) : undefined);
+    const userLookup = graph.read('asgardeo: find service user', [identity.auth], () => asgardeo.findUserId(userName));
+    const linksLookup = graph.read('asgardeo: find federated associations', [issuerLookup, userLookup], async (idp, userId) => userId && idp ? (await asgardeo.listFederatedAssociations(userId)).filter((a) => a.idp?.name === idp.name) : []);
+    // --- write phase ---
+    const issuer = graph.write('asgardeo: trusted token issuer', [issuerLookup], (found) => reconcileIssuer(run, grant, issuerDoc, name, found));
+    graph.write('asgardeo: implicit association', [issuer, associationLookup], async (idp, found) => {
+        if (!idp) {
+            row('Asgardeo implicit association', name, 'create', ['off (checked once the issuer exists)']);
+            return;
+        }
+        const current = idp.created ? await asgardeo.getImplicitAssociation(idp.id) : found;
+        if (!current?.isEnabled) {
+            row('Asgardeo implicit association', name, idp.created ? 'create' : 'no change', ['off'], idp.id);
+            return;
+        }
+        // The server refuses an empty lookupAttribute even when disabling (oidc-binding.md §2 step 2).
+        const lookupAttribute = current.lookupAttribute?.length ? current.lookupAttribute : ['http://wso2.org/claims/username'];
+        if (apply)
+            await asgardeo.putImplicitAssociation(idp.id, { isEnabled: false, lookupAttribute });
+        row('Asgardeo implicit association', name, 'update', ['turn off: it would link tokens to any user by their claims'], idp.id);
+    });
+    const linking = graph.write('asgardeo: linked local account', [identity.application], async (app) => {
+        if (!app) {
+            row('Asgardeo linked local account', config.application, 'create', ['require linked local account']);
+            return;
+        }
+        const full = await asgardeo.getApplication(app.id);
+        const claimConfiguration = (full.claimConfiguration ?? {});
+        const subject = (claimConfiguration.subject ?? {});
+        if (subject.useMappedLocalSubject === true && subject.mappedLocalSubjectMandatory === true) {
+            row('Asgardeo linked local account', config.application, app.created ? 'create' : 'no change', ['required'], app.id);
+            return;
+        }
+        if (apply) {
+            // A PATCH with claimConfiguration replaces the claim mappings and requested claims: send them back as read.
+            await asgardeo.patchApplication(app.id, {
+                claimConfiguration: {
+                    dialect: claimConfiguration.dialect ?? 'LOCAL',
+                    claimMappings: claimConfiguration.claimMappings ?? [],
+                    requestedClaims: claimConfiguration.requestedClaims ?? [],
+                    subject: { ...subject, useMappedLocalSubject: true, mappedLocalSubjectMandatory: true }
+                }
+            });
+        }
+        row('Asgardeo linked local account', config.application, 'update', ['require linked local account'], app.id);
+    });
+    // Enabled only once linking is required: never a moment where any GitHub token is accepted.
+    graph.write('asgardeo: token-exchange grant', [identity.application, linking], async (app) => {
+        const wanted = ['enable the token-exchange grant', 'no refresh tokens', 'bind tokens to the request (client-request)'];
+        if (!app) {
+            row('Asgardeo token-exchange grant', config.application, 'create', wanted);
+            return;
+        }
+        const oidc = await asgardeo.getOidc(app.id);
+        if (oidc.clientSecret)
+            io.secret(oidc.clientSecret);
+        const { next, details } = diffGrant(oidc);
+        if (details.length === 0) {
+            row('Asgardeo token-exchange grant', config.application, app.created ? 'create' : 'no change', app.created ? wanted : [], app.id);
+            return;
+        }
+        if (apply)
+            await asgardeo.putOidc(app.id, next);
+        row('Asgardeo token-exchange grant', config.application, 'update', details, app.id);
+    });
+    const serviceUser = graph.write('asgardeo: service user', [userLookup], async (existing) => {
+        if (existing) {
+            row('Asgardeo service user', userName, 'no change', [], existing);
+            return existing;
+        }
+        if (!apply) {
+            row('Asgardeo service user', userName, 'create', ['a local user with a random password no one keeps']);
+            return undefined;
+        }
+        // The password exists only because SCIM needs one; it is masked and discarded. Mixed classes pass password policies.
+        const password = `${(0,external_node_crypto_.randomBytes)(36).toString('base64url')}aA1!`;
+        io.secret(password);
+        const id = await asgardeo.createUser(`DEFAULT/${userName}`, password, userName);
+        row('Asgardeo service user', userName, 'create', ['a local user with a random password no one keeps'], id);
+        return id;
+    });
+    graph.write('asgardeo: binding role', [identity.application, identity.authorization, serviceUser], async (app, _authorized, userId) => {
+        const roleName = `${config.application}-api-access`;
+        const want = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
+        const unknownYet = config.tokenScopes.filter((v) => !out.scopeNames.get(v)).map((v) => `${v} (name known after apply)`);
+        const createDetails = [`permissions ${[...want, ...unknownYet].join(', ')}`, `assign ${userName}`];
+        if (!app || !userId) {
+            row('Asgardeo application role', roleName, 'create', createDetails);
+            return;
+        }
+        let existing = app.created ? undefined : await asgardeo.findRole(roleName, app.id);
+        if (!existing) {
+            if (!apply) {
+                row('Asgardeo application role', roleName, 'create', createDetails);
+                return;
+            }
+            try {
+                const created = await asgardeo.createRole(roleName, app.id, want, [userId]);
+                row('Asgardeo application role', roleName, 'create', createDetails, created.id);
+                return;
+            }
+            catch (err) {
+                if (!(err instanceof ApiError && err.status === 409))
+                    throw err;
+                existing = await asgardeo.findRole(roleName, app.id);
+                if (!existing)
+                    throw err;
+            }
+        }
+        const have = (existing.permissions ?? []).map((p) => p.value);
+        const add = want.filter((w) => !have.includes(w));
+        const remove = have.filter((h) => !want.includes(h));
+        const assign = !(existing.users ?? []).some((u) => u.value === userId);
+        const ops = [];
+        // Exactly the token scopes: the role is this binding's, and every linked workflow gets all it carries.
+        if (add.length || remove.length)
+            ops.push({ op: 'replace', value: { permissions: want.map((value) => ({ value })) } });
+        if (assign)
+            ops.push({ op: 'add', path: 'users', value: [{ value: userId }] });
+        if (ops.length && apply)
+            await asgardeo.patchRole(existing.id, ops);
+        const details = [
+            ...add.map((p) => `add permission ${p}`),
+            ...unknownYet.map((p) => `add permission ${p}`),
+            ...remove.map((p) => `remove permission ${p}`),
+            ...(assign ? [`assign ${userName}`] : [])
+        ];
+        row('Asgardeo application role', roleName, details.length ? 'update' : 'no change', details, existing.id);
+    });
+    // A new issuer or a new user has no links yet: only those read before the writes can exist.
+    graph.write('asgardeo: federated associations', [issuer, serviceUser, linking, linksLookup], async (idp, userId, _linking, linked) => {
+        for (const sub of grant.subjects) {
+            const current = linked.find((a) => a.federatedUserId === sub);
+            if (current) {
+                row('Asgardeo federated association', sub, 'no change', [`→ ${userName}`], current.id);
+                continue;
+            }
+            if (apply && userId && idp) {
+                await asgardeo.addFederatedAssociation(userId, idp.name, sub).catch((err) => {
+                    throw associationAdvice(err, sub, name);
+                });
+            }
+            row('Asgardeo federated association', sub, 'create', [`link to ${userName} via ${name}`]);
+        }
+        // Links no longer listed belong to the binding too: a removed subject must stop getting tokens.
+        for (const stale of linked.filter((a) => !grant.subjects.includes(a.federatedUserId))) {
+            if (apply && userId)
+                await asgardeo.deleteFederatedAssociation(userId, stale.id);
+            row('Asgardeo federated association', stale.federatedUserId, 'delete', ['no longer in "github-subjects"'], stale.id);
+        }
+    });
+    return { issuer, serviceUser };
+}
+/** The issuer Asgardeo trusts for `iss`, found by issuer across every IdP; a read that refutes the input when the name is taken. */
+async function findIssuer(run, doc, name) {
+    const { asgardeo } = run;
+    const all = await asgardeo.listIdentityProviders();
+    for (const summary of all) {
+        const idp = await asgardeo.getIdentityProvider(summary.id);
+        if (idp.idpIssuerName === doc.issuer)
+            return idp;
+    }
+    if (all.some((i) => i.name === name)) {
+        throw new Error(`Asgardeo already has an identity provider named "${name}" with another issuer than ${doc.issuer}. Rename or delete it (Console > Connections), or check "oidc-issuer".`);
+    }
+    return undefined;
+}
+/** The issuer found before the writes, else created; JWKS, alias and enablement kept right. */
+async function reconcileIssuer(run, grant, doc, name, found) {
+    const { apply, asgardeo, row } = run;
+    if (!found) {
+        const details = [`issuer ${doc.issuer}`, `JWKS ${doc.jwksUri}`, ...(grant.audience ? [`alias ${grant.audience}`] : [])];
+        if (!apply) {
+            row('Asgardeo trusted token issuer', name, 'create', details);
+            return undefined;
+        }
+        const created = await asgardeo.createIdentityProvider({
+            templateId: 'trusted-token-issuer',
+            name,
+            description: ownedDescription([run.config.owner], 'GitHub Actions OIDC id-tokens'),
+            idpIssuerName: doc.issuer,
+            ...(grant.audience ? { alias: grant.audience } : {}),
+            certificate: { jwksUri: doc.jwksUri }
+        });
+        row('Asgardeo trusted token issuer', name, 'create', details, created.id);
+        return { ...created, created: true };
+    }
+    const ops = [];
+    const details = [];
+    if (found.certificate?.jwksUri !== doc.jwksUri) {
+        ops.push({ operation: 'REPLACE', path: '/certificate/jwksUri', value: doc.jwksUri });
+        details.push(`JWKS → ${doc.jwksUri}`);
+    }
+    if (grant.audience && found.alias !== grant.audience) {
+        ops.push({ operation: 'REPLACE', path: '/alias', value: grant.audience });
+        details.push(`alias → ${grant.audience}`);
+    }
+    if (found.isEnabled === false) {
+        ops.push({ operation: 'REPLACE', path: '/isEnabled', value: true });
+        details.push('enable');
+    }
+    if (ops.length && apply)
+        await asgardeo.patchIdentityProvider(found.id, ops);
+    row('Asgardeo trusted token issuer', found.name, ops.length ? 'update' : 'no change', details, found.id);
+    return { ...found, created: false };
+}
+/** The OIDC config with the token-exchange grant, no refresh_token grant, and tokens bound to the request. */
+function diffGrant(oidc) {
+    const details = [];
+    let grantTypes = [...oidc.grantTypes];
+    if (!grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+        grantTypes.push(TOKEN_EXCHANGE_GRANT);
+        details.push('enable the token-exchange grant');
+    }
+    if (grantTypes.includes('refresh_token')) {
+        grantTypes = grantTypes.filter((g) => g !== 'refresh_token');
+        details.push('remove the refresh_token grant (tokens must stay short-lived)');
+    }
+    const accessToken = { ...oidc.accessToken };
+    if (accessToken.bindingType !== 'client-request') {
+        accessToken.bindingType = 'client-request';
+        details.push('bind tokens to the request (client-request), so each run gets its own token to revoke');
+    }
+    if (accessToken.type !== 'JWT') {
+        accessToken.type = 'JWT';
+        details.push('issue JWT access tokens');
+    }
+    return { next: { ...oidc, grantTypes, accessToken }, details };
+}
+function associationAdvice(err, sub, idpName) {
+    if (err instanceof ApiError && err.status === 400 && /10004|already associated/i.test(`${err.code} ${err.message}`)) {
+        return new Error(`The subject "${sub}" is already linked to another local user through "${idpName}" (one subject belongs to one user). Remove that link (Console > Users > the user > linked accounts) and re-run. (${err.message})`);
+    }
+    return err;
+}
+
 ;// CONCATENATED MODULE: ./src/asgardeo/tasks.ts
+
 
 
 
@@ -32912,10 +33985,11 @@ function newRow(plan, io, apply) {
  */
 function asgardeoTasks(run, choreo) {
     const { config, apply, asgardeo, graph, out, row, io } = run;
-    const userGrant = config.grant.type === 'password';
+    // Password and token exchange issue tokens for a user: application roles carry their scopes.
+    const userGrant = config.grant.type !== 'client_credentials';
     // --- read phase ---
     const auth = graph.read('asgardeo: management token', [], async () => {
-        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply });
+        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' });
         const granted = await asgardeo
             .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
             .catch((err) => {
@@ -33022,7 +34096,11 @@ function asgardeoTasks(run, choreo) {
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
     const application = graph.write('asgardeo: application', [appLookup], async (found) => {
-        const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)';
+        const kind = config.grant.type === 'token-exchange'
+            ? 'public OIDC application with the token-exchange grant'
+            : userGrant
+                ? 'OIDC application with the password grant'
+                : 'M2M application (client credentials)';
         let id = found?.app.id;
         let oidc = found?.oidc;
         let created = false;
@@ -33031,20 +34109,17 @@ function asgardeoTasks(run, choreo) {
                 row('Asgardeo application', config.application, 'create', [kind]);
                 return undefined;
             }
-            try {
-                id = await asgardeo.createApplication(applicationModel(config));
+            // The client looks again when the create failed (a duplicate, or a 5xx that may have been applied).
+            const made = await asgardeo.createApplication(applicationModel(config));
+            id = made.id;
+            if (made.existing) {
+                // A concurrent run of this owner made it (or this run's own POST did): carry on with it. Anyone else's stays untouched.
+                refuseUnowned('Asgardeo application', config, ownership(made.existing.description, config.owner), made.existing.description);
+                row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id);
+            }
+            else {
                 created = true;
                 row('Asgardeo application', config.application, 'create', [kind], id);
-            }
-            catch (err) {
-                // A duplicate name answers 400, 409 or 500 depending on the server: look again before failing.
-                const again = await asgardeo.findApplication(config.application);
-                if (!again)
-                    throw err;
-                // A concurrent run of this owner made it: carry on with it. Anyone else's stays untouched.
-                refuseUnowned('Asgardeo application', config, ownership(again.description, config.owner), again.description);
-                id = again.id;
-                row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id);
             }
             oidc = await asgardeo.getOidc(id);
             if (oidc.clientSecret)
@@ -33056,7 +34131,7 @@ function asgardeoTasks(run, choreo) {
         }
         out.asgardeoApplicationId = id;
         out.clientId = oidc.clientId;
-        if (!oidc.clientSecret && apply) {
+        if (!oidc.clientSecret && apply && config.grant.type !== 'token-exchange') {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
         // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
@@ -33170,16 +34245,18 @@ const roleName = (config) => `${config.application}-api-access`;
 async function updateApplication(run, app, own, oidc, details) {
     const { config, apply, asgardeo } = run;
     const changes = [];
-    const grant = config.grant.type;
+    // The token-exchange grant is the binding's to enable, once linked accounts are required (binding.ts).
+    const grants = config.grant.type === 'token-exchange' ? [] : [config.grant.type];
     const patch = {};
-    if (!oidc.grantTypes.includes(grant))
-        changes.push(`enable the ${grant} grant`);
+    for (const grant of grants)
+        if (!oidc.grantTypes.includes(grant))
+            changes.push(`enable the ${grant} grant`);
     if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT')
         changes.push('issue JWT access tokens (the Choreo gateway validates JWTs)');
     if (changes.length > 0 && apply) {
         await asgardeo.putOidc(app.id, {
             ...oidc,
-            grantTypes: [...new Set([...oidc.grantTypes, grant])],
+            grantTypes: [...new Set([...oidc.grantTypes, ...grants])],
             accessToken: { ...oidc.accessToken, type: 'JWT' }
         });
     }
@@ -33230,6 +34307,8 @@ async function addScopes(run, resource, scopes) {
     }
 }
 function applicationModel(config) {
+    if (config.grant.type === 'token-exchange')
+        return bindingApplicationModel(config);
     const password = config.grant.type === 'password';
     return {
         name: config.application,
@@ -33452,7 +34531,7 @@ function publisherTasks(run, org) {
             throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
         }
         // The diff checks every operation "scopes" names.
-        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner);
+        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix);
         return { current, etag, diff };
     });
     // What is deployed where (and which environments exist), read alongside.
@@ -33486,6 +34565,7 @@ function publisherTasks(run, org) {
         return {
             revisions,
             targets,
+            environments,
             deploymentTo,
             deploymentIn,
             revisionIn: (env) => deploymentIn(env)?.revision
@@ -33493,7 +34573,7 @@ function publisherTasks(run, org) {
     });
     // What each live revision holds. It refutes no input, so the barrier does not wait for it: it overlaps
     // the first writes. A revision reads as an API (isRevision); when that read fails, the content hash the
-    // action recorded in the revision's description stands in (NOTES.md row 32).
+    // action recorded in the revision's description stands in (NOTES.md row 60).
     const liveContent = graph.add('choreo: live revisions', [deployed], async (live) => {
         const ids = [...new Set((live?.targets ?? []).map((t) => live.revisionIn(t)?.id).filter((id) => !!id))];
         const read = async (id) => [
@@ -33519,8 +34599,9 @@ function publisherTasks(run, org) {
     const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
         let stored = current;
         let last = diff;
+        const guessedPrefix = !urnPrefix(current) && !config.scopePrefix;
         if (diff.changed && apply)
-            ({ stored, diff: last } = await putScopes(run, current, etag, diff));
+            ({ stored, diff: last } = await putScopes(run, current, etag, diff).catch((err) => throwWithPrefixAdvice(err, current, guessedPrefix)));
         // Names are read back from what the server stored, never built here.
         out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes);
         row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id);
@@ -33569,7 +34650,7 @@ function publisherTasks(run, org) {
             return;
         }
         const revision = await createRevision(run, stored.id, live.revisions, description);
-        await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo));
+        await deployWhenSettled(run, stored.id, revision.id, stale.map(live.deploymentTo));
         const waited = await waitForGateway(run, stored.id, stale, (_env, id) => id === revision.id || !before.has(id));
         row('Choreo API deployment', stored.name, 'update', [`deploy a new revision to ${stale.join(', ')}`, ...(waited === undefined ? [] : [`live on the gateway after ${waited} s`])], revision.id);
     });
@@ -33607,7 +34688,7 @@ async function putScopes(run, current, etag, diff) {
             if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5)
                 throw err;
             ({ api: current, etag } = await choreo.getApi(current.id));
-            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner);
+            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix);
         }
     }
 }
@@ -33642,9 +34723,9 @@ async function createRevision(run, apiId, revisions, description) {
             const room = roomFor(candidates, config.owner, config.adopt);
             if (!room) {
                 const others = candidates.filter((r) => (r.deploymentInfo ?? []).length === 0).length;
-                throw new Error(others > 0
-                    ? `The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`
-                    : 'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.', { cause: err });
+                if (others === 0)
+                    throw new Error('The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.', { cause: err });
+                throw new Error(`The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`, { cause: err });
             }
             candidates = candidates.filter((r) => r !== room);
             // A concurrent run of the same owner may have deleted it first: gone is as good as deleted.
@@ -33688,6 +34769,42 @@ async function waitForGateway(run, apiId, envs, accept) {
         await new Promise((r) => setTimeout(r, pause));
     }
 }
+/** The least a deploy waits for another deploy to the same environment to go live (also with deploy-wait-seconds 0). */
+const SETTLE_MIN_MS = 30_000;
+/**
+ * Deploys. While an earlier deploy to the same environment is still propagating (a concurrent run's),
+ * API Manager answers 409 `902005` (choreo-api.md §5.3): the client retries that with backoff, and when
+ * it persists, wait (bounded by deploy-wait-seconds, at least 30 s, and the deadline) until every
+ * target's deployment has a `successDeployedTime`, then deploy once more. Then waitForGateway follows ours.
+ */
+async function deployWhenSettled(run, apiId, revisionId, targets) {
+    const { choreo, config } = run;
+    try {
+        await choreo.deployRevision(apiId, revisionId, targets);
+        return;
+    }
+    catch (err) {
+        if (!(err instanceof ApiError && err.status === 409 && err.code === '902005'))
+            throw err;
+    }
+    const names = new Set(targets.map((t) => t.name));
+    const until = Math.min(Date.now() + Math.max(SETTLE_MIN_MS, config.deployWaitSeconds * 1000), run.deadline - 2000);
+    for (let delay = 100; Date.now() < until; delay = Math.min(delay * 2, 2000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const pending = (await choreo.deployments(apiId)).filter((d) => names.has(d.name) && !d.successDeployedTime);
+        if (pending.length === 0)
+            break;
+    }
+    await choreo.deployRevision(apiId, revisionId, targets);
+}
+/** A 400 on the scopes PUT while the scope names were guessed: say which input gives Choreo's prefix. */
+function throwWithPrefixAdvice(err, api, guessedPrefix) {
+    // 900988 / 903204: the name is taken by another API, which no prefix advice would fix.
+    if (guessedPrefix && err instanceof ApiError && err.status === 400 && !['900988', '903204'].includes(err.code ?? '')) {
+        throw new Error(`Choreo refused the new scope names of the API "${api.name}" (${err.message}). The API has no scope yet to read Choreo's name prefix from: set input "scope-prefix" to the prefix of a fully qualified permission of this API (urn:<org>:<slug>:, shown in the Developer Portal).`, { cause: err });
+    }
+    throw err;
+}
 /**
  * The key manager's token endpoint, only when it is the token endpoint of the Asgardeo organization
  * the inputs name: the application's client secret is sent there.
@@ -33695,13 +34812,94 @@ async function waitForGateway(run, apiId, envs, accept) {
 function tokenEndpointOf(km, asgardeoEndpoint) {
     const endpoint = km.tokenEndpoint || asgardeoEndpoint;
     assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`);
-    if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
+    if (trimEnd(endpoint, '/') !== asgardeoEndpoint) {
         throw new Error(`The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`);
     }
     return endpoint;
 }
 
+;// CONCATENATED MODULE: ./src/smoke/gateway.ts
+const named = (e, env) => e.environmentName === env || e.environmentDisplayName === env;
+/** The HTTPS URL the Developer Portal lists for an environment (by name or display name). */
+function httpsUrlOf(endpointURLs, env) {
+    return endpointURLs.find((e) => named(e, env))?.URLs?.https ?? undefined;
+}
+/** The environment to call and its URL when already listed; throws naming the input when it cannot be. */
+function gateway_chooseGateway(wanted, facts) {
+    const listed = facts.endpointURLs.map((e) => e.environmentName).filter((n) => !!n);
+    // Choreo shows only Production in the Developer Portal by default: prefer a target it lists.
+    const targets = facts.deployTargets ?? [];
+    const environment = wanted ?? targets.find((t) => listed.includes(t)) ?? targets.find((t) => !facts.hidden?.includes(t)) ?? listed[0];
+    if (!environment) {
+        throw new Error('Input "smoke-test": the Developer Portal lists no gateway URL for this API (it is deployed nowhere it shows, or not published), and "deploy" is false. Deploy the API, or set "deploy: true".');
+    }
+    const entry = facts.endpointURLs.find((e) => named(e, environment));
+    if (entry) {
+        const url = entry.URLs?.https;
+        if (!url) {
+            throw new Error(`Input "smoke-environment": the Developer Portal lists no HTTPS gateway URL for "${environment}" (only ${entry.URLs?.http ? 'plain HTTP' : 'none'}); enable HTTPS on that gateway environment or choose another.`);
+        }
+        return { environment: entry.environmentName ?? environment, url };
+    }
+    if (facts.hidden?.includes(environment)) {
+        throw new Error(`Input "smoke-environment": the deployment to "${environment}" is hidden from the Developer Portal, so Choreo lists no gateway URL for it. Expose "${environment}" in the Developer Portal (Choreo: Configure Exposed Environments to Developer Portal) or set "smoke-environment" to ${listed.join(' or ') || 'an environment it shows'}.`);
+    }
+    if (targets.includes(environment))
+        return { environment };
+    if (facts.environments && !facts.environments.includes(environment)) {
+        throw new Error(`Input "smoke-environment": "${environment}" is not a gateway environment of this organization; use one of ${facts.environments.join(', ') || 'none'}.`);
+    }
+    const where = listed.length > 0 ? `it is shown on ${listed.join(', ')}` : 'it is shown on none';
+    const deploys = facts.deployTargets ? `, and this run deploys it to ${facts.deployTargets.join(', ')}` : '';
+    throw new Error(`Input "smoke-environment": the API is not deployed to "${environment}" in the Developer Portal (${where}${deploys}). Set "smoke-environment" to one of those${facts.deployTargets ? `, or add "${environment}" to "environments"` : ''}.`);
+}
+
+;// CONCATENATED MODULE: ./src/smoke/tasks.ts
+
+/**
+ * The smoke test's part of the reconciliation: the gateway URL, a read task of the pre-flight (it can
+ * refute `smoke-environment`, so no write starts before it), and read again after the deploy and publish when
+ * the Developer Portal did not list it yet. The calls themselves run once the whole run has settled.
+ */
+function smokeTasks(run, deps) {
+    const { config, apply, choreo, graph, out } = run;
+    if (!config.smoke)
+        return;
+    const wanted = config.smoke.environment;
+    const lookup = graph.read('smoke: gateway URL', [deps.api, deps.deployed], async ({ current }, live) => {
+        const view = await choreo.devportalApi(current.id);
+        out.smoke = gateway_chooseGateway(wanted, {
+            endpointURLs: view?.endpointURLs ?? [],
+            deployTargets: live?.targets,
+            environments: live?.environments.map((e) => e.name),
+            hidden: live?.targets.filter((t) => live.deploymentTo(t).displayOnDevportal === false)
+        });
+        return { apiId: current.id };
+    });
+    // After the writes (deploy, publish): a write-phase task, though it only reads.
+    graph.write('smoke: gateway URL after deploy', [lookup, deps.lifecycle], async ({ apiId }) => {
+        const gateway = out.smoke;
+        if (gateway.url || !apply)
+            return;
+        const url = httpsUrlOf((await choreo.devportalApi(apiId))?.endpointURLs ?? [], gateway.environment);
+        if (!url) {
+            throw new Error(`The Developer Portal lists no HTTPS gateway URL for "${gateway.environment}" after the deploy, so "smoke-test" has nothing to call. Check that the API is published and "${gateway.environment}" is exposed in the Developer Portal, or set "smoke-environment".`);
+        }
+        gateway.url = url;
+    });
+}
+/**
+ * The gateway URL outside a reconciliation (e.g. `mode: token`, which deploys nothing): what the
+ * Developer Portal lists now for `environment` (default: the first environment it lists).
+ */
+async function lookupSmokeGateway(choreo, apiId, environment) {
+    const view = await choreo.devportalApi(apiId);
+    return chooseGateway(environment, { endpointURLs: view?.endpointURLs ?? [] });
+}
+
 ;// CONCATENATED MODULE: ./src/reconcile.ts
+
+
 
 
 
@@ -33725,9 +34923,12 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     const out = { plan, graph, scopeNames: new Map() };
     const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
     asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen;
+    // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
+    const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined;
     const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
+    bindingTasks(run, issuerDoc, identity);
     devportalTasks(run, {
         org,
         api: publisher.api,
@@ -33736,9 +34937,11 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         appLookup: identity.appLookup,
         application: identity.application
     });
+    smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
     graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
-        if (!apply || !app)
+        // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
+        if (!apply || !app || config.grant.type === 'token-exchange')
             return;
         const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n) => !!n);
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
@@ -33776,15 +34979,271 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/output.ts
+
+
+/**
+ * Every path out of the process: log lines, annotations, the failure, outputs and job-summary text.
+ * All of it is scrubbed of registered secrets; log text cannot start a workflow command and summary
+ * text cannot form markup. Only the access-token output is written as it is (and masked first).
+ */
+/** Masks a secret with the runner and registers it with the scrubber: the one way a secret is announced. */
+function secret(value) {
+    if (!value)
+        return;
+    setSecret(value);
+    scrubber.add(value);
+}
+/** A single log line, safe to print whatever a server put in it. */
+function logLine(text) {
+    return forLog(scrubber.scrub(text));
+}
+/** Text for the job summary, safe to render whatever a server put in it. */
+function summaryText(text) {
+    return forSummary(scrubber.scrub(text));
+}
+const log = {
+    info: (text) => info(logLine(text)),
+    debug: (text) => debug(logLine(text)),
+    warning: (text) => warning(logLine(text)),
+    error: (text) => error(logLine(text)),
+    fail: (text) => setFailed(logLine(text)),
+    group(title, lines) {
+        startGroup(logLine(title));
+        for (const line of lines)
+            info(logLine(line));
+        endGroup();
+    }
+};
+/** An output other than the token: scrubbed like any other text that leaves. */
+function output(name, value) {
+    setOutput(name, scrubber.scrub(value));
+}
+/** The access token: masked again right where it is set, whatever happened before. */
+function tokenOutput(name, value) {
+    secret(value);
+    setOutput(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/smoke/report.ts
+
+
+/**
+ * How smoke results are shown: a table in the log and the job summary, a JSON output, and the failure
+ * message. Server text (the body excerpt) arrives already scrubbed; here it is escaped for HTML and
+ * shown as code, so it cannot render markdown, links or mentions.
+ */
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const got = (r) => (r.status === 0 ? 'unreachable' : String(r.status));
+/** A plain-text table, one row per call, for the log. */
+function smokeTable(results) {
+    const rows = [
+        ['', 'Call', 'Expected', 'Got', 'Time', 'Attempts'],
+        ...results.map((r) => [r.ok ? 'ok' : 'FAIL', r.call, r.expected, got(r), seconds(r.ms), String(r.attempts)])
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+    const lines = rows.map((row) => row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd());
+    for (const r of results.filter((x) => !x.ok && x.excerpt))
+        lines.push(`  line ${r.line} (${r.call}) answered: ${r.excerpt}`);
+    return lines;
+}
+/** One sentence naming every failed call, for core.setFailed. */
+function smokeFailure(results, waitSeconds) {
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length === 0)
+        return undefined;
+    const list = failed.map((r) => `line ${r.line} ${r.call}: expected ${r.expected}, got ${got(r)} after ${seconds(r.ms)}`).join('; ');
+    return `Smoke test: ${failed.length} of ${results.length} calls did not get the expected status within smoke-wait-seconds (${waitSeconds} s): ${list}. The job summary has the same table.`;
+}
+/** The `smoke-results` output: one object per call. */
+function smokeOutput(results) {
+    return JSON.stringify(results.map((r) => ({
+        line: r.line,
+        call: r.call,
+        url: r.url,
+        expected: r.expected,
+        status: r.status,
+        ok: r.ok,
+        attempts: r.attempts,
+        ms: r.ms,
+        ...(r.excerpt ? { excerpt: r.excerpt } : {})
+    })));
+}
+/** Appends the results (or why there are none) to the job summary. */
+async function writeSmokeSummary(content) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    summary.addHeading('Smoke test', 3);
+    if ('skipped' in content) {
+        summary.addRaw(escapeHtml(content.skipped), true);
+    }
+    else {
+        const cell = (text) => (text ? escapeHtml(text) : '—');
+        summary.addRaw(`Gateway: <code>${escapeHtml(content.url)}</code>`, true);
+        summary.addTable([
+            ['Result', 'Call', 'Expected', 'Got', 'Time', 'Body (on failure)'].map((data) => ({ data, header: true })),
+            ...content.results.map((r) => [
+                r.ok ? 'ok' : '<strong>failed</strong>',
+                `<code>${cell(r.call)}</code>`,
+                cell(r.expected),
+                cell(got(r)),
+                `${seconds(r.ms)} (${r.attempts} ${r.attempts === 1 ? 'attempt' : 'attempts'})`,
+                r.excerpt ? `<code>${escapeHtml(r.excerpt)}</code>` : '—'
+            ])
+        ]);
+    }
+    await summary.write();
+}
+/** HTML-escaped, and the characters markdown or mentions could use turned into entities. */
+function escapeHtml(text) {
+    // Scrubbed of every registered secret too, as all summary text is (src/output.ts).
+    return scrubber.scrub(text).replace(/[&<>"'`[\]()*_|!@\\~#]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+;// CONCATENATED MODULE: ./src/smoke/run.ts
+
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+const EXCERPT_CHARS = 200;
+async function runSmoke(calls, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + options.waitSeconds * 1000;
+    const results = [];
+    for (const call of calls) {
+        const url = targetUrl(options.baseUrl, call.target);
+        const started = Date.now();
+        let attempts = 0;
+        for (;;) {
+            attempts++;
+            const answer = await attempt(call, url, options);
+            const ok = answer.status > 0 && expectationHolds(call.expect, answer.status);
+            const now = Date.now();
+            if (ok || now >= deadline) {
+                results.push({
+                    line: call.line,
+                    call: `${call.verb} ${call.target}${call.anonymous ? ' (anonymous)' : ''}`,
+                    url,
+                    expected: call.expect,
+                    status: answer.status,
+                    ok,
+                    attempts,
+                    ms: now - started,
+                    excerpt: ok ? undefined : excerpt(answer.body, options.token)
+                });
+                break;
+            }
+            // Full jitter would make the reported times noisy; a doubling delay, cut at the deadline, is enough here.
+            await sleep(Math.min(FIRST_DELAY_MS * 2 ** (attempts - 1), MAX_DELAY_MS, deadline - now));
+        }
+    }
+    return results;
+}
+/** The gateway URL joined with a path target; an absolute target as it is. */
+function targetUrl(baseUrl, target) {
+    return target.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${target}` : target;
+}
+async function attempt(call, url, options) {
+    try {
+        const res = await options.http.request({
+            service: 'gateway',
+            method: call.verb,
+            url,
+            headers: call.headers,
+            json: call.body,
+            bearer: call.anonymous ? undefined : options.token,
+            readOnly: true, // the API's own data, not the configuration this action reconciles
+            anyStatus: true
+        });
+        return { status: res.status, body: res.body };
+    }
+    catch (err) {
+        // Unreachable (connection refused, reset, timeout): worth another try within the wait.
+        return { status: 0, body: err instanceof Error ? err.message : String(err) };
+    }
+}
+/**
+ * A short excerpt safe to print anywhere: the token (raw, base64 or any JWT) removed, control and
+ * bidi characters flattened to spaces so a server cannot start a workflow command or fake a line.
+ */
+function excerpt(body, token) {
+    if (body === undefined || body === null || body === '')
+        return undefined;
+    let text = typeof body === 'string' ? body : JSON.stringify(body);
+    if (token) {
+        for (const form of [token, Buffer.from(token).toString('base64'), Buffer.from(token).toString('base64url')])
+            text = text.split(form).join('***');
+    }
+    text = text
+        .replace(/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, '***') // any JWT, whoever's
+        // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+        .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./src/smoke/step.ts
+
+
+
+
+
+/** Time a single attempt may take beyond the wait (a request that started just before the wait ran out). */
+const LAST_REQUEST_SLACK_MS = 30_000;
+/**
+ * The smoke test as a step of the action, after any token: calls, log table, job summary, the
+ * `smoke-results` output; fails the step when an expectation failed. In plan and check mode it says
+ * it is skipped. Returns whether every expectation held.
+ */
+async function smokeStep(smoke, run) {
+    if (run.mode === 'plan' || run.mode === 'check') {
+        const where = run.gateway?.url ?? (run.gateway ? `the gateway URL of ${run.gateway.environment} once deployed` : 'the gateway');
+        const skipped = `Smoke test skipped in ${run.mode} mode: ${smoke.calls.length} ${smoke.calls.length === 1 ? 'call' : 'calls'} would run against ${where}.`;
+        log.info(skipped);
+        await writeSmokeSummary({ skipped });
+        return true;
+    }
+    if (!run.gateway?.url)
+        throw new Error('Smoke test: no gateway URL was found for the API, so "smoke-test" cannot run.');
+    const http = new Http({ deadline: Date.now() + smoke.waitSeconds * 1000 + LAST_REQUEST_SLACK_MS, debug: run.debug });
+    http.addSecret(run.token);
+    try {
+        const results = await runSmoke(smoke.calls, { baseUrl: run.gateway.url, token: run.token, waitSeconds: smoke.waitSeconds, http });
+        output('smoke-results', smokeOutput(results));
+        await writeSmokeSummary({ results, url: run.gateway.url });
+        const failure = smokeFailure(results, smoke.waitSeconds);
+        if (failure) {
+            // The table line by line (each neutralised as log text), then the failure that names the misses.
+            for (const line of smokeTable(results))
+                log.info(line);
+            log.fail(failure);
+            return false;
+        }
+        startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`);
+        for (const line of smokeTable(results))
+            log.info(line);
+        endGroup();
+        log.info(`Smoke test: all ${results.length} calls got what they expected.`);
+        return true;
+    }
+    finally {
+        http.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/summary.ts
+
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
 async function writeSummary(config, o, failures = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
-    // Cells are HTML: escape what came from the services, and never leave one empty (it would not close).
-    const cell = (text) => (text ? escapeHtml(text) : '—');
+    // Cells are HTML: neutralise what came from the services, and never leave one empty (it would not close).
+    const cell = (text) => (text ? summaryText(text) : '—');
     const rows = o.plan.changes.map((c) => [
         cell(c.resource),
         cell(c.name),
@@ -33804,20 +35263,313 @@ async function writeSummary(config, o, failures = []) {
     ]);
     if (o.token) {
         const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${escapeHtml(s)}</code>`);
-        summary.addRaw(`Token: ${escapeHtml(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.`, true);
+        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+        // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
+        summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
     }
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
-        summary.addList(failures.map(escapeHtml));
+        summary.addList(failures.map(summaryText));
     }
     else if (!o.plan.changed) {
         summary.addRaw('No changes.', true);
     }
     await summary.write();
 }
-function escapeHtml(text) {
-    return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+;// CONCATENATED MODULE: ./src/token/inputs.ts
+
+function isTokenMode(getInput) {
+    return getInput('mode').trim().toLowerCase() === 'token';
+}
+const inputs_HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Reads and validates the token-mode inputs; throws InputError listing every problem. */
+function readTokenConfig(getInput) {
+    const problems = [];
+    const get = (name) => getInput(name).trim() || (DEFAULTS[name] ?? '');
+    const org = get('asgardeo-org');
+    if (!org)
+        problems.push('Input "asgardeo-org" is required: the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).');
+    else if (!inputs_HANDLE.test(org))
+        problems.push(`Input "asgardeo-org" ("${org}") must be an organization handle, not a URL.`);
+    const host = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems);
+    const base = `${host}/t/${encodeURIComponent(org)}`;
+    const clientId = get('client-id');
+    if (!clientId) {
+        problems.push('Input "client-id" is required with mode: token: the client ID of the application the provisioning run (grant-type: token-exchange) outputs as "client-id".');
+    }
+    else if (clientId.includes(':')) {
+        problems.push('Input "client-id" contains ":", which no client ID has; pass the provisioning run\'s "client-id" output as is.');
+    }
+    const scopes = parseTokenScopes(get('token-scopes'), problems);
+    const timeoutText = get('timeout-seconds');
+    const timeoutSeconds = Number(timeoutText);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
+        problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`);
+    }
+    const config = {
+        org,
+        base,
+        tokenEndpoint: `${base}/oauth2/token`,
+        revokeEndpoint: `${base}/oauth2/revoke`,
+        clientId,
+        clientSecret: get('client-secret') || undefined,
+        audience: get('oidc-audience') || `${base}/oauth2/token`,
+        scopes,
+        revoke: bool(get('revoke'), true, 'revoke', problems),
+        timeoutSeconds
+    };
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return config;
+}
+/** A JSON array (the provisioning run's `scopes` output) or names separated by spaces or commas. */
+function parseTokenScopes(text, problems = []) {
+    const hint = 'the fully qualified scope names the provisioning run outputs as "scopes", e.g. ${{ needs.provision.outputs.scopes }}';
+    if (!text) {
+        problems.push(`Input "token-scopes" is required with mode: token: ${hint}.`);
+        return [];
+    }
+    let names;
+    if (text.startsWith('[')) {
+        try {
+            const parsed = JSON.parse(text);
+            names = Array.isArray(parsed) ? parsed : [parsed];
+        }
+        catch {
+            problems.push(`Input "token-scopes" starts with "[" but is not a JSON array: give ${hint}.`);
+            return [];
+        }
+    }
+    else {
+        names = text.split(/[\s,]+/).filter(Boolean);
+    }
+    const bad = names.filter((n) => typeof n !== 'string' || !n || /\s/.test(n));
+    if (bad.length > 0)
+        problems.push(`Input "token-scopes" holds ${bad.map((b) => JSON.stringify(b)).join(', ')}: give ${hint}.`);
+    const scopes = [...new Set(names.filter((n) => typeof n === 'string' && !!n && !/\s/.test(n)))];
+    if (scopes.length === 0 && bad.length === 0)
+        problems.push(`Input "token-scopes" names no scope: give ${hint}.`);
+    return scopes;
+}
+/** Without the runner's id-token endpoint nothing can work: said before any network call, with the fix. */
+function idTokenPreflight(env) {
+    if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+        return;
+    throw new Error([
+        'mode: token needs a GitHub OIDC id-token, and this job may not request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job this permission:',
+        '',
+        '    permissions:',
+        '      id-token: write',
+        '',
+        'A job-level "permissions" block replaces the defaults, so list every other permission the job needs too (e.g. contents: read).',
+        'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
+    ].join('\n'));
+}
+
+;// CONCATENATED MODULE: ./src/token/output.ts
+
+/**
+ * The token outputs, the same for every mode that issues one. The response was validated when it
+ * arrived (src/token/response.ts); the token is masked again right where it is set.
+ */
+function outputToken(token) {
+    tokenOutput('access-token', token.access_token);
+    output('token-type', token.token_type);
+    output('expires-in', String(token.expires_in));
+    output('expires-at', new Date(Date.now() + token.expires_in * 1000).toISOString());
+    output('granted-scopes', token.scope ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/token/refusal.ts
+
+/**
+ * Why Asgardeo refused an exchange, in terms of the id-token's claims. Asgardeo checks the issuer,
+ * signature, times and audience, then whether the `sub` is linked (oidc-binding.md §1, §6); the claims
+ * shown are the non-secret ones a person compares with the binding. Never the token itself.
+ */
+const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'repository', 'ref', 'environment', 'job_workflow_ref'];
+/** The id-token's claims (payload only; the signature part is never read or printed). */
+function claimsOf(jwt) {
+    try {
+        return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** `iss: …` lines for the log, plus `exp` as a time. */
+function describeClaims(claims) {
+    const lines = SHOWN_CLAIMS.map((name) => `${name}: ${claims[name] === undefined ? '(none)' : JSON.stringify(claims[name])}`);
+    if (typeof claims.exp === 'number')
+        lines.push(`exp: ${new Date(claims.exp * 1000).toISOString()}`);
+    return lines;
+}
+/** The refusal as an error that says which check failed and what to compare or change. */
+function refusalError(err, claims, config) {
+    if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500)
+        return err instanceof Error ? err : new Error(String(err));
+    const text = `${err.code ?? ''} ${err.message}`;
+    const sub = JSON.stringify(claims.sub);
+    let advice;
+    if (/local user couldn't be found/i.test(text)) {
+        advice =
+            `Asgardeo refused this job's id-token: its sub ${sub} is not linked to the application's service user. ` +
+                'Only the exact subjects listed in the provisioning run\'s "github-subjects" get a token (its plan shows them as "Asgardeo federated association" rows): ' +
+                'compare them with the sub above. A different repository, branch, environment or sub template gives a different sub.';
+    }
+    else if (err.code === 'invalid_target' || /not included as a audience/i.test(text)) {
+        advice = `Asgardeo refused the id-token's audience (aud ${JSON.stringify(claims.aud)}): it must be the organization's token endpoint ${config.tokenEndpoint} or the trusted issuer's alias (the provisioning run's "oidc-audience"). Set "oidc-audience" to that value, or leave it empty for the token endpoint.`;
+    }
+    else if (/expired|issued before the allowed time|Not_Before/i.test(text)) {
+        advice =
+            "Asgardeo refused the id-token as expired or not yet valid. Request it right before the exchange (this step does), and check the runner's clock.";
+    }
+    else if (/Signature/i.test(text)) {
+        advice = `Asgardeo refused the id-token's signature: it was not signed by a key the trusted issuer (${JSON.stringify(claims.iss)}) publishes in its JWKS.`;
+    }
+    else if (/No Registered IDP|No active IDP/i.test(text)) {
+        advice = `Asgardeo trusts no (enabled) issuer ${JSON.stringify(claims.iss)}. Run the provisioning step with grant-type: token-exchange, with "oidc-issuer" set to this iss for a GitHub Enterprise custom issuer.`;
+    }
+    else if (err.code === 'invalid_client') {
+        advice = config.clientSecret
+            ? 'Inputs "client-id" and "client-secret": Asgardeo did not accept them. Check that they belong to the application the provisioning run made.'
+            : `Input "client-id": Asgardeo did not accept ${JSON.stringify(config.clientId)} without a secret. Either the application is no public client, or this server allows no public client for the token-exchange grant: pass the application's client secret in "client-secret" (from a secret).`;
+    }
+    else if (err.code === 'unauthorized_client') {
+        advice =
+            'The application does not allow the token-exchange grant: re-run the provisioning step (grant-type: token-exchange), which enables it.';
+    }
+    else if (err.code === 'access_denied') {
+        advice = 'Asgardeo refused the linked service user (locked or disabled): unlock it in the Console (Users).';
+    }
+    else {
+        advice = 'Asgardeo refused the token exchange.';
+    }
+    return new ApiError(`${advice} (${err.message})`, err.service, err.status, err.code, err.body);
+}
+
+;// CONCATENATED MODULE: ./src/token/state.ts
+/** Step-state names shared by main (src/token/exchange.ts) and post (src/token/revoke.ts). */
+const STATE = { token: 'token', expiresAt: 'expires-at', revokeEndpoint: 'revoke-endpoint' };
+
+;// CONCATENATED MODULE: ./src/token/exchange.ts
+
+
+
+
+
+
+
+
+
+ // the token travels to the post step only through the runner's step state
+const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+/** mode: token: this job's GitHub id-token → an Asgardeo access token (RFC 8693), checked, masked, output. */
+async function runTokenMode() {
+    const secretInput = getInput('client-secret');
+    if (secretInput)
+        secret(secretInput);
+    let http;
+    try {
+        const config = readTokenConfig((name) => getInput(name));
+        idTokenPreflight(process.env);
+        http = new Http({ deadline: Date.now() + config.timeoutSeconds * 1000, debug: isDebug() ? debug : undefined });
+        http.addSecret(config.clientSecret);
+        const idToken = await getIDToken(config.audience).catch((err) => {
+            throw new Error(`GitHub did not issue an OIDC id-token for audience "${config.audience}": ${err instanceof Error ? err.message : String(err)}`);
+        });
+        secret(idToken); // @actions/core masks it too; this step never relies on that
+        http.addSecret(idToken);
+        const claims = claimsOf(idToken);
+        log.info(`Exchanging the id-token of ${JSON.stringify(claims.sub)} for ${config.scopes.length} scopes at ${config.tokenEndpoint}.`);
+        const token = await exchange(http, config, idToken).catch((err) => {
+            if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+                startGroup('The id-token Asgardeo refused (non-secret claims)');
+                for (const line of describeClaims(claims))
+                    log.info(line);
+                endGroup();
+            }
+            throw refusalError(err, claims, config);
+        });
+        const missing = ungranted(config.scopes, token.scope);
+        if (missing.length > 0) {
+            await revokeQuietly(http, config, token.access_token);
+            throw new Error(`Asgardeo issued a token without ${missing.join(', ')} (granted: ${token.scope || 'none'}). The service user's role carries only the provisioning run's "token-scopes", and only scopes authorized to the application: re-run the provisioning step with those scopes, then this step.`);
+        }
+        saveState(STATE.token, token.access_token);
+        saveState(STATE.expiresAt, new Date(Date.now() + token.expires_in * 1000).toISOString());
+        saveState(STATE.revokeEndpoint, config.revokeEndpoint);
+        outputToken(token);
+        output('token-endpoint', config.tokenEndpoint);
+        output('client-id', config.clientId);
+        log.info(`Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`);
+        await writeTokenSummary(claims, token);
+    }
+    catch (err) {
+        log.fail(err instanceof Error ? err.message : String(err));
+    }
+    finally {
+        http?.dispose();
+    }
+}
+/**
+ * The RFC 8693 request. A random `tokenBindingId` per run: the application binds tokens to the request
+ * (client-request binding), so Asgardeo's per-user token cache never hands this run's token to another
+ * run, and the post step can revoke it without breaking a concurrent job.
+ */
+async function exchange(http, config, idToken) {
+    const form = {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        subject_token: idToken,
+        subject_token_type: JWT_TYPE,
+        requested_token_type: ACCESS_TOKEN_TYPE,
+        scope: config.scopes.join(' '),
+        tokenBindingId: (0,external_node_crypto_.randomUUID)()
+    };
+    if (!config.clientSecret)
+        form.client_id = config.clientId; // a public client authenticates with its id alone
+    const res = await http.request({
+        service: 'asgardeo',
+        method: 'POST',
+        url: config.tokenEndpoint,
+        form,
+        basic: config.clientSecret ? { user: config.clientId, password: config.clientSecret } : undefined,
+        readOnly: true
+    });
+    const token = res.body;
+    if (!token || typeof token.access_token !== 'string') {
+        throw new ApiError(`Asgardeo's token endpoint ${config.tokenEndpoint} answered without an access_token.`, 'asgardeo', res.status, undefined, undefined);
+    }
+    secret(token.access_token);
+    http.addSecret(token.access_token);
+    if (token.refresh_token)
+        secret(token.refresh_token);
+    return token;
+}
+/** A token that failed the scope check is of no use: revoked at once, best effort. */
+async function revokeQuietly(http, config, token) {
+    await http
+        .request({
+        service: 'asgardeo',
+        method: 'POST',
+        url: config.revokeEndpoint,
+        form: { token, token_type_hint: 'access_token', ...(config.clientSecret ? {} : { client_id: config.clientId }) },
+        basic: config.clientSecret ? { user: config.clientId, password: config.clientSecret } : undefined
+    })
+        .catch(() => undefined);
+}
+async function writeTokenSummary(claims, token) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const esc = (t) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+    const scopes = (token.scope ?? '').split(' ').filter(Boolean);
+    const expires = new Date(Date.now() + token.expires_in * 1000).toISOString();
+    summary
+        .addHeading('Secure API access with Asgardeo — token', 2)
+        .addRaw(`Token for <code>${esc(String(claims.sub))}</code>: ${esc(token.token_type)}, scopes ${scopes.map((s) => `<code>${esc(s)}</code>`).join(' ')}, expires ${expires}.`, true);
+    await summary.write();
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -33829,51 +35581,58 @@ function escapeHtml(text) {
 
 
 
-const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password'];
+
+
+
+
+
+const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
 async function run() {
+    // mode: token reconciles nothing: it exchanges this job's GitHub id-token (src/token/).
+    if (isTokenMode((name) => getInput(name)))
+        return runTokenMode();
     // Mask secret inputs before anything else can print them.
-    for (const name of SECRET_INPUTS) {
-        const value = getInput(name);
-        if (value)
-            core_setSecret(value);
-    }
+    for (const name of SECRET_INPUTS)
+        secret(getInput(name));
     let http;
     let config;
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
         config = readConfig((name) => getInput(name));
         const deadline = Date.now() + config.timeoutSeconds * 1000;
-        http = new Http({ deadline, debug: isDebug() ? core_debug : undefined });
-        for (const name of SECRET_INPUTS)
-            http.addSecret(getInput(name));
-        const secret = (value) => {
-            core_setSecret(value);
-            http.addSecret(value);
-        };
+        http = new Http({ deadline, debug: isDebug() ? log.debug : undefined });
         const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org);
         const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId);
-        info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
+        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
         let outcome;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, { log: (phase, line, order = 99) => lines.get(phase).push({ line, order }), secret }, deadline);
+            outcome = await reconcile(config, asgardeo, choreo, {
+                log: (phase, line, order = 99) => lines.get(phase).push({ line, order }),
+                secret: secret
+            }, deadline);
         }
         finally {
             flush(lines);
         }
         setOutputs(config, outcome);
-        const { requests, writes, retries } = http.stats;
+        const { requests, writes, retries, pacedMs } = http.stats;
         const path = outcome.graph.criticalPath();
-        info(`${requests} requests (${writes} writes, ${retries} retries) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
+        const paced = pacedMs > 0 ? `, ${pacedMs} ms paced under rate limits` : '';
+        log.info(`${requests} requests (${writes} writes, ${retries} retries${paced}) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
         await writeSummary(config, outcome);
         if (!outcome.plan.changed)
-            info('No changes: Choreo and Asgardeo already match the inputs.');
+            log.info('No changes: Choreo and Asgardeo already match the inputs.');
         if (config.mode === 'check' && outcome.plan.changed) {
-            setFailed(`Drift: ${outcome.plan.changes
+            log.fail(`Drift: ${outcome.plan.changes
                 .filter((c) => c.action !== 'no change')
                 .map((c) => `${c.resource} "${c.name}" (${c.action})`)
                 .join(', ')}. Run with mode: apply to repair it.`);
+        }
+        if (config.smoke) {
+            const debug = isDebug() ? log.debug : undefined;
+            await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
         }
     }
     catch (err) {
@@ -33881,11 +35640,11 @@ async function run() {
         if (err instanceof GraphFailure) {
             // Independent branches can fail together: say every failure, so one re-run can fix them all.
             for (const other of err.failures.slice(1))
-                error(other instanceof Error ? other.message : String(other));
+                log.error(other instanceof Error ? other.message : String(other));
             if (config && err.partial)
                 await writeSummary(config, err.partial, err.failures.map((f) => (f instanceof Error ? f.message : String(f))));
         }
-        setFailed(message);
+        log.fail(message);
     }
     finally {
         http?.dispose();
@@ -33895,17 +35654,11 @@ function flush(lines) {
     for (const [phase, entries] of lines) {
         if (entries.length === 0)
             continue;
-        startGroup(phase);
-        for (const { line } of entries.sort((a, b) => a.order - b.order))
-            info(line);
-        endGroup();
+        log.group(phase, entries.sort((a, b) => a.order - b.order).map((e) => e.line));
     }
 }
 function setOutputs(config, o) {
     const names = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
-    setOutput('scopes', JSON.stringify(names));
-    setOutput('changed', String(o.plan.changed));
-    setOutput('plan', JSON.stringify(o.plan.changes));
     const ids = {
         'client-id': o.clientId,
         'token-endpoint': o.tokenEndpoint,
@@ -33915,20 +35668,38 @@ function setOutputs(config, o) {
         'choreo-application-id': o.choreoApplicationId,
         'subscription-id': o.subscriptionId
     };
+    // All checked before any is set: a later step interpolates them into its commands.
+    for (const n of names)
+        checkOutput('scopes', n, main_SCOPE_TOKEN);
     for (const [name, value] of Object.entries(ids))
         if (value)
-            setOutput(name, value);
-    if (o.token) {
-        core_setSecret(o.token.access_token); // masked again right where it is set, whatever happened before
-        setOutput('access-token', o.token.access_token);
-        setOutput('token-type', o.token.token_type);
-        setOutput('expires-in', String(o.token.expires_in));
-        setOutput('expires-at', new Date(Date.now() + o.token.expires_in * 1000).toISOString());
-        setOutput('granted-scopes', o.token.scope ?? '');
+            checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
+    output('scopes', JSON.stringify(names));
+    output('changed', String(o.plan.changed));
+    output('plan', JSON.stringify(o.plan.changes));
+    for (const [name, value] of Object.entries(ids))
+        if (value)
+            output(name, value);
+    if (o.token)
+        outputToken(o.token);
+}
+/** Ids as the services make them (UUIDs, client IDs, numbers): no spaces, quotes or shell characters. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,254}$/;
+const URL_TEXT = /^https?:\/\/[A-Za-z0-9._~:/?#@%=+[\]-]{1,2000}$/;
+/** RFC 6749 scope-token characters: printable ASCII but space, `"` and backslash. */
+const main_SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
+function checkOutput(name, value, shape) {
+    if (!shape.test(value)) {
+        throw new Error(`A service returned a value for output "${name}" that is not a valid ${name} (${JSON.stringify(value.slice(0, 80))}); no output was set.`);
     }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
+
+// Whatever escapes run() still leaves through the scrubbing log layer, never as a raw stack trace on stderr.
+const escaped = (err) => log.fail(err instanceof Error ? err.message : String(err));
+process.on('uncaughtException', escaped);
+process.on('unhandledRejection', escaped);
 void run();
 

@@ -7,6 +7,7 @@ import { FaultTable } from './core/faults.js'
 import { RequestLog, redactQuery } from './core/log.js'
 import { KeyStore, type StoredKey } from './core/keys.js'
 import { DEFAULT_SEED, type SeedDefaults } from './seed.js'
+import type { ContractPair } from './contract/recorder.js'
 import { registerControl } from './control.js'
 import { registerAsgardeo, seedAsgardeo, type AsgardeoState } from './asgardeo/index.js'
 import { registerChoreo, seedChoreo, type ChoreoState } from './choreo/index.js'
@@ -60,6 +61,8 @@ export class Emulator {
   readonly log: RequestLog
   /** Added to the wall clock: lets tests expire tokens without waiting. */
   clockOffsetMs = 0
+  /** When set (the contract tests), every answered non-control request is recorded here with its answer. */
+  contract?: ContractPair[]
   private readonly router = new Router()
   private readonly control = new Router()
   private server?: Server
@@ -126,7 +129,7 @@ export class Emulator {
 
   /** Back to the seeded state (with optional overrides); faults, log and clock are cleared too. */
   reset(overrides: Partial<SeedDefaults> = {}): void {
-    this.replaceState(freshState(overrides))
+    this.replaceState(freshState({ ...this.options.seed, ...overrides }))
     this.faults.clear()
     this.log.clear()
     this.clockOffsetMs = 0
@@ -188,6 +191,18 @@ export class Emulator {
           finish(0)
           return
         }
+        if (fault.kind === 'rate-limit') {
+          send(res, json(429, { code: '429', message: 'Too Many Requests', description: 'Rate limit exceeded (injected fault).' }))
+          finish(429)
+          return
+        }
+        if (fault.kind === 'echo') {
+          const status = Number(fault.status ?? 400)
+          fault.echoed = [...(fault.echoed ?? []), req.headers.authorization ?? '']
+          send(res, json(status, echoBody(req.headers.authorization, rawBody)))
+          finish(status)
+          return
+        }
         if (fault.kind === 'status') {
           const headers: Record<string, string> = {}
           if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter)
@@ -204,6 +219,32 @@ export class Emulator {
         finish(0)
         return
       }
+      if (fault?.kind === 'status-after') {
+        send(res, json(Number(fault.status), fault.body ?? { error: 'injected fault', status: fault.status }))
+        finish(Number(fault.status))
+        return
+      }
+      if (fault?.kind === 'truncate') {
+        sendTruncated(res, reply, fault.bytes)
+        finish(0)
+        return
+      }
+      if (fault?.kind === 'corrupt') {
+        const whole = reply.raw ?? JSON.stringify(reply.body ?? {})
+        send(res, {
+          status: reply.status,
+          headers: { ...reply.headers, 'content-type': 'application/json' },
+          raw: whole.slice(0, Math.ceil(whole.length / 2))
+        })
+        finish(reply.status)
+        return
+      }
+      if (fault?.kind === 'inject') {
+        send(res, { ...reply, body: inject(reply.body, fault.set ?? {}, fault.append ?? {}) })
+        finish(reply.status)
+        return
+      }
+      if (this.contract) this.contract.push(contractPair(req, method, path, rawUrl, rawBody, reply))
       send(res, reply, method === 'HEAD')
       finish(reply.status)
       return
@@ -222,9 +263,13 @@ export class Emulator {
     rawBody: string
   ): Promise<Reply> {
     const match = router.match(method, path)
-    if (!match) return json(404, { code: 404, message: 'Not Found', description: `No resource at ${method} ${path}` })
+    if (!match)
+      return { ...json(404, { code: 404, message: 'Not Found', description: `No resource at ${method} ${path}` }), unrouted: true }
     if (match === 'method')
-      return json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` })
+      return {
+        ...json(405, { code: 405, message: 'Method Not Allowed', description: `${method} is not allowed on ${path}` }),
+        unrouted: true
+      }
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase()
     let parsedJson: unknown
     if (contentType.includes('json') && rawBody.length > 0) {
@@ -263,6 +308,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return emulator
 }
 
+function contractPair(req: IncomingMessage, method: string, path: string, rawUrl: string, rawBody: string, reply: Reply): ContractPair {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(reply.headers ?? {})) headers[k.toLowerCase()] = String(v)
+  const body = reply.raw ?? (reply.body !== undefined ? JSON.stringify(reply.body) : '')
+  if (body && !headers['content-type'] && reply.raw === undefined) headers['content-type'] = 'application/json'
+  const qi = rawUrl.indexOf('?')
+  return {
+    method,
+    path,
+    query: qi < 0 ? '' : rawUrl.slice(qi + 1),
+    fromAction: String(req.headers['user-agent'] ?? '').startsWith('asgardeo-choreo-secure-api-action'),
+    requestContentType: String(req.headers['content-type'] ?? ''),
+    requestBody: rawBody,
+    status: reply.status,
+    responseHeaders: headers,
+    responseBody: body,
+    routed: !reply.unrouted
+  }
+}
+
 function send(res: ServerResponse, reply: Reply, headOnly = false): void {
   if (res.destroyed) return
   const headers = { ...(reply.headers ?? {}) }
@@ -295,4 +360,46 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Headers with the whole body's Content-Length, then part of the body, then the connection closed. */
+function sendTruncated(res: ServerResponse, reply: Reply, bytes?: number): void {
+  const payload = Buffer.from(reply.raw ?? JSON.stringify(reply.body ?? {}))
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}), 'content-length': String(payload.length) })
+  res.write(payload.subarray(0, bytes ?? Math.floor(payload.length / 2)), () => res.destroy())
+}
+
+/** A hostile error body: the request's credentials echoed raw, decoded, base64url- and URL-encoded, and the raw body. */
+function echoBody(authorization: string | undefined, rawBody: string): unknown {
+  const credential = (authorization ?? '').replace(/^\S+\s+/, '')
+  const decoded = /^basic /i.test(authorization ?? '') ? Buffer.from(credential, 'base64').toString('utf8') : credential
+  const forms = [
+    authorization ?? '',
+    decoded,
+    Buffer.from(decoded).toString('base64'),
+    Buffer.from(decoded).toString('base64url'),
+    Buffer.from(decoded).toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
+    encodeURIComponent(decoded),
+    rawBody,
+    Buffer.from(rawBody).toString('base64')
+  ]
+  return {
+    error: 'invalid_request',
+    code: 'ECHO',
+    message: `Rejected credentials ${forms.join(' | ')}`,
+    error_description: `Rejected credentials ${forms.join(' | ')}`
+  }
+}
+
+/** The reply body with `set` values put in and `append` text added, at every depth. */
+function inject(body: unknown, set: Record<string, unknown>, append: Record<string, string>): unknown {
+  if (Array.isArray(body)) return body.map((b) => inject(b, set, append))
+  if (!body || typeof body !== 'object') return body
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(body)) {
+    if (k in set) out[k] = set[k]
+    else if (k in append && typeof v === 'string') out[k] = v + append[k]
+    else out[k] = inject(v, set, append)
+  }
+  return out
 }

@@ -30,11 +30,27 @@ export interface SeedDefaults {
   /** Maximum revisions per API (API Manager's default 5). */
   maxRevisions: number
   /**
-   * How long a deployment takes to reach the gateway, ms on the emulated clock: until then the
-   * deployment has no `successDeployedTime` and the gateway does not serve it (reference §5.3, §8 item 7).
+   * What the publisher does with a scope name on `PUT /apis/{id}` (choreo-api.md §4 leaves it open):
+   * `qualify` stores a bare value as `urn:<orgHandle>:<scopeSlug>:<value>` and keeps names given as `urn:…`;
+   * `verbatim` stores every name as given; `strict` accepts only `urn:<orgHandle>:<scopeSlug>:<value>`
+   * and answers 400 for anything else.
    */
-  deployPropagationMs?: number
+  scopeNaming: ScopeNaming
+  /**
+   * The `<apiSlug>` of the seeded API's scope URNs. Unset = the API name lower-cased, only [a-z0-9]
+   * ("Items API" → `itemsapi`); set it (e.g. from a component name, `itemsservice`) to test a client that
+   * must not compute the slug itself.
+   */
+  scopeSlug?: string
+  /**
+   * Milliseconds a deployment takes to go live (reference §8 items 7-9). Until then the deployment has no
+   * `successDeployedTime`, the gateway serves the environment's previous revision (404 if none), and another
+   * deploy to that environment answers 409 `902005`. 0 = at once.
+   */
+  deployPropagationMs: number
 }
+
+export type ScopeNaming = 'qualify' | 'verbatim' | 'strict'
 
 export const DEFAULT_SEED: SeedDefaults = {
   asgardeoOrg: 'acme',
@@ -58,5 +74,7 @@ export const DEFAULT_SEED: SeedDefaults = {
     { verb: 'DELETE', target: '/items/{id}' }
   ],
   environments: ['Development', 'Production'],
-  maxRevisions: 5
+  maxRevisions: 5,
+  scopeNaming: 'qualify',
+  deployPropagationMs: 0
 }

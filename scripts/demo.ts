@@ -6,7 +6,8 @@
 import { startEmulator } from '../emulator/index.js'
 import { emulatorInputs, runDist, writesSince, type ActionRun } from './local-runner.js'
 
-const emu = await startEmulator()
+// Deploys take a moment to go live, as on Choreo (the gateway keeps the previous revision meanwhile).
+const emu = await startEmulator({ seed: { deployPropagationMs: 300 } })
 let failed = false
 const fail = (message: string): void => {
   failed = true
@@ -35,6 +36,7 @@ try {
   console.log(`Second run: changed=${second.outputs.changed}, writes=${writes.length}.`)
 
   const token = second.outputs['access-token']
+  await deploymentsLive(s.apiId)
   const base = `${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}`
   console.log('\nCalling the API through the emulated gateway with the token:')
   const read = await fetch(`${base}/items`, { headers: { authorization: `Bearer ${token}` } })
@@ -56,9 +58,23 @@ try {
 console.log(failed ? '\nDemo failed.' : '\nDemo passed.')
 process.exit(failed ? 1 : 0)
 
+/** Polls (bounded, 15 s) until every deployment of the API has a successDeployedTime, as a real client must. */
+async function deploymentsLive(apiId: string): Promise<void> {
+  const url = `${emu.url}/api/am/publisher/v2/apis/${apiId}/deployments?organizationId=${emu.state.seed.choreoOrgUuid}`
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${emu.state.seed.choreoPat}` } })
+    const list = ((await res.json()) as { list?: { successDeployedTime?: string }[] }).list ?? []
+    if (res.ok && list.every((d) => d.successDeployedTime)) return
+    if (Date.now() > deadline) throw new Error('the deployments did not go live within 15 s')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 async function step(title: string, fn: () => Promise<ActionRun>): Promise<ActionRun> {
   console.log(`\n=== ${title}`)
   const run = await fn()
+  for (const warning of run.warnings) console.log(`  | Warning: ${warning}`)
   // What the runner would show: the action's log, runner commands hidden.
   for (const line of run.stdout.split('\n')) {
     if (line.startsWith('::group::')) console.log(`  | ▸ ${line.slice(9)}`)

@@ -124,6 +124,7 @@ export class TaskGraph {
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => r.reason as unknown)
       .filter((e) => !(e instanceof SkippedError))
+      .filter((e, i, all) => all.indexOf(e) === i) // writes held by a failed lookup fail with its very error
     if (failures.length > 0) throw new GraphFailure(failures)
   }
 

@@ -1,4 +1,7 @@
+import type { IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
+import { asgardeoPacer, type Pacer } from './pace.js'
+import { scrubber, type Scrubber } from './scrub.js'
 
 /**
  * The one HTTP layer every call goes through: HTTPS enforcement, JSON and form bodies, request
@@ -6,11 +9,11 @@ import { HttpClient } from '@actions/http-client'
  * and errors that say which service and call failed without ever carrying a secret.
  */
 
-export type Service = 'asgardeo' | 'choreo'
+export type Service = 'asgardeo' | 'choreo' | 'github' | 'gateway'
 
 export interface RequestSpec {
   service: Service
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
   url: string
   query?: Record<string, string | number | undefined>
   /** Serialised as JSON. */
@@ -22,8 +25,22 @@ export interface RequestSpec {
   headers?: Record<string, string>
   /** Statuses the caller handles itself (returned, not thrown). */
   expect?: number[]
-  /** A POST that changes nothing (a token request): not counted as a write. */
+  /** A POST that changes nothing (a token request): not counted as a write, and safe to send again. */
   readOnly?: boolean
+  /** Every status is returned, none thrown, and nothing is retried: the caller decides (smoke tests). */
+  anyStatus?: boolean
+  /** A POST or PATCH whose repetition changes nothing more (a revocation): safe to send again. */
+  idempotent?: boolean
+  /** Answers that mean "try again later" for this call (`409 902005` on a deploy): retried with backoff within the deadline. */
+  retryWhen?: RetryWhen[]
+}
+
+export interface RetryWhen {
+  status: number
+  /** The server's error code, when the status alone says too little. */
+  code?: string
+  /** First wait, ms (doubled each time, full jitter). */
+  baseDelayMs?: number
 }
 
 export interface Response<T = unknown> {
@@ -34,16 +51,24 @@ export interface Response<T = unknown> {
 
 /** A non-2xx answer (or an unreachable server), phrased for a person reading the job log. */
 export class ApiError extends Error {
+  /**
+   * The request changes something and the answer leaves open whether it was applied (a 5xx, a dropped
+   * connection, a cut-off body): look before sending it again (see `createOrAdopt`).
+   */
+  readonly maybeApplied: boolean
+
   constructor(
     message: string,
     readonly service: Service,
     readonly status: number,
     /** The server's error code (`API-RESOURCE-60004`, `901409`, `invalid_client`, …) when it sent one. */
     readonly code: string | undefined,
-    readonly body: unknown
+    readonly body: unknown,
+    options: { maybeApplied?: boolean } = {}
   ) {
     super(message)
     this.name = 'ApiError'
+    this.maybeApplied = options.maybeApplied ?? false
   }
 }
 
@@ -52,6 +77,8 @@ export interface HttpStats {
   byService: Record<Service, number>
   writes: number
   retries: number
+  /** Time spent waiting for the pacer (rate limits), ms. */
+  pacedMs: number
 }
 
 export interface HttpOptions {
@@ -64,18 +91,39 @@ export interface HttpOptions {
   maxRetryDelayMs?: number
   /** First wait after a 429 that names no Retry-After (doubled each time, with jitter), ms. */
   rateLimitWaitMs?: number
+  /** Largest response body accepted, bytes; a larger one is an error. */
+  maxBodyBytes?: number
+  /** Paces requests per host under the services' rate limits; Asgardeo's documented limit by default. */
+  pacer?: Pacer
+  /** Where secrets are scrubbed from error messages; the process's scrubber by default. */
+  scrubber?: Scrubber
   debug?: (message: string) => void
   userAgent?: string
 }
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+/** 5 MB: the largest list this action reads is a few hundred kB. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024
+/** Statuses that say "not now" rather than "no": 501 and 505 will not change on a retry. */
+const isServerTrouble = (status: number) => status >= 500 && status !== 501 && status !== 505
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE'])
 const TRANSIENT_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET'])
+/** Failures before the request reached the server: nothing was applied, whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND'])
+
+/** A response body that cannot be trusted: cut off, too large, or not the JSON it declares. */
+class BodyError extends Error {}
 
 export class Http {
-  readonly stats: HttpStats = { requests: 0, byService: { asgardeo: 0, choreo: 0 }, writes: 0, retries: 0 }
+  readonly stats: HttpStats = {
+    requests: 0,
+    byService: { asgardeo: 0, choreo: 0, github: 0, gateway: 0 },
+    writes: 0,
+    retries: 0,
+    pacedMs: 0
+  }
   private readonly client: HttpClient
-  private readonly secrets = new Set<string>()
+  private readonly pacer: Pacer
+  private readonly scrubber: Scrubber
 
   constructor(private readonly options: HttpOptions) {
     this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
@@ -85,11 +133,13 @@ export class Http {
       // A hung request must not eat the whole run: at most 30 s, and a third of the overall budget.
       socketTimeout: options.requestTimeoutMs ?? Math.max(1000, Math.min(30_000, (options.deadline - Date.now()) / 3))
     })
+    this.pacer = options.pacer ?? asgardeoPacer()
+    this.scrubber = options.scrubber ?? scrubber
   }
 
-  /** Registers a value that must never appear in an error message this layer builds. */
+  /** Registers a value that must never appear in anything this process prints. */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 4) this.secrets.add(value)
+    this.scrubber.add(value)
   }
 
   dispose(): void {
@@ -110,76 +160,108 @@ export class Http {
       for (const [k, v] of Object.entries(spec.form)) if (v !== undefined) form.set(k, v)
       data = form.toString()
     }
-    if (spec.bearer) headers.authorization = `Bearer ${spec.bearer}`
-    else if (spec.basic) {
+    if (spec.bearer) {
+      this.scrubber.add(spec.bearer)
+      headers.authorization = `Bearer ${spec.bearer}`
+    } else if (spec.basic) {
       // WSO2 splits the decoded header on ':' without URL-decoding, so the credentials go in raw.
       const { user, password } = spec.basic
+      this.scrubber.addBasic(user, password)
       headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
     }
     const label = `${spec.method} ${redactUrl(url)}`
-    const maxAttempts = this.options.maxAttempts ?? 4
+    const write = spec.method !== 'GET' && spec.method !== 'HEAD' && !spec.readOnly
+    const maxAttempts = spec.anyStatus ? 1 : (this.options.maxAttempts ?? 4)
+    const resendable = IDEMPOTENT.has(spec.method) || !!spec.readOnly || !!spec.idempotent
+    const bucket = this.pacer.bucket(spec.service, url.host)
+    const fail = (message: string, status: number, code: string | undefined, body: unknown, maybeApplied = false) =>
+      new ApiError(this.scrubber.scrub(message), spec.service, status, code, body, { maybeApplied: maybeApplied && !resendable })
 
     for (let attempt = 1; ; attempt++) {
-      if (Date.now() > this.options.deadline) {
-        throw new ApiError(
-          `Gave up before ${label}: the run took longer than "timeout-seconds" allows.`,
-          spec.service,
-          0,
-          'TIMEOUT',
-          undefined
-        )
+      const pace = bucket?.reserve() ?? 0
+      if (Date.now() + pace > this.options.deadline) {
+        if (pace > 0) bucket?.release()
+        throw fail(`Gave up before ${label}: the run took longer than "timeout-seconds" allows.`, 0, 'TIMEOUT', undefined)
+      }
+      if (pace > 0) {
+        this.stats.pacedMs += pace
+        await sleep(pace)
       }
       this.stats.requests++
       this.stats.byService[spec.service]++
-      if (spec.method !== 'GET' && !spec.readOnly) this.stats.writes++
+      if (write) this.stats.writes++
       const started = Date.now()
       let status: number
       let resHeaders: Record<string, string | string[] | undefined>
-      let text: string
+      let body: unknown
       try {
         const res = await this.client.request(spec.method, url.toString(), data, headers)
         status = res.message.statusCode ?? 0
         resHeaders = res.message.headers
-        text = await res.readBody()
+        body = parseBody(
+          await readBody(res.message, this.options.maxBodyBytes ?? MAX_BODY_BYTES, this.options.deadline),
+          resHeaders['content-type']
+        )
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? ''
-        const transient = TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String((err as Error).message))
-        this.options.debug?.(`${label} → ${code || (err as Error).message} (${Date.now() - started} ms)`)
-        // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller re-reads.
-        if (transient && IDEMPOTENT.has(spec.method) && this.mayRetry(attempt, maxAttempts, 0)) {
+        const code = err instanceof BodyError ? 'BAD_BODY' : ((err as NodeJS.ErrnoException).code ?? '')
+        const reason = err instanceof BodyError ? err.message : code || (err as Error).message
+        const transient =
+          err instanceof BodyError || TRANSIENT_ERRORS.has(code) || /timeout|socket hang up/i.test(String((err as Error).message))
+        this.options.debug?.(`${label} → ${reason} (${Date.now() - started} ms)`)
+        // A POST/PATCH cut off mid-flight may have been applied: never blindly resent. The caller looks first.
+        if (transient && (resendable || NOT_SENT.has(code)) && this.mayRetry(attempt, maxAttempts, 0)) {
           await this.backoff(attempt, undefined)
           continue
         }
-        throw new ApiError(
-          this.scrub(`${serviceName(spec.service)} could not be reached: ${label} failed with ${code || (err as Error).message}.`),
-          spec.service,
+        const mayHaveActed = !NOT_SENT.has(code)
+        if (err instanceof BodyError) {
+          throw fail(
+            `${serviceName(spec.service)} sent a bad response to ${label}: ${reason}.`,
+            0,
+            code || undefined,
+            undefined,
+            mayHaveActed
+          )
+        }
+        throw fail(
+          `${serviceName(spec.service)} could not be reached: ${label} failed with ${reason}.`,
           0,
           code || undefined,
-          undefined
+          undefined,
+          mayHaveActed
         )
       }
       this.options.debug?.(`${label} → ${status} (${Date.now() - started} ms)`)
-      const body = parseBody(text, resHeaders['content-type'])
       if (status >= 200 && status < 300) return { status, headers: resHeaders, body: body as T }
-      if (spec.expect?.includes(status)) return { status, headers: resHeaders, body: body as T }
-      // 429 and 503 mean the request was not processed, so even a POST may be sent again.
-      const retryable = status === 429 || status === 503 || (RETRYABLE_STATUS.has(status) && IDEMPOTENT.has(spec.method))
+      if (spec.anyStatus || spec.expect?.includes(status)) return { status, headers: resHeaders, body: body as T }
+      const { code, detail } = errorDetail(body)
       const retryAfter = retryAfterMs(resHeaders['retry-after'])
-      // Asgardeo's limit is per minute and its 429 names no Retry-After: wait seconds, not milliseconds.
-      const wait = retryAfter ?? (status === 429 ? this.rateLimitWait(attempt) : undefined)
+      const later = spec.retryWhen?.find((r) => r.status === status && (r.code === undefined || r.code === code))
+      let wait: number | undefined
+      let retryable = false
+      if (status === 429) {
+        // The limiter answers before the handler runs: even a POST may be sent again. Asgardeo's limit is
+        // per minute and its 429 names no Retry-After: wait seconds, and hold the host's other requests too.
+        retryable = true
+        wait = retryAfter ?? this.rateLimitWait(attempt)
+        bucket?.holdUntil(Date.now() + wait)
+      } else if (later) {
+        retryable = true
+        wait = retryAfter ?? fullJitter(later.baseDelayMs ?? 1000, attempt, this.options.maxRetryDelayMs)
+      } else if (isServerTrouble(status) && resendable) {
+        retryable = true
+        wait = retryAfter
+      }
       if (retryable && this.mayRetry(attempt, maxAttempts, wait ?? 0)) {
         await this.backoff(attempt, wait)
         continue
       }
-      const { code, detail } = errorDetail(body)
-      throw new ApiError(
-        this.scrub(
-          `${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`
-        ),
-        spec.service,
+      throw fail(
+        `${serviceName(spec.service)} answered ${status} to ${label}${code ? ` (code ${code})` : ''}${detail ? `: ${detail}` : ''}`,
         status,
         code,
-        body
+        body,
+        isServerTrouble(status)
       )
     }
   }
@@ -193,23 +275,61 @@ export class Http {
     return Math.min(this.options.maxRetryDelayMs ?? 60_000, base / 2 + Math.random() * (base / 2))
   }
 
-  private async backoff(attempt: number, retryAfter: number | undefined): Promise<void> {
+  private async backoff(attempt: number, wait: number | undefined): Promise<void> {
     this.stats.retries++
     const cap = this.options.maxRetryDelayMs ?? 60_000
-    // Full jitter keeps parallel branches from retrying in lockstep.
-    const wait = retryAfter !== undefined ? Math.min(retryAfter, cap) : Math.random() * Math.min(cap, 250 * 2 ** attempt)
-    await new Promise((r) => setTimeout(r, wait))
-  }
-
-  private scrub(message: string): string {
-    let out = message
-    for (const s of this.secrets) out = out.split(s).join('***')
-    return out
+    await sleep(wait !== undefined ? Math.min(wait, cap) : fullJitter(250, attempt, cap))
   }
 }
 
+/** Full jitter keeps parallel branches from retrying in lockstep. */
+function fullJitter(baseMs: number, attempt: number, cap = 60_000): number {
+  return Math.random() * Math.min(cap, baseMs * 2 ** attempt)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/**
+ * The whole body or an error: a body cut off (the connection closed early, fewer bytes than
+ * Content-Length), larger than `maxBytes`, or still arriving at the deadline is never taken for an answer.
+ */
+function readBody(message: IncomingMessage, maxBytes: number, deadline: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(message.headers['content-length'])
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (reason: string) => {
+      clearTimeout(timer)
+      reject(new BodyError(reason))
+      message.destroy()
+    }
+    const timer = setTimeout(
+      () => stop('the body was still arriving when the run reached "timeout-seconds"'),
+      Math.max(0, deadline - Date.now())
+    )
+    if (Number.isFinite(declared) && declared > maxBytes) return stop(`the body is ${declared} bytes, over the ${maxBytes}-byte bound`)
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) stop(`the body is over the ${maxBytes}-byte bound`)
+      else chunks.push(chunk)
+    })
+    message.on('error', () => stop(`the connection closed after ${size} bytes of the body`))
+    message.on('close', () => {
+      if (!message.complete) stop(`the connection closed after ${size} bytes of the body`)
+    })
+    message.on('end', () => {
+      clearTimeout(timer)
+      if (!message.complete || (Number.isFinite(declared) && size !== declared)) {
+        reject(new BodyError(`the body ended after ${size} of ${Number.isFinite(declared) ? declared : '?'} bytes`))
+      } else resolve(Buffer.concat(chunks).toString('utf8'))
+    })
+  })
+}
+
 function serviceName(s: Service): string {
-  return s === 'asgardeo' ? 'Asgardeo' : 'Choreo'
+  return s === 'asgardeo' ? 'Asgardeo' : s === 'choreo' ? 'Choreo' : s === 'github' ? 'GitHub' : 'The API gateway'
 }
 
 export function buildUrl(base: string, query?: Record<string, string | number | undefined>): URL {
@@ -234,10 +354,19 @@ function redactUrl(url: URL): string {
   return `${url.origin}${url.pathname}${url.search}`
 }
 
+/** JSON when the server declares JSON (invalid JSON then is a bad body, never a string answer); text otherwise. */
 function parseBody(text: string, contentType: string | string[] | undefined): unknown {
   if (!text) return undefined
-  const type = String(contentType ?? '')
-  if (type.includes('json') || /^[[{]/.test(text.trim())) {
+  const type = String(contentType ?? '').toLowerCase()
+  if (type.includes('json')) {
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new BodyError(`the body is declared ${type.split(';')[0]} but is not valid JSON (${text.length} characters)`)
+    }
+  }
+  const first = text.trimStart()[0]
+  if (first === '{' || first === '[') {
     try {
       return JSON.parse(text)
     } catch {
@@ -258,12 +387,17 @@ function retryAfterMs(value: string | string[] | undefined): number | undefined 
 
 /** The code and human text of the error bodies these services send (management, SCIM, API-M, OAuth). */
 function errorDetail(body: unknown): { code?: string; detail?: string } {
-  if (!body || typeof body !== 'object') return { detail: typeof body === 'string' ? body.slice(0, 300) : undefined }
+  if (!body || typeof body !== 'object') return { detail: typeof body === 'string' ? short(body) : undefined }
   const b = body as Record<string, unknown>
   if (typeof b.error === 'string') return { code: b.error, detail: str(b.error_description) }
   const code = b.code !== undefined ? String(b.code) : b.scimType !== undefined ? String(b.scimType) : undefined
   const parts = [str(b.message), str(b.description) ?? str(b.detail)].filter((p) => p && p.length > 0)
-  return { code, detail: [...new Set(parts)].join(' — ') || undefined }
+  return { code: code === undefined ? undefined : short(code, 80), detail: short([...new Set(parts)].join(' — ')) || undefined }
+}
+
+/** A server's words, cut to a length a log line can hold. */
+function short(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
 }
 
 function str(v: unknown): string | undefined {
@@ -275,6 +409,49 @@ export function idFromLocation(headers: Record<string, string | string[] | undef
   const loc = headers.location
   const value = Array.isArray(loc) ? loc[0] : loc
   if (!value) return undefined
-  const path = value.split('?')[0].replace(/\/+$/, '')
-  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined
+  const path = trimEnd(value.split('?')[0], '/')
+  try {
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `text` without its trailing run of `char`, in linear time (`/\/+$/` is quadratic on a long run that does not end the text). */
+export function trimEnd(text: string, char: string): string {
+  let end = text.length
+  while (end > 0 && text[end - 1] === char) end--
+  return text.slice(0, end)
+}
+
+/** Pages a listing may take (100 items each): past this it is an error, never "not found". */
+export const MAX_PAGES = 100
+
+/** A listing cut short by a bound: reporting "not found" instead would create a duplicate. */
+export function listingTooLong(service: Service, what: string): ApiError {
+  return new ApiError(
+    `${serviceName(service)}'s listing of ${what} ran past ${MAX_PAGES} pages; stopped there rather than report it missing (which would create a duplicate). Narrow the listing or remove stale entries.`,
+    service,
+    0,
+    'LISTING_TOO_LONG',
+    undefined
+  )
+}
+
+/**
+ * A create that is safe whatever the server did. When the answer leaves open whether it was applied
+ * (a 5xx, a dropped connection, a cut-off body), look it up first: found means it was made; not found
+ * means it was not, and it is sent once more. Any other error passes through.
+ */
+export async function createOrAdopt<T>(create: () => Promise<T>, lookup: () => Promise<T | undefined>, resends = 1): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await create()
+    } catch (err) {
+      if (!(err instanceof ApiError && err.maybeApplied)) throw err
+      const found = await lookup()
+      if (found !== undefined) return found
+      if (attempt >= resends) throw err
+    }
+  }
 }

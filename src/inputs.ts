@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import { assertSecureUrl } from './http.js'
+import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
+import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
 
 /** Everything the run needs, validated before any network call. */
 export interface Config {
@@ -12,14 +14,18 @@ export interface Config {
   tokenScopes: string[]
   application: string
   apiIdentifier?: string
-  grant: { type: 'client_credentials' } | { type: 'password'; username: string; password: string }
+  grant: { type: 'client_credentials' } | { type: 'password'; username: string; password: string } | BindingGrant
   keyManager: string
   /** Gateway environments to deploy to; empty = those the API is deployed to now (Production if none). */
   environments: string[]
   deploy: boolean
   throttlingPolicy: string
   prune: boolean
+  /** `urn:<org>:<slug>:` for new Choreo scopes when the API has none to read it from; undefined = computed. */
+  scopePrefix?: string
   timeoutSeconds: number
+  /** `smoke-test` calls, run in apply mode after the token (absent when the input is empty). */
+  smoke?: SmokeConfig
   /** Whose resources these are: written into what the action creates; prune and re-runs act only on its own. */
   owner: string
   /** Take over an existing application (or revision) this owner did not create. */
@@ -40,6 +46,29 @@ export interface ScopeSpec {
 }
 
 export type GetInput = (name: string) => string
+
+/**
+ * The inputs' defaults, exactly as action.yml declares them: readConfig applies them to an empty input
+ * (a test holds the two together). Inputs whose default is computed (application, token-scopes, …) have
+ * none here and `''` in action.yml.
+ */
+export const DEFAULTS: Readonly<Record<string, string>> = {
+  'asgardeo-url': 'https://api.asgardeo.io',
+  'choreo-url': 'https://sts.choreo.dev',
+  'choreo-console-url': 'https://apis.choreo.dev',
+  'grant-type': 'client_credentials',
+  mode: 'apply',
+  'key-manager': 'Asgardeo',
+  deploy: 'true',
+  'throttling-policy': 'Unlimited',
+  prune: 'false',
+  'timeout-seconds': '300',
+  adopt: 'false',
+  'deploy-wait-seconds': '180',
+  'oidc-issuer': 'https://token.actions.githubusercontent.com',
+  revoke: 'true',
+  'smoke-wait-seconds': '120'
+}
 
 /** Thrown for bad input: every problem found, each naming the input and the fix. */
 export class InputError extends Error {
@@ -102,20 +131,20 @@ export function parseScopes(text: string, problems: string[] = []): ScopeSpec[] 
 /** Reads and validates every input; throws InputError listing all problems at once. */
 export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
-  const get = (name: string): string => getInput(name).trim()
+  const get = (name: string): string => getInput(name).trim() || (DEFAULTS[name] ?? '')
   const required = (name: string, hint: string): string => {
     const v = get(name)
     if (!v) problems.push(`Input "${name}" is required: ${hint}`)
     return v
   }
 
-  const mode = (get('mode') || 'apply').toLowerCase()
-  if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan or check.`)
+  const mode = get('mode').toLowerCase()
+  if (!['apply', 'plan', 'check'].includes(mode)) problems.push(`Input "mode" is "${mode}"; use apply, plan, check or token.`)
 
   const asgardeoOrg = required('asgardeo-org', 'the Asgardeo organization handle (the <org> in https://api.asgardeo.io/t/<org>).')
   if (asgardeoOrg && !HANDLE.test(asgardeoOrg))
     problems.push(`Input "asgardeo-org" ("${asgardeoOrg}") must be an organization handle, not a URL.`)
-  const asgardeoUrl = baseUrl(get('asgardeo-url') || 'https://api.asgardeo.io', 'asgardeo-url', problems)
+  const asgardeoUrl = baseUrl(get('asgardeo-url'), 'asgardeo-url', problems)
   const choreoOrg = required('choreo-org', 'the Choreo organization handle (Console > Organization > Settings).')
   if (choreoOrg && !HANDLE.test(choreoOrg)) problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`)
 
@@ -139,23 +168,25 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   if (!apiId && !apiName) problems.push('Input "api" (the Choreo API name) or "api-id" (its API Manager id) is required.')
   if (apiId && apiName) problems.push('Give either "api" or "api-id", not both.')
 
-  const grantType = (get('grant-type') || 'client_credentials').toLowerCase()
+  const grantType = get('grant-type').toLowerCase()
   let grant: Config['grant'] = { type: 'client_credentials' }
   if (grantType === 'password') {
     const username = required('username', 'the Asgardeo user the password grant signs in as (grant-type: password).')
     const password = required('password', "that user's password, from a secret (grant-type: password).")
     grant = { type: 'password', username, password }
+  } else if (grantType === 'token-exchange') {
+    grant = readBindingInputs(get, problems)
   } else if (grantType !== 'client_credentials') {
-    problems.push(`Input "grant-type" is "${grantType}"; use client_credentials or password.`)
+    problems.push(`Input "grant-type" is "${grantType}"; use client_credentials, password or token-exchange.`)
   }
 
-  const timeoutText = get('timeout-seconds') || '300'
+  const timeoutText = get('timeout-seconds')
   const timeoutSeconds = Number(timeoutText)
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 3600) {
     problems.push(`Input "timeout-seconds" is "${timeoutText}"; use a whole number of seconds from 10 to 3600.`)
   }
 
-  const waitText = get('deploy-wait-seconds') || '180'
+  const waitText = get('deploy-wait-seconds')
   const deployWaitSeconds = Number(waitText)
   if (!Number.isInteger(deployWaitSeconds) || deployWaitSeconds < 0 || deployWaitSeconds > 3600) {
     problems.push(`Input "deploy-wait-seconds" is "${waitText}"; use a whole number of seconds from 0 (do not wait) to 3600.`)
@@ -173,8 +204,8 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
       org: choreoOrg,
       orgId: get('choreo-org-id') || undefined,
       token: required('choreo-token', 'a Choreo personal access token, from a secret.'),
-      url: baseUrl(get('choreo-url') || 'https://sts.choreo.dev', 'choreo-url', problems),
-      consoleUrl: baseUrl(get('choreo-console-url') || 'https://apis.choreo.dev', 'choreo-console-url', problems)
+      url: baseUrl(get('choreo-url'), 'choreo-url', problems),
+      consoleUrl: baseUrl(get('choreo-console-url'), 'choreo-console-url', problems)
     },
     api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
     scopes,
@@ -182,17 +213,22 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     application: get('application') || defaultApplicationName(env),
     apiIdentifier: get('api-identifier') || undefined,
     grant,
-    keyManager: get('key-manager') || 'Asgardeo',
+    keyManager: get('key-manager'),
     environments: get('environments')
       .split(/[\s,]+/)
       .filter(Boolean),
     deploy: bool(get('deploy'), true, 'deploy', problems),
-    throttlingPolicy: get('throttling-policy') || 'Unlimited',
+    throttlingPolicy: get('throttling-policy'),
     prune: bool(get('prune'), false, 'prune', problems),
+    scopePrefix: get('scope-prefix') || undefined,
     timeoutSeconds,
+    smoke: readSmokeInputs(get, problems),
     owner: '',
     adopt: bool(get('adopt'), false, 'adopt', problems),
     deployWaitSeconds
+  }
+  if (config.scopePrefix !== undefined && !/^urn:[^:\s]+:[^:\s]+:$/.test(config.scopePrefix)) {
+    problems.push(`Input "scope-prefix" ("${config.scopePrefix}") must look like urn:<org>:<slug>: (three parts, ending in ":").`)
   }
   config.owner = get('owner') || defaultOwner(env, config.application)
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._/@:+-]{0,149}$/.test(config.owner)) {
@@ -233,7 +269,7 @@ export function defaultOwner(env: NodeJS.ProcessEnv, application: string): strin
   return `${env.GITHUB_REPOSITORY || 'local'}/${application}`
 }
 
-function baseUrl(value: string, input: string, problems: string[]): string {
+export function baseUrl(value: string, input: string, problems: string[]): string {
   let url: URL
   try {
     url = new URL(value)
@@ -254,7 +290,7 @@ function baseUrl(value: string, input: string, problems: string[]): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
-function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {
+export function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {
   if (!value) return fallback
   if (/^(true|yes|on)$/i.test(value)) return true
   if (/^(false|no|off)$/i.test(value)) return false

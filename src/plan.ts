@@ -28,7 +28,13 @@ export const RESOURCES = [
   'Asgardeo API resource',
   'Asgardeo application',
   'Asgardeo API authorization',
+  'Asgardeo trusted token issuer',
+  'Asgardeo implicit association',
+  'Asgardeo linked local account',
+  'Asgardeo token-exchange grant',
+  'Asgardeo service user',
   'Asgardeo application role',
+  'Asgardeo federated association',
   'Choreo application',
   'Choreo production keys',
   'Choreo subscription'
@@ -155,13 +161,21 @@ export interface ApiScopeDiff {
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
- * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else `urn:<choreoOrg>:<slug>:`.
+ * (urn:<org>:<api>:<value>): with the prefix the API's scopes already use, else the `scope-prefix` input,
+ * else `urn:<choreoOrg>:<slug>:`.
  * The name the server stored is read back afterwards, never assumed. A new scope carries this owner's
  * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
  * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
  * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
  */
-export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolean, choreoOrg: string, owner: string): ApiScopeDiff {
+export function diffApiScopes(
+  api: ChoreoApi,
+  wanted: ScopeSpec[],
+  prune: boolean,
+  choreoOrg: string,
+  owner: string,
+  scopePrefix?: string
+): ApiScopeDiff {
   const next: ChoreoApi = structuredClone(api)
   next.scopes = next.scopes ?? []
   next.operations = next.operations ?? []
@@ -177,7 +191,8 @@ export function diffApiScopes(api: ChoreoApi, wanted: ScopeSpec[], prune: boolea
     )
   }
 
-  const prefix = urnPrefix(api) || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
+  // What the server already stored wins over the input, which wins over the guessed slug (choreo-api.md §4).
+  const prefix = urnPrefix(api) || scopePrefix || `urn:${choreoOrg.toLowerCase()}:${api.name.toLowerCase().replace(/[^a-z0-9]/g, '')}:`
   for (const spec of wanted) {
     let entry = findScope(next, spec.value)
     if (!entry) {

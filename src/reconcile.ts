@@ -8,6 +8,8 @@ import { newRow, type Outcome, type Reporter, type Run } from './run.js'
 import { asgardeoTasks } from './asgardeo/tasks.js'
 import { devportalTasks } from './choreo/devportal.js'
 import { publisherTasks } from './choreo/publisher.js'
+import { bindingTasks, observeIssuer } from './asgardeo/binding.js'
+import { smokeTasks } from './smoke/tasks.js'
 
 export type { Outcome, Phase, Reporter } from './run.js'
 
@@ -28,9 +30,12 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   const run: Run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) }
 
   asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen
+  // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
+  const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined
   const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
   const publisher = publisherTasks(run, org)
   const identity = asgardeoTasks(run, publisher)
+  bindingTasks(run, issuerDoc, identity)
   devportalTasks(run, {
     org,
     api: publisher.api,
@@ -39,10 +44,12 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     appLookup: identity.appLookup,
     application: identity.application
   })
+  smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle })
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
   graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
-    if (!apply || !app) return
+    // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
+    if (!apply || !app || config.grant.type === 'token-exchange') return
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })

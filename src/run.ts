@@ -1,7 +1,9 @@
-import type { Asgardeo, TokenResponse } from './asgardeo/client.js'
+import type { Asgardeo } from './asgardeo/client.js'
+import type { TokenResponse } from './token/response.js'
 import type { Choreo } from './choreo/client.js'
 import type { TaskGraph } from './graph.js'
 import type { Config } from './inputs.js'
+import type { SmokeGateway } from './smoke/gateway.js'
 import { RESOURCES, type Action, type Plan, type Resource } from './plan.js'
 
 /** What the task modules share: the inputs, the clients, the graph, the plan and what the run found. */
@@ -28,6 +30,8 @@ export interface Outcome {
   subscriptionId?: string
   tokenEndpoint?: string
   token?: TokenResponse & { requested: string[] }
+  /** Where `smoke-test` calls go: the environment and its gateway URL from the Developer Portal. */
+  smoke?: SmokeGateway
 }
 
 export interface Run {

@@ -3,7 +3,8 @@ import { emulatorInputs, runSource, writesSince } from '../../scripts/local-runn
 import { asgardeo, choreo, claims, gateway } from '../support/services.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator()
+// Deploys take a moment to go live, as on Choreo: the action must cope (emulator seed deployPropagationMs).
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } })
 
 const READ = 'urn:acme:itemsapi:read'
 const WRITE = 'urn:acme:itemsapi:write'

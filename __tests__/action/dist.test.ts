@@ -4,7 +4,7 @@ import { emulatorInputs, runDist, writesSince } from '../../scripts/local-runner
 import { gateway } from '../support/services.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator({}, { resetEach: false })
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } }, { resetEach: false })
 
 test('the committed bundle (dist/) runs end to end, then re-runs with no writes', async () => {
   expect(existsSync('dist/index.js')).toBe(true)

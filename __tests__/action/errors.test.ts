@@ -3,7 +3,7 @@ import { emulatorInputs, runSource, writesSince } from '../../scripts/local-runn
 import { asgardeo, choreo } from '../support/services.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator()
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } })
 
 const errorLine = (stdout: string): string => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? ''
 

@@ -2,7 +2,7 @@ import { expect, test } from '@jest/globals'
 import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator()
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } })
 
 const hits = (method: string, path: RegExp, since: number) => emu.log.since(since).filter((e) => e.method === method && path.test(e.path))
 
@@ -18,15 +18,41 @@ test('429 with Retry-After on a lookup is waited out and retried', async () => {
   expect(run.stdout).toMatch(/\d+ requests \(\d+ writes, 2 retries\)/)
 })
 
-test('503 on a create is retried: the server did not act', async () => {
+test('503 on a create is looked up before it is resent: not there, so sent once more', async () => {
   emu.faults.add({ kind: 'status', status: 503, method: 'POST', path: '/api/am/devportal/v2/applications' })
   const run = await runSource(emulatorInputs(emu))
   expect(run.exitCode).toBe(0)
-  expect(hits('POST', /^\/api\/am\/devportal\/v2\/applications\?/, 0).map((e) => e.status)).toEqual([503, 201])
+  const calls = hits('POST', /^\/api\/am\/devportal\/v2\/applications\?/, 0).concat(
+    hits('GET', /^\/api\/am\/devportal\/v2\/applications\?/, 0)
+  )
+  expect(calls.sort((a, b) => a.seq - b.seq).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'POST 503', 'GET 200', 'POST 201'])
 })
 
-test('a 500 on a create fails the run with the service named; the re-run converges', async () => {
+test('a 503 on a create the server applied: the lookup finds it, and it is not sent again', async () => {
+  emu.faults.add({ kind: 'status-after', status: 503, method: 'POST', path: '/t/acme/api/server/v1/applications' })
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(hits('POST', /^\/t\/acme\/api\/server\/v1\/applications$/, 0).map((e) => e.status)).toEqual([503]) // not sent twice
+  const apps = emu.state.asgardeo.orgs.acme.applications.filter((a) => a.name === 'ci-items-client')
+  expect(apps).toHaveLength(1)
+  expect(run.outputs['asgardeo-application-id']).toBe(apps[0].id)
+})
+
+test('a 500 on a create is looked up, not found, and sent once more: one run converges', async () => {
   emu.faults.add({ kind: 'status', status: 500, method: 'POST', path: '/t/acme/api/server/v1/api-resources' })
+  const run = await runSource(emulatorInputs(emu))
+  expect(run.exitCode).toBe(0)
+  expect(hits('POST', /\/api-resources$/, 0).map((e) => e.status)).toEqual([500, 201])
+  expect(
+    emu.state.asgardeo.orgs.acme.apiResources.filter(
+      (r) => r.identifier === JSON.parse(run.outputs.plan).find((c: any) => c.resource === 'Asgardeo API resource').name
+    )
+  ).toHaveLength(1)
+  expect(run.outputs['access-token']).toBeTruthy()
+})
+
+test('a 500 on every attempt of a create fails the run with the service named; the re-run converges', async () => {
+  emu.faults.add({ kind: 'status', status: 500, method: 'POST', path: '/t/acme/api/server/v1/api-resources', times: 2 })
   const failed = await runSource(emulatorInputs(emu))
   expect(failed.exitCode).toBe(1)
   expect(failed.stdout).toMatch(/::error::Asgardeo answered 500 to POST .*\/api-resources/)

@@ -1,5 +1,7 @@
 import { expect, test } from '@jest/globals'
-import { ApiError, Http } from '../../src/http.js'
+import { Asgardeo } from '../../src/asgardeo/client.js'
+import { ApiError, Http, MAX_BODY_BYTES, MAX_PAGES } from '../../src/http.js'
+import { Pacer } from '../../src/pace.js'
 import { useEmulator } from '../support/emulator.js'
 
 /** The one HTTP layer against the emulator's faults: what it retries, how long it waits, what it never resends. */
@@ -66,5 +68,83 @@ test('plain http is refused for anything but loopback, before any request', asyn
     'is not HTTPS'
   )
   expect(client.stats.requests).toBe(0)
+  client.dispose()
+})
+
+test('a body over the size bound is an error, retried for a read, never taken for an answer', async () => {
+  emu.faults.add({
+    kind: 'status',
+    status: 200,
+    method: 'GET',
+    path: '/t/acme/oauth2/jwks',
+    times: 10,
+    body: { keys: 'x'.repeat(MAX_BODY_BYTES) }
+  })
+  const client = http()
+  const err = (await client.request({ service: 'asgardeo', method: 'GET', url: jwks() }).catch((e: unknown) => e)) as ApiError
+  expect(err).toBeInstanceOf(ApiError)
+  expect(err.message).toMatch(/sent a bad response to GET .*jwks: the body is \d+ bytes, over the 5242880-byte bound/)
+  expect(client.stats.requests).toBe(4)
+  client.dispose()
+})
+
+test('requests to a rate-limited host are paced: a burst degrades to waiting, not to 429s', async () => {
+  // The server allows 20 per 500 ms; the pacer sends at most 4 at once and 4 more per 500 ms (room for a stalled event loop).
+  const limited = () => emu.faults.add({ kind: 'rate-limit', limit: 20, windowMs: 500, method: 'GET', path: '/t/acme/oauth2/jwks' })
+  const burst = (client: Http) =>
+    Promise.all(
+      Array.from({ length: 30 }, () =>
+        client.request({ service: 'asgardeo', method: 'GET', url: jwks() }).then(
+          () => 'ok',
+          (e: ApiError) => String(e.status)
+        )
+      )
+    )
+  // Unpaced and without retries, the same burst is refused: the test can tell the difference.
+  limited()
+  const unpaced = http({ pacer: new Pacer(() => undefined), maxAttempts: 1 })
+  expect((await burst(unpaced)).filter((r) => r === '429').length).toBeGreaterThan(0)
+  unpaced.dispose()
+
+  emu.reset()
+  limited()
+  const paced = http({ pacer: new Pacer(() => ({ perWindow: 4, burst: 4, windowMs: 500 })), maxAttempts: 1 })
+  expect(await burst(paced)).toEqual(Array(30).fill('ok'))
+  expect(emu.log.since(0).filter((e) => e.status === 429)).toEqual([])
+  expect(paced.stats.pacedMs).toBeGreaterThan(0)
+  paced.dispose()
+})
+
+test('a pacing wait that would pass the deadline is not started', async () => {
+  const client = http({ deadline: Date.now() + 10_000, pacer: new Pacer(() => ({ perWindow: 1, burst: 1, windowMs: 60_000 })) })
+  expect((await client.request({ service: 'asgardeo', method: 'GET', url: jwks() })).status).toBe(200)
+  await expect(client.request({ service: 'asgardeo', method: 'GET', url: jwks() })).rejects.toMatchObject({ code: 'TIMEOUT' })
+  expect(client.stats.requests).toBe(1)
+  client.dispose()
+})
+
+test("Asgardeo's listings are bounded: an endless next link is an error, a next link off the listing is not followed", async () => {
+  const client = http({ pacer: new Pacer(() => undefined) })
+  const api = new Asgardeo(client, emu.url, 'acme')
+  const page = (href: string) => ({ apiResources: [], links: [{ rel: 'next', href }] })
+  emu.faults.add({
+    kind: 'status',
+    status: 200,
+    method: 'GET',
+    path: '/t/acme/api/server/v1/api-resources',
+    times: 1000,
+    body: page(`${emu.url}/t/acme/api/server/v1/api-resources?after=x`)
+  })
+  await expect(api.findApiResource('urn:x')).rejects.toMatchObject({ code: 'LISTING_TOO_LONG' })
+  expect(client.stats.requests).toBe(MAX_PAGES)
+  emu.reset()
+  emu.faults.add({
+    kind: 'status',
+    status: 200,
+    method: 'GET',
+    path: '/t/acme/api/server/v1/api-resources',
+    body: page('https://evil.example/t/acme/api/server/v1/api-resources?after=x')
+  })
+  await expect(api.findApiResource('urn:x')).rejects.toMatchObject({ code: 'BAD_NEXT_LINK' })
   client.dispose()
 })

@@ -13,7 +13,7 @@ const row = (json: string, resource: string) => plan(json).find((c) => c.resourc
 
 /** A run from a workflow of `repo`, with the default application name (which the repository decides). */
 const fromRepo = (repo: string, over: Inputs) =>
-  runSource(emulatorInputs(emu, { application: '', prune: 'true', ...over }), { env: { GITHUB_REPOSITORY: repo } })
+  runSource(emulatorInputs(emu, { application: '', prune: 'true', ...over }), { repository: repo })
 
 const choreoScopes = async () =>
   (await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body.scopes.map((s: any) => s.scope.name).sort()

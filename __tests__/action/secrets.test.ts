@@ -3,7 +3,7 @@ import { emulatorInputs, runSource, type ActionRun } from '../../scripts/local-r
 import { asgardeo } from '../support/services.js'
 import { useEmulator } from '../support/emulator.js'
 
-const emu = useEmulator({}, { resetEach: false })
+const emu = useEmulator({ seed: { deployPropagationMs: 200 } }, { resetEach: false })
 
 /** Every appearance of a secret outside its own ::add-mask:: command, and masks that came too late. */
 function leaks(run: ActionRun, secrets: Record<string, string>): string[] {

@@ -430,6 +430,16 @@ describe('scopes sub-resource', () => {
     expect([missing.status, missing.body.code]).toEqual([404, 'API-RESOURCE-60005'])
   })
 
+  test('DELETE /scopes/id/{scopeId} → 204 (spec: the path exists, no 2xx listed); 204 again when gone', async () => {
+    const r = await createResource(emu, token, { identifier: 'd', scopes: [{ name: 'd:1' }, { name: 'd:2' }] })
+    const del = await call(emu, 'DELETE', `${MGMT}/api-resources/${r.id}/scopes/id/${r.scopes[0].id}`, { token })
+    expect(del.status).toBe(204)
+    expect(del.text).toBe('')
+    const scopes = (await call(emu, 'GET', `${MGMT}/api-resources/${r.id}/scopes`, { token })).body
+    expect(scopes.map((x: { name: string }) => x.name)).toEqual(['d:2'])
+    expect((await call(emu, 'DELETE', `${MGMT}/api-resources/${r.id}/scopes/id/${r.scopes[0].id}`, { token })).status).toBe(204)
+  })
+
   test('scope operations on a SYSTEM resource → API-RESOURCE-60012', async () => {
     const sys = systemResource()
     const put = await call(emu, 'PUT', `${MGMT}/api-resources/${sys.id}/scopes`, { token, body: [] })

@@ -560,6 +560,25 @@ describe('discovery, JWKS, introspection, revocation', () => {
     expectOAuthError(await post('/t/acme/oauth2/revoke', { token: 'unknown' }), 401, 'invalid_client')
   })
 
+  test('userinfo (OIDC Core §5.3): the claims of a user token with openid; 401 invalid_token / 403 insufficient_scope otherwise', async () => {
+    const app = addApp({ grantTypes: ['password'] })
+    const t = (
+      await token(
+        { grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword, scope: 'openid profile' },
+        clientOf(app)
+      )
+    ).body.access_token as string
+    const ok = await get('/t/acme/oauth2/userinfo', t)
+    expect(ok.status).toBe(200)
+    expect(ok.body).toEqual({ sub: alice().id, username: 'alice' })
+    const none = await get('/t/acme/oauth2/userinfo')
+    expect(none.status).toBe(401)
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/)
+    const m2m = (await token({ grant_type: 'client_credentials', scope: 'openid internal_role_mgt_view' })).body.access_token as string
+    const forbidden = await get('/t/acme/oauth2/userinfo', m2m)
+    expect([forbidden.status, forbidden.body.error]).toEqual([403, 'insufficient_scope'])
+  })
+
   test('revoking the refresh token revokes its access token too', async () => {
     const app = addApp({ grantTypes: ['password', 'refresh_token'] })
     const t = (await token({ grant_type: 'password', username: 'alice', password: DEFAULT_SEED.userPassword }, clientOf(app))).body
@@ -756,6 +775,13 @@ describe('token exchange', () => {
     const t = await subjectToken()
     await advance(400)
     const r = await exchange(app, t)
+    expectOAuthError(r, 400, 'invalid_request')
+    expect(r.body.error_description).toMatch(/^JSON Web Token is expired/)
+  })
+
+  test('a subject token one second past its exp is refused: the skew is added to now, never granted after exp', async () => {
+    addIdp()
+    const r = await exchange(app, await subjectToken({ exp: nowS() - 1 }))
     expectOAuthError(r, 400, 'invalid_request')
     expect(r.body.error_description).toMatch(/^JSON Web Token is expired/)
   })

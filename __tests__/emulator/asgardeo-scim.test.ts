@@ -305,7 +305,12 @@ describe('SCIM2 Roles v2: get, patch, put, delete', () => {
   })
 
   test('scopes: 401 without a token, 403 without the operation scope', async () => {
-    expect((await call('GET', rolesPath, undefined, null)).status).toBe(401)
+    const unauthorized = await call('GET', rolesPath, undefined, null)
+    expect(unauthorized.status).toBe(401)
+    // SCIM answers in its own error shape (RFC 7644 §3.12), not the management one.
+    expect(unauthorized.headers.get('content-type')).toBe('application/scim+json')
+    expect(unauthorized.body).toEqual({ schemas: [ERROR_SCHEMA], detail: expect.any(String), status: '401' })
+    expect((await call('GET', '/t/acme/scim2/Users', undefined, 'not-a-token')).body.schemas).toEqual([ERROR_SCHEMA])
     const viewOnly = await mgmtToken('internal_role_mgt_view')
     expect((await call('GET', rolesPath, undefined, viewOnly)).status).toBe(200)
     expect((await call('DELETE', `${rolesPath}/${roleId}`, undefined, viewOnly)).status).toBe(403)

@@ -340,10 +340,24 @@ describe('PUT /apis/{apiId} (quirks 8 and 9)', () => {
     expect([denied.status, denied.body.code]).toEqual([403, 900910])
   })
 
-  test('an operation scope that is not one of the API scopes → 400', async () => {
+  test('an operation scope that is not one of the API scopes → 412 900986 (SCOPE_VALIDATION_FAILED)', async () => {
     const res = await putScopes(['items_read'], { 'GET /items': ['items_admin'] })
-    expect(res.status).toBe(400)
+    expect(res.status).toBe(412)
+    expect(res.body.code).toBe(900986)
     expect(res.body.description).toMatch(/items_admin/)
+  })
+
+  test('the PUT replaces the whole object: fields, scopes and operations left out are dropped', async () => {
+    const { body: api } = await call('GET', API)
+    expect(api.policies).toEqual(['Unlimited'])
+    expect(api.endpointConfig).toBeTruthy()
+    const res = await call('PUT', API, { name: api.name, context: api.context, version: api.version })
+    expect(res.status).toBe(200)
+    const after = (await call('GET', API)).body
+    expect(after.policies).toBeUndefined()
+    expect(after.endpointConfig).toBeUndefined()
+    expect(after.scopes).toEqual([])
+    expect(after.operations).toEqual([])
   })
 
   test('a body without name/context/version → 400', async () => {
@@ -360,7 +374,8 @@ describe('revisions and deployments (quirk 4)', () => {
     expect(revs.body.list[0]).toMatchObject({ displayName: 'Revision 1', apiInfo: { id: SEED.apiId } })
     expect(revs.body.list[0].deploymentInfo.map((d: { name: string }) => d.name).sort()).toEqual([...SEED.environments].sort())
     const deps = await call('GET', `${API}/deployments`)
-    expect(deps.body.count).toBe(SEED.environments.length)
+    expect(Object.keys(deps.body)).toEqual(['list']) // APIRevisionDeploymentList has no count
+    expect(deps.body.list).toHaveLength(SEED.environments.length)
   })
 
   test('creating a revision snapshots the API but does not deploy it', async () => {

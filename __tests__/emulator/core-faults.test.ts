@@ -72,7 +72,10 @@ describe('arming faults', () => {
     [{ path: '/x' }, 'a fault needs "kind" and "path"'],
     [{ kind: 'status', path: '/x' }, 'a "status" fault needs "status"'],
     [{ kind: 'latency', path: '/x' }, 'a "latency" fault needs "latencyMs"'],
-    [{ kind: 'explode', path: '/x' }, 'unknown fault kind "explode"; one of latency, status, reset-before, reset-after, hang']
+    [
+      { kind: 'explode', path: '/x' },
+      'unknown fault kind "explode"; one of latency, status, reset-before, reset-after, hang, status-after, truncate, corrupt, echo, inject, rate-limit'
+    ]
   ])('a bad spec %j is 400', async (spec, error) => {
     const res = await fetch(`${emu.url}/__emulator/faults`, {
       method: 'POST',
@@ -297,5 +300,91 @@ describe('hang', () => {
     await new Promise((r) => setTimeout(r, 100))
     await other.stop()
     expect(await hung).toMatchObject(FETCH_FAILED) // the connection was closed under it
+  })
+})
+
+describe('hostile-server faults', () => {
+  /** The raw answer, read off the socket: fetch would hide a short body behind an error. */
+  async function raw(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    const { request } = await import('node:http')
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: string; complete: boolean }>((resolve, reject) => {
+      const req = request(`${emu.url}${path}`, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')))
+        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, complete: res.complete })
+        res.on('end', done)
+        res.on('error', done)
+        res.on('close', done)
+      })
+      req.on('error', reject)
+      req.end(init.body)
+    })
+  }
+
+  test('status-after: the write is applied, the answer is the status', async () => {
+    await arm({ kind: 'status-after', status: 503, path: '/test/write', method: 'POST' })
+    expect((await write()).status).toBe(503)
+    expect(writes).toBe(1)
+  })
+
+  test('truncate: the whole Content-Length is announced, part of the body is sent, the connection closes', async () => {
+    await arm({ kind: 'truncate', path: DISCOVERY })
+    const res = await raw(DISCOVERY)
+    expect(res.status).toBe(200)
+    expect(res.complete).toBe(false)
+    expect(Buffer.byteLength(res.body)).toBeLessThan(Number(res.headers['content-length']))
+  })
+
+  test('corrupt: a complete answer declared JSON that is not JSON', async () => {
+    await arm({ kind: 'corrupt', path: DISCOVERY })
+    const res = await raw(DISCOVERY)
+    expect(res.complete).toBe(true)
+    expect(res.headers['content-type']).toContain('application/json')
+    expect(() => JSON.parse(res.body)).toThrow()
+  })
+
+  test('echo: the credentials come back in several encodings, and the fault records what it echoed', async () => {
+    await arm({ kind: 'echo', path: '/t/acme/oauth2/token', method: 'POST' })
+    const authorization = `Basic ${Buffer.from('id:s3cret').toString('base64')}`
+    const res = await raw('/t/acme/oauth2/token', {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=password&password=a+b%26c'
+    })
+    expect(res.status).toBe(400)
+    const body = JSON.parse(res.body) as { error: string; error_description: string }
+    expect(body.error).toBe('invalid_request')
+    for (const form of [
+      authorization,
+      'id:s3cret',
+      Buffer.from('id:s3cret').toString('base64url'),
+      encodeURIComponent('id:s3cret'),
+      'password=a+b%26c'
+    ])
+      expect(body.error_description).toContain(form)
+    const [fault] = (await (await get('/__emulator/faults')).json()) as { echoed: string[] }[]
+    expect(fault.echoed).toEqual([authorization])
+  })
+
+  test('inject: fields of the named keys are set or appended to at any depth', async () => {
+    await arm({ kind: 'inject', path: DISCOVERY, set: { issuer: 'x' }, append: { jwks_uri: '\n::warning::y' } })
+    const body = JSON.parse((await raw(DISCOVERY)).body) as { issuer: string; jwks_uri: string }
+    expect(body.issuer).toBe('x')
+    expect(body.jwks_uri.endsWith('\n::warning::y')).toBe(true)
+  })
+
+  test('rate-limit: past the limit in a window, 429 without Retry-After; a new window lets requests through again', async () => {
+    await arm({ kind: 'rate-limit', limit: 2, windowMs: 300, path: DISCOVERY })
+    const statuses = [(await get(DISCOVERY)).status, (await get(DISCOVERY)).status]
+    const third = await get(DISCOVERY)
+    expect([...statuses, third.status]).toEqual([200, 200, 429])
+    expect(third.headers.get('retry-after')).toBeNull()
+    await new Promise((r) => setTimeout(r, 350))
+    expect((await get(DISCOVERY)).status).toBe(200)
+  })
+
+  test('skip: the first matching requests go through untouched', async () => {
+    await arm({ kind: 'status', status: 500, path: DISCOVERY, skip: 1 })
+    expect([(await get(DISCOVERY)).status, (await get(DISCOVERY)).status, (await get(DISCOVERY)).status]).toEqual([200, 500, 200])
   })
 })

@@ -60,8 +60,23 @@ export async function choreo<T = any>(emu: Emulator, method: string, path: strin
   })
 }
 
-/** Calls the emulated gateway (Production) for the seeded API. */
+/**
+ * Waits (bounded, 10 s) until every deployment of the seeded API is live (`successDeployedTime`), as a
+ * client of a real gateway must after a deploy (seed `deployPropagationMs`).
+ */
+export async function deploymentsLive(emu: Emulator): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const list = (await choreo(emu, 'GET', `/publisher/v2/apis/${emu.state.seed.apiId}/deployments`)).body?.list ?? []
+    if (list.every((d: { successDeployedTime?: string }) => d.successDeployedTime)) return
+    if (Date.now() > deadline) throw new Error(`deployments still propagating after 10 s: ${JSON.stringify(list)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Calls the emulated gateway (Production) for the seeded API, once its deployments are live. */
 export async function gateway(emu: Emulator, method: string, path: string, token: string): Promise<number> {
+  await deploymentsLive(emu)
   const s = emu.state.seed
   const res = await fetch(`${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}${path}`, {
     method,

@@ -88,7 +88,7 @@ describe('readConfig', () => {
     [{ api: '' }, 'Input "api" (the Choreo API name) or "api-id"'],
     [{ 'api-id': 'x' }, 'Give either "api" or "api-id", not both'],
     [{ 'token-scopes': 'read admin' }, 'Input "token-scopes" names "admin"'],
-    [{ mode: 'dry-run' }, 'Input "mode" is "dry-run"; use apply, plan or check'],
+    [{ mode: 'dry-run' }, 'Input "mode" is "dry-run"; use apply, plan, check or token'],
     [{ 'grant-type': 'implicit' }, 'Input "grant-type" is "implicit"'],
     [{ 'grant-type': 'password' }, 'Input "username" is required'],
     [{ 'grant-type': 'password', username: 'a' }, 'Input "password" is required'],
@@ -99,9 +99,14 @@ describe('readConfig', () => {
     [{ 'timeout-seconds': '5' }, 'Input "timeout-seconds" is "5"'],
     [{ deploy: 'maybe' }, 'Input "deploy" is "maybe"; use true or false'],
     [{ application: ' bad/name' }, 'Input "application"'],
-    [{ 'asgardeo-client-id': 'id:secret' }, 'Input "asgardeo-client-id" contains ":"']
+    [{ 'asgardeo-client-id': 'id:secret' }, 'Input "asgardeo-client-id" contains ":"'],
+    [{ 'scope-prefix': 'urn:acme:itemsservice' }, 'Input "scope-prefix" ("urn:acme:itemsservice") must look like urn:<org>:<slug>:']
   ])('%j → %s', (over, message) => {
     expect(problems(over).join('\n')).toContain(message)
+  })
+  test('scope-prefix: optional, kept as given', () => {
+    expect(read({}).scopePrefix).toBeUndefined()
+    expect(read({ 'scope-prefix': 'urn:acme:itemsservice:' }).scopePrefix).toBe('urn:acme:itemsservice:')
   })
   test('every problem is reported at once', () => {
     expect(problems({ 'asgardeo-org': '', 'choreo-token': '', mode: 'x' })).toHaveLength(3)

@@ -61,6 +61,13 @@ describe('diffApiScopes', () => {
       'bind write to POST /items'
     ])
   })
+  test('new names take the stored prefix first, then scope-prefix, then the API-name slug', () => {
+    const names = (a: ReturnType<typeof api>, prefix?: string) =>
+      diffApiScopes(a, wanted, false, 'acme', OWNER, prefix).next.scopes!.map((s) => s.scope.name)
+    expect(names(api(), 'urn:acme:itemsservice:')).toEqual(['urn:acme:itemsservice:read', 'urn:acme:itemsservice:write'])
+    expect(names(api({ scopes: [{ scope: { name: 'urn:acme:svc:audit' } }] }), 'urn:acme:itemsservice:')).toContain('urn:acme:svc:read')
+    expect(names(api())).toEqual(['urn:acme:itemsapi:read', 'urn:acme:itemsapi:write'])
+  })
   test('leaves the input object untouched', () => {
     const a = api()
     diffApiScopes(a, wanted, false, 'acme', OWNER)

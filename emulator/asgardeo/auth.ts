@@ -41,25 +41,50 @@ export function keyNameOf(org: string): string {
  * expired or revoked, carrying `scope`. 401 without a valid token, 403 (empty body, as Asgardeo often
  * answers) without the scope. Returns the token record.
  */
-export async function requireScope(ctx: Ctx, org: AsgardeoOrg, scope: string): Promise<IssuedToken> {
+export async function requireScope(
+  ctx: Ctx,
+  org: AsgardeoOrg,
+  scope: string,
+  shape: 'management' | 'scim' = 'management'
+): Promise<IssuedToken> {
   const token = bearer(ctx)
   const unauthorized = (): ReplyError =>
-    new ReplyError(
-      json(
-        401,
-        {
-          code: 'AUT-10001',
-          message: 'Unauthorized',
-          description: 'Authentication failed: a valid access token is required.',
-          traceId: traceId()
-        },
-        { 'www-authenticate': 'Bearer realm="Asgardeo", error="invalid_token"' }
-      )
-    )
+    shape === 'scim'
+      ? scimUnauthorized()
+      : new ReplyError(
+          json(
+            401,
+            {
+              code: 'AUT-10001',
+              message: 'Unauthorized',
+              description: 'Authentication failed: a valid access token is required.',
+              traceId: traceId()
+            },
+            { 'www-authenticate': 'Bearer realm="Asgardeo", error="invalid_token"' }
+          )
+        )
   if (!token) throw unauthorized()
   const hash = tokenHash(token)
   const record = org.tokens.find((t) => t.tokenHash === hash)
   if (!record || record.revoked || record.exp * 1000 <= ctx.emulator.now()) throw unauthorized()
   if (!record.scopes.includes(scope)) throw new ReplyError({ status: 403, headers: { 'content-length': '0' } })
   return record
+}
+
+/**
+ * SCIM's 401 (RFC 7644 §3.12 error shape, `application/scim+json`, `status` a string): WSO2's SCIM
+ * endpoint (Charon) answers authentication failures itself, not in the management error shape.
+ */
+function scimUnauthorized(): ReplyError {
+  return new ReplyError(
+    json(
+      401,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        detail: 'Authorization failure. Authorization information was invalid or missing from your request.',
+        status: '401'
+      },
+      { 'content-type': 'application/scim+json', 'www-authenticate': 'Bearer realm="Asgardeo", error="invalid_token"' }
+    )
+  )
 }

@@ -96,8 +96,15 @@ export function registerApiResources(router: Router): void {
   router.get(`${MGMT}/api-resources/{id}/scopes`, listScopes)
   router.put(`${MGMT}/api-resources/{id}/scopes`, replaceScopes)
   router.patch(`${MGMT}/api-resources/{id}/scopes/id/{scopeId}`, patchScopeById)
+  router.delete(
+    `${MGMT}/api-resources/{id}/scopes/id/{scopeId}`,
+    deleteScopeBy((s, ctx) => s.id === ctx.params.scopeId)
+  )
   router.patch(`${MGMT}/api-resources/{id}/scopes/{scopeName}`, patchScopeByName)
-  router.delete(`${MGMT}/api-resources/{id}/scopes/{scopeName}`, deleteScope)
+  router.delete(
+    `${MGMT}/api-resources/{id}/scopes/{scopeName}`,
+    deleteScopeBy((s, ctx) => s.name === ctx.params.scopeName)
+  )
   router.get(`${MGMT}/scopes`, listOrgScopes)
 }
 
@@ -385,19 +392,24 @@ function patchScopeBy(matches: (scope: ApiScope, ctx: Ctx) => boolean, param: st
   }
 }
 
-/** 204 (the spec lists no 2xx), also when the resource or the scope is already gone. */
-async function deleteScope(ctx: Ctx): Promise<Reply> {
-  const org = mgmtOrg(ctx)
-  await requireScope(ctx, org, DELETE)
-  const r = findResource(org, ctx.params.id)
-  if (!r) return empty(204)
-  assertModifiable(r)
-  const name = ctx.params.scopeName
-  if (r.scopes.some((s) => s.name === name)) {
-    r.scopes = r.scopes.filter((s) => s.name !== name)
-    forgetScopes(org, r.id, [name])
+/**
+ * DELETE …/scopes/{scopeName} and …/scopes/id/{scopeId} (spec: both paths, no 2xx listed): 204, as
+ * reference quirk 1 gives for scope deletes, also when the resource or the scope is already gone.
+ */
+function deleteScopeBy(matches: (scope: ApiScope, ctx: Ctx) => boolean) {
+  return async (ctx: Ctx): Promise<Reply> => {
+    const org = mgmtOrg(ctx)
+    await requireScope(ctx, org, DELETE)
+    const r = findResource(org, ctx.params.id)
+    if (!r) return empty(204)
+    assertModifiable(r)
+    const gone = r.scopes.filter((s) => matches(s, ctx)).map((s) => s.name)
+    if (gone.length > 0) {
+      r.scopes = r.scopes.filter((s) => !gone.includes(s.name))
+      forgetScopes(org, r.id, gone)
+    }
+    return empty(204)
   }
-  return empty(204)
 }
 
 /** Every scope of the organization (SYSTEM ones included); filter attribute `name` only. */

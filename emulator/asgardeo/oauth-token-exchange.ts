@@ -15,8 +15,12 @@ import type { AsgardeoOrg, Application, IdentityProvider, User } from './state.j
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt'
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 
-/** Tolerance for exp/nbf, in seconds. WSO2 uses its configured time-stamp skew. */
-const CLOCK_SKEW_SECONDS = 30
+/**
+ * WSO2's time-stamp skew, in seconds: added to *now* in all three checks (TokenExchangeUtils.checkExpirationTime,
+ * checkNotBeforeTime, validateIssuedAtTime), so a larger skew is stricter for exp and iat. The server default is
+ * `oauth.timestamp_skew = "0m"` (carbon-identity-framework identity-core default.json); Asgardeo's is unpublished.
+ */
+const CLOCK_SKEW_SECONDS = 0
 /** WSO2's default IATValidityPeriod: subject tokens issued more than 60 minutes ago are refused. */
 const IAT_VALIDITY_SECONDS = 60 * 60
 
@@ -69,7 +73,7 @@ async function verifySignature(token: string, idp: IdentityProvider): Promise<vo
 
 function checkTimes(claims: jose.JWTPayload, nowSeconds: number): void {
   const exp = Number(claims.exp)
-  if (nowSeconds - CLOCK_SKEW_SECONDS >= exp) {
+  if (nowSeconds + CLOCK_SKEW_SECONDS > exp) {
     throw invalidRequest(
       `JSON Web Token is expired., Expiration Time(ms) : ${exp * 1000}, TimeStamp Skew : ${CLOCK_SKEW_SECONDS * 1000}, Current Time : ${nowSeconds * 1000}. JWT Rejected and validation terminated`
     )
@@ -79,7 +83,7 @@ function checkTimes(claims: jose.JWTPayload, nowSeconds: number): void {
       `JSON Web Token is used before Not_Before_Time., Not Before Time(ms) : ${Number(claims.nbf) * 1000}, TimeStamp Skew : ${CLOCK_SKEW_SECONDS * 1000}, Current Time : ${nowSeconds * 1000}. JWT Rejected and validation terminated`
     )
   }
-  if (claims.iat !== undefined && nowSeconds - Number(claims.iat) > IAT_VALIDITY_SECONDS) {
+  if (claims.iat !== undefined && nowSeconds + CLOCK_SKEW_SECONDS - Number(claims.iat) > IAT_VALIDITY_SECONDS) {
     throw invalidRequest(
       `JSON Web Token is issued before the allowed time., Issued At Time(ms) : ${Number(claims.iat) * 1000}, Reject before limit(ms) : ${IAT_VALIDITY_SECONDS * 1000}, TimeStamp Skew : ${CLOCK_SKEW_SECONDS * 1000}, Current Time : ${nowSeconds * 1000}. JWT Rejected and validation terminated`
     )

@@ -1,10 +1,10 @@
 import type { Router } from '../core/router.js'
-import { empty, json, type Ctx, type Reply } from '../core/http.js'
+import { bearer, empty, json, type Ctx, type Reply } from '../core/http.js'
 import { issuerOf, keyNameOf, orgOf, tokenHash } from './auth.js'
 import { authenticateClient, formOf, oauthFail } from './oauth-client.js'
 import { grantScopes, parseScopeParam, type TokenSubject } from './oauth-scopes.js'
 import { validateTokenExchange } from './oauth-token-exchange.js'
-import { findAccessToken, findRefreshToken, issueIdToken, issueToken, type Issued } from './token-issue.js'
+import { bindingRefOf, findAccessToken, findRefreshToken, issueIdToken, issueToken, type Issued } from './token-issue.js'
 import { checkRateLimit } from './token-ratelimit.js'
 import type { AsgardeoOrg, Application, IssuedToken, User } from './state.js'
 
@@ -34,6 +34,8 @@ export function registerOAuth(router: Router): void {
   router.get(`${base}/jwks`, jwks)
   router.post(`${base}/introspect`, introspect)
   router.post(`${base}/revoke`, revoke)
+  router.get(`${base}/userinfo`, userinfo)
+  router.post(`${base}/userinfo`, userinfo)
 }
 
 async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
@@ -44,11 +46,14 @@ async function tokenEndpoint(ctx: Ctx): Promise<Reply> {
   if (!grantType) throw oauthFail(400, 'invalid_request', 'Missing grant_type parameter value')
   const grant = GRANTS[grantType]
   if (!grant) throw oauthFail(400, 'unsupported_grant_type', 'Unsupported grant_type value')
-  // A public client may authenticate with its id alone, but never for client_credentials.
-  const { app } = authenticateClient(ctx, org, form, grantType !== 'client_credentials')
+  // A public client may authenticate with its id alone for the grants the server allows it, never client_credentials.
+  const publicAllowed = org.publicClientGrants ? org.publicClientGrants.includes(grantType) : grantType !== 'client_credentials'
+  const { app } = authenticateClient(ctx, org, form, publicAllowed)
   if (!app.oidc.grantTypes.includes(grantType)) {
     throw oauthFail(400, 'unauthorized_client', 'The authenticated client is not authorized to use this authorization grant type')
   }
+  const { error } = bindingRefOf(app, form)
+  if (error) throw oauthFail(400, 'invalid_request', error)
   return grant(ctx, org, app, form)
 }
 
@@ -80,7 +85,16 @@ function refreshEnabled(app: Application): boolean {
 async function clientCredentialsGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form: URLSearchParams): Promise<Reply> {
   const subject: TokenSubject = { kind: 'application' }
   const scopes = grantScopes(org, app, parseScopeParam(form.get('scope')), subject)
-  const issued = await issueToken(ctx, { org, app, grantType: 'client_credentials', subject, scopes, withRefresh: false, allowCache: true })
+  const issued = await issueToken(ctx, {
+    org,
+    app,
+    grantType: 'client_credentials',
+    subject,
+    scopes,
+    withRefresh: false,
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
+  })
   return tokenResponse(ctx, org, app, issued)
 }
 
@@ -108,7 +122,8 @@ async function passwordGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, form:
     subject,
     scopes,
     withRefresh: refreshEnabled(app),
-    allowCache: true
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
   })
   return tokenResponse(ctx, org, app, issued)
 }
@@ -148,7 +163,8 @@ async function refreshTokenGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, f
     scopes,
     withRefresh: rotate,
     keepRefresh,
-    allowCache: false
+    allowCache: false,
+    bindingRef: old.bindingRef // the binding values are carried over on refresh (AccessTokenIssuer.handleTokenBinding)
   })
   return tokenResponse(ctx, org, app, issued)
 }
@@ -163,7 +179,8 @@ async function tokenExchangeGrant(ctx: Ctx, org: AsgardeoOrg, app: Application, 
     subject,
     scopes,
     withRefresh: refreshEnabled(app),
-    allowCache: true
+    allowCache: true,
+    bindingRef: bindingRefOf(app, form).ref
   })
   return tokenResponse(ctx, org, app, issued, { issued_token_type: issuedTokenType })
 }
@@ -247,4 +264,30 @@ async function revoke(ctx: Ctx): Promise<Reply> {
   const record = org.tokens.find((t) => !t.revoked && (t.tokenHash === hash || t.refreshTokenHash === hash))
   if (record && record.clientId === app.oidc.clientId) record.revoked = true
   return empty(200, NO_STORE)
+}
+
+/**
+ * OIDC Core §5.3 UserInfo: a Bearer access token (RFC 6750 §2.1) carrying `openid` → 200 `{sub, …}` with the
+ * claims its scopes release (`profile` → `username`, `email` → `email`); no / invalid / expired / revoked
+ * token → 401 `invalid_token` with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3.1); a token without
+ * `openid` (every client_credentials token: openid is stripped there) → 403 `insufficient_scope`.
+ */
+async function userinfo(ctx: Ctx): Promise<Reply> {
+  const org = orgOf(ctx)
+  checkRateLimit(ctx, org, 'oauth2')
+  const challenge = (error: string, description: string, status: number): Reply =>
+    json(
+      status,
+      { error, error_description: description },
+      { 'www-authenticate': `Bearer error="${error}", error_description="${description}"`, ...NO_STORE }
+    )
+  const token = bearer(ctx)
+  const t = token ? findAccessToken(org, token, Math.floor(ctx.emulator.now() / 1000)) : undefined
+  if (!t) return challenge('invalid_token', 'Access token validation failed', 401)
+  if (!t.scopes.includes('openid')) return challenge('insufficient_scope', 'Access token does not have the openid scope', 403)
+  const user = t.userId ? org.users.find((u) => u.id === t.userId) : undefined
+  const body: Record<string, unknown> = { sub: t.sub }
+  if (user && t.scopes.includes('profile')) body.username = user.userName
+  if (user && t.scopes.includes('email') && user.emails[0]) body.email = user.emails[0]
+  return json(200, body, NO_STORE)
 }

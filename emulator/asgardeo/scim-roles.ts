@@ -37,7 +37,7 @@ export function registerScimRoles(router: Router): void {
 async function scimOrg(ctx: Ctx, scope: string): Promise<AsgardeoOrg> {
   const org = orgOf(ctx)
   checkRateLimit(ctx, org, 'scim2')
-  await requireScope(ctx, org, scope)
+  await requireScope(ctx, org, scope, 'scim')
   return org
 }
 

@@ -20,6 +20,12 @@ export interface AsgardeoOrg {
   tokens: IssuedToken[]
   /** Optional rate limit per path group per minute (Asgardeo: 200); off (0) unless a test turns it on. */
   rateLimitPerMinute: number
+  /**
+   * Grants a public client may use with its id alone: the server's `PublicClientAllowed` per grant type
+   * (identity.xml.j2, PublicClientAuthenticator.canAuthenticate). What Asgardeo configures is not published;
+   * absent = every grant but client_credentials. A test sets it to model a server that allows fewer.
+   */
+  publicClientGrants?: string[]
 }
 
 export interface ApiScope {
@@ -136,6 +142,8 @@ export interface IssuedToken {
   iat: number
   exp: number
   refreshExp?: number
+  /** MD5 of the client's `tokenBindingId` when the app binds tokens to the request (bindingType client-request). */
+  bindingRef?: string
   revoked: boolean
 }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Ctx } from '../core/http.js'
 import { issuerOf, keyNameOf, tokenHash } from './auth.js'
 import type { TokenSubject } from './oauth-scopes.js'
@@ -30,6 +30,24 @@ export interface IssueRequest {
   keepRefresh?: { raw: string; hash: string; exp: number }
   /** False for the refresh grant, which always issues a new access token. */
   allowCache: boolean
+  /** The token binding reference (client-request binding), part of the cache key as on the server. */
+  bindingRef?: string
+}
+
+/** Client-request binding: values of 256 characters or more are refused (OAuth2Constants.MAX_ALLOWED_LENGTH). */
+const MAX_BINDING_VALUE_LENGTH = 256
+
+/**
+ * The binding reference of a token request (AccessTokenIssuer.handleTokenBinding): only for an app with
+ * `accessToken.bindingType: client-request` and a non-blank `tokenBindingId`; MD5 hex as OAuth2Util does.
+ * Without the parameter the request is treated as unbound. Returns an error description for a too-long value.
+ */
+export function bindingRefOf(app: Application, form: URLSearchParams): { ref?: string; error?: string } {
+  if (app.oidc.accessToken.bindingType !== 'client-request') return {}
+  const value = form.get('tokenBindingId')
+  if (!value || !value.trim()) return {}
+  if (value.length >= MAX_BINDING_VALUE_LENGTH) return { error: 'Token binding reference length exceeds limit' }
+  return { ref: createHash('md5').update(value).digest('hex') }
 }
 
 export interface Issued {
@@ -60,6 +78,7 @@ function findCached(ctx: Ctx, req: IssueRequest, sub: string): Issued | undefine
     if (t.revoked || t.exp <= now) continue
     if (t.clientId !== req.app.oidc.clientId || t.sub !== sub || t.grantType !== req.grantType) continue
     if (!sameScopes(t.scopes, req.scopes) || Boolean(t.refreshTokenHash) !== req.withRefresh) continue
+    if (t.bindingRef !== req.bindingRef) continue
     const raw = rawByHash.get(t.tokenHash)
     if (!raw || (req.withRefresh && !raw.refresh)) continue
     return { accessToken: raw.access, refreshToken: raw.refresh, expiresIn: t.exp - now, record: t }
@@ -107,6 +126,7 @@ export async function issueToken(ctx: Ctx, req: IssueRequest): Promise<Issued> {
     jti
   }
   if (req.scopes.length > 0) claims.scope = app.oidc.accessToken.enableJwtScopeAsArray === true ? req.scopes : req.scopes.join(' ')
+  if (req.bindingRef) Object.assign(claims, { binding_type: 'client-request', binding_ref: req.bindingRef })
   const accessToken = await ctx.emulator.keys.sign(keyNameOf(org.handle), claims, { typ: 'at+jwt' })
 
   let refresh: { raw: string; hash: string; exp: number } | undefined = req.keepRefresh
@@ -128,6 +148,7 @@ export async function issueToken(ctx: Ctx, req: IssueRequest): Promise<Issued> {
     iat,
     exp,
     refreshExp: refresh?.exp,
+    ...(req.bindingRef ? { bindingRef: req.bindingRef } : {}),
     revoked: false
   }
   prune(org, iat)

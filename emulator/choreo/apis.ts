@@ -15,9 +15,26 @@ export function apiSlug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '')
 }
 
-/** A bare scope name is stored as urn:<orgHandle>:<apiSlug>:<name>; a name already starting with urn: is kept. */
+/** The fully qualified name Choreo gives a permission value of this API: urn:<orgHandle>:<scopeSlug>:<value>. */
+export function expectedScopeName(org: ChoreoOrg, api: ChoreoApi, value: string): string {
+  return `urn:${org.handle}:${api.scopeSlug ?? apiSlug(api.name)}:${value}`
+}
+
+/**
+ * The name a scope is stored under, by the org's naming hypothesis (seed `scopeNaming`, reference §4):
+ * `qualify` (default) prefixes a bare value and keeps `urn:` names; `verbatim` keeps every name;
+ * `strict` takes only the exact qualified name and answers 400 for anything else.
+ */
 export function qualifyScope(org: ChoreoOrg, api: ChoreoApi, name: string): string {
-  return name.startsWith('urn:') ? name : `urn:${org.handle}:${apiSlug(api.name)}:${name}`
+  const naming = org.scopeNaming ?? 'qualify'
+  if (naming === 'verbatim') return name
+  if (naming === 'qualify') return name.startsWith('urn:') ? name : expectedScopeName(org, api, name)
+  if (name !== expectedScopeName(org, api, bareName(name))) {
+    throw badRequest(`Invalid scope name ${name}: a scope of API ${api.name} must be named as its organization and API require`, [
+      { code: 'scope.name', message: 'not a valid scope name for this API' }
+    ])
+  }
+  return name
 }
 
 function bareName(name: string): string {
@@ -226,17 +243,25 @@ function parseOperations(org: ChoreoOrg, api: ChoreoApi, raw: unknown): StoredOp
       target,
       authType: str(o.authType) ?? existing?.authType ?? 'Application & Application User',
       throttlingPolicy: str(o.throttlingPolicy) ?? existing?.throttlingPolicy ?? 'Unlimited',
-      scopes: [...new Set(strings(o.scopes, `scopes of ${verb} ${target}`).map((s) => qualifyScope(org, api, s)))]
+      // Operations name scopes of the API: qualified like them, else taken as given (an unknown one is a 412 below).
+      scopes: [
+        ...new Set(
+          strings(o.scopes, `scopes of ${verb} ${target}`).map((s) =>
+            (org.scopeNaming ?? 'qualify') === 'qualify' ? qualifyScope(org, api, s) : s
+          )
+        )
+      ]
     })
   }
   return out
 }
 
 /**
- * PUT /apis/{apiId}: the whole API object (reference quirk 9). Applies `scopes` (bare names qualified as
- * URNs), `operations` (their scope names qualified too, and required to be scopes of the API) and the
- * writable fields; name, version, context, provider and lifeCycleStatus stay as they are. A key absent
- * from the body keeps its current value.
+ * PUT /apis/{apiId}: the whole API object (reference quirk 9): it replaces the stored one, so a writable
+ * field, `scopes` or `operations` left out of the body is dropped (reference §5.2: a partial PUT drops
+ * policies and endpoints). Scope names follow the org's naming hypothesis (`qualifyScope`); an operation
+ * naming a scope that is not in `scopes[]` → 412 `900986` (`SCOPE_VALIDATION_FAILED`, reference §7).
+ * name, version, context, provider and lifeCycleStatus stay as they are.
  */
 export function applyApiUpdate(org: ChoreoOrg, api: ChoreoApi, body: Record<string, unknown>, now: number): void {
   const missing = ['name', 'context', 'version'].filter((k) => !str(body[k]))
@@ -245,14 +270,21 @@ export function applyApiUpdate(org: ChoreoOrg, api: ChoreoApi, body: Record<stri
       `Required field(s) missing: ${missing.join(', ')}`,
       missing.map((k) => ({ code: k, message: `${k} may not be null` }))
     )
-  const scopes = body.scopes === undefined ? api.scopes : parseScopes(org, api, body.scopes)
-  const operations = body.operations === undefined ? api.operations : parseOperations(org, api, body.operations)
+  const scopes = parseScopes(org, api, body.scopes ?? [])
+  const operations = parseOperations(org, api, body.operations ?? [])
   for (const o of operations) {
     const unknown = o.scopes.find((s) => !scopes.some((x) => x.name === s))
-    if (unknown) throw badRequest(`Scope ${unknown} used by operation ${o.verb} ${o.target} is not defined in the API's scopes`)
+    if (unknown)
+      throw apimError(
+        412,
+        900986,
+        'Scope validation failed',
+        `Scope ${unknown} used by operation ${o.verb} ${o.target} is not defined in the API's scopes`
+      )
   }
   for (const key of WRITABLE_PROPS) {
     if (key in body) api.props[key] = structuredClone(body[key])
+    else delete api.props[key]
   }
   api.scopes = scopes
   api.operations = operations
@@ -277,21 +309,21 @@ export function gatewayUrl(ctx: Ctx, environment: string, api: ChoreoApi): strin
   return `${gatewayBase(ctx, environment)}${api.context}/${api.version}`
 }
 
-/** Whether a deployment has reached the gateway (seed `deployPropagationMs` on the emulated clock). */
-export function live(ctx: Ctx, d: ApiDeployment): boolean {
-  const delay = Math.max(0, Number(ctx.emulator.state.seed.deployPropagationMs ?? 0))
-  return delay === 0 || ctx.emulator.now() >= Date.parse(d.deployedTime) + delay
+/** Whether a deployment is live yet (seed `deployPropagationMs`): until then it is pending. */
+export function isLive(d: ApiDeployment, now: number): boolean {
+  return d.liveAt === undefined || now >= d.liveAt
 }
 
+/** `successDeployedTime` only once the deployment is live; while it propagates the field is absent. */
 export function deploymentView(ctx: Ctx, d: ApiDeployment): Record<string, unknown> {
+  const live = isLive(d, ctx.emulator.now())
   return {
     revisionUuid: d.revisionId,
     name: d.environment,
     vhost: d.vhost ?? hostOf(ctx).host,
     displayOnDevportal: d.displayOnDevportal,
     deployedTime: d.deployedTime,
-    // Set once the deployment has propagated (seed deployPropagationMs); absent until then.
-    successDeployedTime: live(ctx, d) ? d.deployedTime : undefined
+    ...(live ? { successDeployedTime: d.liveAt === undefined ? d.deployedTime : new Date(d.liveAt).toISOString() } : {})
   }
 }
 

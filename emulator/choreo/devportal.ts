@@ -73,6 +73,6 @@ function policiesOf(level: string) {
     tierPlan: 'FREE',
     stopOnQuotaReach: true,
     monetizationAttributes: { fixedPrice: null, pricePerRequest: null, currencyType: null, billingCycle: null },
-    throttlingPolicyPermissions: { type: 'allowed', roles: ['Internal/everyone'] }
+    throttlingPolicyPermissions: { type: 'allow', roles: ['Internal/everyone'] }
   }))
 }

@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose'
-import { live } from './apis.js'
 import { bearer, json, type Ctx } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { tokenHash } from '../asgardeo/auth.js'
 import { gatewayError } from './errors.js'
+import { isLive } from './apis.js'
 import type { ApiRevision, ChoreoApi, ChoreoOrg, KeyManager, StoredOperation } from './state.js'
 
 /**
@@ -11,7 +11,8 @@ import type { ApiRevision, ChoreoApi, ChoreoOrg, KeyManager, StoredOperation } f
  * `endpointURLs` give. It serves what the revision deployed to `{env}` says, not the API's working copy,
  * and checks what Choreo's gateway checks, in its order:
  *   404  no API with that context+version, or none of its revisions deployed to {env}, or deployed there
- *        less than `org.gatewayPropagationSeconds` ago (emulated clock);
+ *        less than `org.gatewayPropagationSeconds` ago (emulated clock); while a deploy is still propagating
+ *        (`org.deployPropagationMs`) the previous revision is served, 404 when there was none;
  *   404 `900906` / 405  no operation for the resource / for the verb;
  *   401 `900902` no token, `900901` bad signature, expired or revoked (the Asgardeo key manager's JWKS);
  *   403 `900908` the token's client (azp, else client_id) is not a PRODUCTION key of an application
@@ -48,13 +49,14 @@ function route(ctx: Ctx, env: string, path: string): Route {
   }
   if (!best) throw notAvailable()
   const deployment = best.api.deployments.find((d) => d.environment === env)
-  const revision = deployment && best.api.revisions.find((r) => r.id === deployment.revisionId)
-  if (!revision) throw notAvailable()
+  // While a deploy propagates (seed `deployPropagationMs`) the environment still serves its previous revision.
+  const servedId = deployment && (isLive(deployment, ctx.emulator.now()) ? deployment.revisionId : deployment.previousRevisionId)
+  const revision = servedId ? best.api.revisions.find((r) => r.id === servedId) : undefined
+  if (!deployment || !revision) throw notAvailable()
   // A fresh deployment is not served until the org's propagation delay has passed on the emulated clock
   // (reference quirk 10: 404s for minutes after a deploy).
   const delayMs = (best.org.gatewayPropagationSeconds ?? 0) * 1000
   if (delayMs > 0 && ctx.emulator.now() < Date.parse(deployment.deployedTime) + delayMs) throw notAvailable()
-  if (!live(ctx, deployment)) throw notAvailable()
   let resource = path.slice(best.prefix.length) || '/'
   if (resource.length > 1 && resource.endsWith('/')) resource = resource.slice(0, -1)
   return { org: best.org, api: best.api, revision, resource }

@@ -2,7 +2,7 @@ import { json, type Ctx } from '../core/http.js'
 import type { Router } from '../core/router.js'
 import { authorizeFor } from './auth.js'
 import { apimError, badRequest, isRecord, jsonBody } from './errors.js'
-import { deploymentView, etagOf, findApi, hostOf, publisherApiView, revisionView } from './apis.js'
+import { deploymentView, etagOf, findApi, hostOf, isLive, publisherApiView, revisionView } from './apis.js'
 import { snapshotRevision, type ApiRevision, type ChoreoApi, type ChoreoOrg } from './state.js'
 
 /**
@@ -24,7 +24,8 @@ export function registerRevisions(router: Router, P: string): void {
   router.get(`${P}/apis/{apiId}/deployments`, (ctx) => {
     const { org } = authorizeFor(ctx, 'deployments')
     const api = findApi(org, ctx.params.apiId)
-    return json(200, { count: api.deployments.length, list: api.deployments.map((d) => deploymentView(ctx, d)) })
+    // APIRevisionDeploymentList is {list} only (spec); no count.
+    return json(200, { list: api.deployments.map((d) => deploymentView(ctx, d)) })
   })
 }
 
@@ -122,7 +123,9 @@ function deploymentRequests(ctx: Ctx, org: ChoreoOrg, requireBody: boolean): Dep
 
 /**
  * POST …/deploy-revision?revisionId=: deploys to each named environment, replacing the revision deployed
- * there (Choreo swaps revisions). The same revision already deployed there → 409 `902005`.
+ * there (Choreo swaps revisions). 409 `902005` (reference §5.3, quirk 4) when that revision is already
+ * deployed there, or while the environment's previous deploy is still propagating (`deployPropagationMs`):
+ * until then the gateway serves the environment's previous revision.
  */
 function deployRevision(ctx: Ctx) {
   const { org } = authorizeFor(ctx, 'deploy')
@@ -131,8 +134,10 @@ function deployRevision(ctx: Ctx) {
   if (!revisionId) throw badRequest('revisionId query parameter is required')
   const rev = findRevision(api, revisionId)
   const requests = deploymentRequests(ctx, org, true)
+  const nowMs = ctx.emulator.now()
   for (const r of requests) {
-    if (api.deployments.some((d) => d.revisionId === rev.id && d.environment === r.name)) {
+    const current = api.deployments.find((d) => d.environment === r.name)
+    if (current && (current.revisionId === rev.id || !isLive(current, nowMs))) {
       throw apimError(
         409,
         902005,
@@ -141,15 +146,18 @@ function deployRevision(ctx: Ctx) {
       )
     }
   }
-  const now = new Date(ctx.emulator.now()).toISOString()
+  const now = new Date(nowMs).toISOString()
+  const delay = org.deployPropagationMs ?? 0
   for (const r of requests) {
+    const previous = api.deployments.find((d) => d.environment === r.name)
     api.deployments = api.deployments.filter((d) => d.environment !== r.name)
     api.deployments.push({
       revisionId: rev.id,
       environment: r.name,
       vhost: r.vhost,
       displayOnDevportal: r.displayOnDevportal,
-      deployedTime: now
+      deployedTime: now,
+      ...(delay > 0 ? { liveAt: nowMs + delay, ...(previous ? { previousRevisionId: previous.revisionId } : {}) } : {})
     })
   }
   return json(

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { SeedDefaults } from '../seed.js'
+import type { ScopeNaming, SeedDefaults } from '../seed.js'
 
 /**
  * The Choreo side of the emulator: platform users and personal access tokens, and per organization the
@@ -62,6 +62,10 @@ export interface ChoreoOrg {
    * "the gateway can serve 404s for minutes after a deploy"), on the emulated clock. Absent / 0 = at once.
    */
   gatewayPropagationSeconds?: number
+  /** How `PUT /apis/{id}` treats scope names (seed `scopeNaming`); absent = `qualify`. */
+  scopeNaming?: ScopeNaming
+  /** Milliseconds a deploy takes to go live (seed `deployPropagationMs`); absent / 0 = at once. */
+  deployPropagationMs?: number
 }
 
 export interface GatewayEnvironment {
@@ -129,6 +133,10 @@ export interface ApiDeployment {
   vhost?: string
   displayOnDevportal: boolean
   deployedTime: string
+  /** Epoch ms at which the deployment goes live (`successDeployedTime`); absent = live since `deployedTime`. */
+  liveAt?: number
+  /** The revision the environment served before this deploy: the gateway keeps serving it until `liveAt`. */
+  previousRevisionId?: string
 }
 
 export interface ChoreoApi {
@@ -144,6 +152,8 @@ export interface ChoreoApi {
   changeSeq: number
   /** The writable fields of the API object other than scopes and operations (tags, policies, …), echoed back. */
   props: Record<string, unknown>
+  /** `<apiSlug>` of this API's scope URNs; absent = derived from `name` (see `apiSlug`). */
+  scopeSlug?: string
   scopes: StoredScope[]
   operations: StoredOperation[]
   revisions: ApiRevision[]
@@ -401,7 +411,9 @@ export function seedChoreo(seed: SeedDefaults): ChoreoState {
     apis: [],
     applications: [],
     keyMappings: [],
-    subscriptions: []
+    subscriptions: [],
+    scopeNaming: seed.scopeNaming,
+    deployPropagationMs: seed.deployPropagationMs
   }
   const api = createApi(org, {
     id: seed.apiId,
@@ -412,6 +424,7 @@ export function seedChoreo(seed: SeedDefaults): ChoreoState {
     operations: seed.apiOperations,
     now
   })
+  if (seed.scopeSlug) api.scopeSlug = seed.scopeSlug
   const rev = snapshotRevision(api, 'Initial revision (component deployment)', now)
   rev.id = stableUuid(`revision:${api.id}:1`)
   // Newer Choreo orgs expose only Production in the Developer Portal (docs-choreo-dev PR 1793).

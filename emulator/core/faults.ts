@@ -10,6 +10,12 @@ export type FaultKind =
   | 'reset-before' // destroy the connection before the handler runs: nothing was applied
   | 'reset-after' // run the handler (the write is applied), then destroy the connection unanswered
   | 'hang' // never answer; the connection stays open until the client gives up or the emulator stops
+  | 'status-after' // run the handler (the write is applied), then answer `status` instead of its reply
+  | 'truncate' // run the handler, send its headers with the full Content-Length, then close after `bytes` (default half) of the body
+  | 'corrupt' // run the handler, send its status with a complete body that is not the JSON it declares (the first half of it)
+  | 'echo' // answer `status` (default 400) with an error body that echoes the request's credentials in several encodings
+  | 'inject' // run the handler, then put `set` values into (or `append` text onto) every field of those names in its JSON body
+  | 'rate-limit' // at most `limit` matching requests per `windowMs`; the rest answer 429 without Retry-After (as Asgardeo)
 
 export interface FaultSpec {
   kind: FaultKind
@@ -20,15 +26,45 @@ export interface FaultSpec {
   status?: number
   /** With kind 'status': a Retry-After header value (seconds or an HTTP date). Omit for none. */
   retryAfter?: string | number
-  /** With kind 'status': the body to send; a plain error body by default. */
+  /** With kind 'status' or 'status-after': the body to send; a plain error body by default. */
   body?: unknown
+  /** With kind 'truncate': body bytes sent before the connection closes (default: half). */
+  bytes?: number
+  /** With kind 'inject': field name → value, set wherever that field appears in the JSON reply. */
+  set?: Record<string, unknown>
+  /** With kind 'inject': field name → text appended to that field's string value wherever it appears. */
+  append?: Record<string, string>
+  /** With kind 'rate-limit': requests allowed per window. */
+  limit?: number
+  /** With kind 'rate-limit': the window, ms (default 60000). */
+  windowMs?: number
+  /** Let this many matching requests through untouched before the fault applies (default 0). */
+  skip?: number
 }
 
 export interface Fault extends FaultSpec {
   id: number
   remaining: number
   hits: number
+  /** With kind 'rate-limit': the current window's start and count. */
+  window?: { start: number; count: number }
+  /** With kind 'echo': the Authorization headers echoed, so a test knows what to look for. */
+  echoed?: string[]
 }
+
+const KINDS: FaultKind[] = [
+  'latency',
+  'status',
+  'reset-before',
+  'reset-after',
+  'hang',
+  'status-after',
+  'truncate',
+  'corrupt',
+  'echo',
+  'inject',
+  'rate-limit'
+]
 
 export class FaultTable {
   private faults: Fault[] = []
@@ -36,11 +72,13 @@ export class FaultTable {
 
   add(spec: FaultSpec): Fault {
     if (!spec || typeof spec.path !== 'string' || !spec.kind) throw new Error('a fault needs "kind" and "path"')
-    const kinds: FaultKind[] = ['latency', 'status', 'reset-before', 'reset-after', 'hang']
-    if (!kinds.includes(spec.kind)) throw new Error(`unknown fault kind "${spec.kind}"; one of ${kinds.join(', ')}`)
-    if (spec.kind === 'status' && !(Number(spec.status) >= 100)) throw new Error('a "status" fault needs "status"')
+    if (!KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${spec.kind}"; one of ${KINDS.join(', ')}`)
+    if ((spec.kind === 'status' || spec.kind === 'status-after') && !(Number(spec.status) >= 100))
+      throw new Error(`a "${spec.kind}" fault needs "status"`)
+    if (spec.kind === 'inject' && !spec.set && !spec.append) throw new Error('an "inject" fault needs "set" or "append"')
+    if (spec.kind === 'rate-limit' && !(Number(spec.limit) >= 0)) throw new Error('a "rate-limit" fault needs "limit"')
     if (spec.kind === 'latency' && !(Number(spec.latencyMs) >= 0)) throw new Error('a "latency" fault needs "latencyMs"')
-    const defaultTimes = spec.kind === 'latency' ? Number.POSITIVE_INFINITY : 1
+    const defaultTimes = spec.kind === 'latency' || spec.kind === 'rate-limit' ? Number.POSITIVE_INFINITY : 1
     const fault: Fault = {
       ...spec,
       method: spec.method?.toUpperCase(),
@@ -61,12 +99,23 @@ export class FaultTable {
   }
 
   /** Total latency to add and the one disruptive fault (if any) for this request; consumes them. */
-  take(method: string, path: string): { latencyMs: number; fault?: Fault } {
+  take(method: string, path: string, now = Date.now()): { latencyMs: number; fault?: Fault } {
     let latencyMs = 0
     let fault: Fault | undefined
     for (const f of this.faults) {
       if (f.remaining <= 0 || (f.method && f.method !== method) || !globMatch(f.path, path)) continue
-      if (f.kind === 'latency') {
+      if (f.skip && f.skip > 0) {
+        f.skip--
+        continue
+      }
+      if (f.kind === 'rate-limit') {
+        const windowMs = f.windowMs ?? 60_000
+        if (!f.window || now - f.window.start >= windowMs) f.window = { start: now, count: 0 }
+        f.window.count++
+        if (f.window.count <= Number(f.limit) || fault) continue
+        fault = f
+        f.hits++
+      } else if (f.kind === 'latency') {
         latencyMs += Number(f.latencyMs)
         f.remaining--
         f.hits++

@@ -25,6 +25,8 @@ export interface Reply {
   /** Serialised as JSON unless `raw` is set. */
   body?: unknown
   raw?: string
+  /** Set on the router's own 404 / 405 (no route): the contract tests skip those. */
+  unrouted?: boolean
 }
 
 export type Handler = (ctx: Ctx) => Reply | Promise<Reply>

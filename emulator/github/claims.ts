@@ -36,6 +36,10 @@ export interface JobContext {
   sub?: string
   /** Claims added to (or overriding) the generated ones, e.g. `enterprise`. */
   extraClaims?: Record<string, unknown>
+  /** Test-only: mint the token as if issued this many seconds ago (an expired token when > LIFETIME_SECONDS). */
+  issuedSecondsAgo?: number
+  /** Test-only: sign with a key the issuer's JWKS does not publish (a forged token). */
+  foreignKey?: boolean
 }
 
 /** Fields a test may set, as the control surface accepts them. */
@@ -65,7 +69,7 @@ const STRING_FIELDS = [
   'runner_environment',
   'sub'
 ] as const
-const OTHER_FIELDS = ['subTemplate', 'immutableSub', 'extraClaims']
+const OTHER_FIELDS = ['subTemplate', 'immutableSub', 'extraClaims', 'issuedSecondsAgo', 'foreignKey']
 
 /** Thrown for a job description the emulator cannot turn into a token; the control route answers 400. */
 export class JobInputError extends Error {}
@@ -113,6 +117,11 @@ export function jobContext(input: Record<string, unknown>, runId: number, allowe
   if (extraClaims !== undefined && (typeof extraClaims !== 'object' || extraClaims === null || Array.isArray(extraClaims))) {
     throw new JobInputError('"extraClaims" must be an object')
   }
+  const age = input.issuedSecondsAgo
+  if (age !== undefined && (typeof age !== 'number' || !Number.isInteger(age) || age < 0)) {
+    throw new JobInputError('"issuedSecondsAgo" must be a whole number of seconds, 0 or more')
+  }
+  if (input.foreignKey !== undefined && typeof input.foreignKey !== 'boolean') throw new JobInputError('"foreignKey" must be true or false')
 
   return {
     repository,
@@ -142,7 +151,9 @@ export function jobContext(input: Record<string, unknown>, runId: number, allowe
     ...(subTemplate ? { subTemplate: subTemplate as string[] } : {}),
     ...(input.immutableSub === true ? { immutableSub: true } : {}),
     ...(s.sub ? { sub: s.sub } : {}),
-    ...(extraClaims ? { extraClaims: extraClaims as Record<string, unknown> } : {})
+    ...(extraClaims ? { extraClaims: extraClaims as Record<string, unknown> } : {}),
+    ...(typeof age === 'number' && age > 0 ? { issuedSecondsAgo: age } : {}),
+    ...(input.foreignKey === true ? { foreignKey: true } : {})
   }
 }
 

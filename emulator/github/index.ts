@@ -90,9 +90,11 @@ async function withJob(ctx: Ctx, allowed: string[], then: (job: JobContext) => R
   return then(job)
 }
 
+/** Signs with the issuer's key, or for a forged-token test with `github-foreign`, which no JWKS publishes. */
 function mint(ctx: Ctx, job: JobContext, audience: string | undefined): Promise<string> {
-  const claims = idTokenClaims(job, audience || undefined, issuerOf(ctx), ctx.emulator.now())
-  return ctx.emulator.keys.sign('github', claims, { typ: 'JWT' })
+  const issuedAt = ctx.emulator.now() - (job.issuedSecondsAgo ?? 0) * 1000
+  const claims = idTokenClaims(job, audience || undefined, issuerOf(ctx), issuedAt)
+  return ctx.emulator.keys.sign(job.foreignKey ? 'github-foreign' : 'github', claims, { typ: 'JWT' })
 }
 
 function unauthorized(message: string): Reply {

@@ -1,4 +1,7 @@
-import { ApiError, idFromLocation, type Http } from '../http.js'
+import { ApiError, MAX_PAGES, createOrAdopt, idFromLocation, listingTooLong, type Http } from '../http.js'
+import { validToken, type TokenResponse } from '../token/response.js'
+
+export type { TokenResponse } from '../token/response.js'
 
 /** Typed calls to the Asgardeo (WSO2 Identity Server) management REST APIs, SCIM2 and token endpoint. */
 
@@ -56,22 +59,35 @@ export interface Role {
   users?: { value: string; display?: string }[]
 }
 
-export interface TokenResponse {
-  access_token: string
-  refresh_token?: string
-  token_type: string
-  expires_in: number
-  scope?: string
+export interface IdentityProvider {
+  id: string
+  name: string
+  idpIssuerName?: string
+  alias?: string
+  isEnabled?: boolean
+  certificate?: { jwksUri?: string; certificates?: string[] }
+}
+
+export interface ImplicitAssociation {
+  isEnabled: boolean
+  lookupAttribute: string[]
+}
+
+export interface FederatedAssociation {
+  id: string
+  idp: { id?: string; name: string }
+  federatedUserId: string
 }
 
 /**
  * The management scopes this action asks for: least privilege for the run at hand. Plan and check
  * modes only read; roles and users only for a user-bound grant; deleting scopes only with prune.
  */
-export function managementScopes(options: { userGrant: boolean; prune: boolean; readOnly: boolean }): string[] {
-  const { userGrant, prune, readOnly } = options
+export function managementScopes(options: { userGrant: boolean; prune: boolean; readOnly: boolean; binding?: boolean }): string[] {
+  const { userGrant, prune, readOnly, binding } = options
   const write = (...scopes: string[]) => (readOnly ? [] : scopes)
   return [
+    ...(binding ? bindingScopes(readOnly) : []),
     'internal_api_resource_view',
     ...write('internal_api_resource_create', 'internal_api_resource_update'),
     ...(prune ? write('internal_api_resource_delete') : []),
@@ -80,6 +96,18 @@ export function managementScopes(options: { userGrant: boolean; prune: boolean; 
     ...(userGrant
       ? ['internal_role_mgt_view', ...write('internal_role_mgt_create', 'internal_role_mgt_update'), 'internal_user_mgt_list']
       : [])
+  ]
+}
+
+/** The GitHub binding (token exchange): the trusted token issuer, the service user and its federated associations. */
+function bindingScopes(readOnly: boolean): string[] {
+  const write = (...scopes: string[]) => (readOnly ? [] : scopes)
+  return [
+    'internal_idp_view',
+    ...write('internal_idp_create', 'internal_idp_update'),
+    ...write('internal_user_mgt_create'),
+    'internal_user_association_view',
+    ...write('internal_user_association_create', 'internal_user_association_delete')
   ]
 }
 
@@ -98,7 +126,7 @@ export class Asgardeo {
   private token = ''
 
   constructor(
-    private readonly http: Http,
+    readonly http: Http,
     url: string,
     readonly org: string
   ) {
@@ -161,22 +189,19 @@ export class Asgardeo {
       basic: { user: clientId, password: clientSecret },
       readOnly: true
     })
-    if (!res.body || typeof res.body.access_token !== 'string') {
-      throw new ApiError(
-        `Asgardeo's token endpoint ${endpoint} answered without an access_token.`,
-        'asgardeo',
-        res.status,
-        undefined,
-        undefined
-      )
-    }
-    return res.body
+    return validToken(res.body, endpoint, res.status)
   }
 
   private async call<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
-    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; scim?: boolean } = {}
+    extra: {
+      query?: Record<string, string | number | undefined>
+      json?: unknown
+      expect?: number[]
+      scim?: boolean
+      idempotent?: boolean
+    } = {}
   ) {
     if (method !== 'GET' && this.writesOpen && !this.writesOpen())
       throw new Error(`internal: ${method} ${path} before the read phase ended`)
@@ -188,6 +213,7 @@ export class Asgardeo {
         query: extra.query,
         json: extra.json,
         expect: extra.expect,
+        idempotent: extra.idempotent,
         bearer,
         headers: extra.scim && extra.json !== undefined ? { accept: 'application/scim+json, application/json' } : undefined
       })
@@ -209,7 +235,8 @@ export class Asgardeo {
   async findApiResource(identifier: string): Promise<ApiResource | undefined> {
     let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 }
     let url = '/api-resources'
-    for (let page = 0; page < 1000; page++) {
+    const mgmt = new URL(this.mgmt)
+    for (let page = 0; page < MAX_PAGES; page++) {
       const res: { body: ApiResourceList } = await this.call<ApiResourceList>('GET', url, { query })
       // The server's key is apiResources; the spec's APIResources is accepted too.
       const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier)
@@ -217,10 +244,20 @@ export class Asgardeo {
       const next: string | undefined = res.body?.links?.find((l) => l.rel === 'next')?.href
       if (!next) return undefined
       const nextUrl: URL = new URL(next, this.mgmt)
-      url = nextUrl.pathname.replace(new URL(this.mgmt).pathname, '')
+      // The token goes wherever the link points: follow it only within this listing, on this host.
+      if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
+        throw new ApiError(
+          `Asgardeo's API-resource listing links its next page outside ${this.mgmt}/api-resources; not followed.`,
+          'asgardeo',
+          0,
+          'BAD_NEXT_LINK',
+          undefined
+        )
+      }
+      url = nextUrl.pathname.slice(mgmt.pathname.length)
       query = Object.fromEntries(nextUrl.searchParams)
     }
-    return undefined
+    throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`)
   }
 
   async getApiResource(id: string): Promise<ApiResource> {
@@ -234,14 +271,28 @@ export class Asgardeo {
     requiresAuthorization: boolean
     scopes: ApiResourceScope[]
   }): Promise<ApiResource> {
-    const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
-    const id = res.body?.id ?? idFromLocation(res.headers)
-    if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
-    return res.body?.id ? res.body : this.getApiResource(id)
+    return createOrAdopt(
+      async () => {
+        const res = await this.call<ApiResource | undefined>('POST', '/api-resources', { json: body })
+        const id = res.body?.id ?? idFromLocation(res.headers)
+        if (!id) throw new ApiError('Asgardeo created the API resource but returned no id.', 'asgardeo', res.status, undefined, undefined)
+        return res.body?.id ? res.body : this.getApiResource(id)
+      },
+      () => this.findApiResource(body.identifier)
+    )
   }
 
   async addApiResourceScopes(id: string, scopes: ApiResourceScope[]): Promise<void> {
-    await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+    await createOrAdopt(
+      async () => {
+        await this.call('PATCH', `/api-resources/${encodeURIComponent(id)}`, { json: { addedScopes: scopes } })
+        return true
+      },
+      async () => {
+        const have = new Set(((await this.getApiResource(id)).scopes ?? []).map((s) => s.name))
+        return scopes.every((s) => have.has(s.name)) || undefined
+      }
+    )
   }
 
   /** Changes a scope's description (its owner marks). */
@@ -258,7 +309,7 @@ export class Asgardeo {
   /** The application with exactly this name, across all pages. */
   async findApplication(name: string): Promise<ApplicationSummary | undefined> {
     const limit = 100
-    for (let offset = 0; offset < 100_000; offset += limit) {
+    for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
       const res = await this.call<{ totalResults?: number; count?: number; applications?: ApplicationSummary[] }>('GET', '/applications', {
         query: { filter: `name eq ${filterValue(name)}`, limit, offset }
       })
@@ -267,30 +318,48 @@ export class Asgardeo {
       if (found) return found
       if (apps.length < limit || offset + apps.length >= (res.body?.totalResults ?? 0)) return undefined
     }
-    return undefined
+    throw listingTooLong('asgardeo', `applications named "${name}"`)
   }
 
   async getApplication(id: string): Promise<ApplicationSummary & Record<string, unknown>> {
     return (await this.call<ApplicationSummary & Record<string, unknown>>('GET', `/applications/${encodeURIComponent(id)}`)).body
   }
 
-  /** Creates an application; 201 with an empty body, the id only in Location. */
-  async createApplication(body: Record<string, unknown>): Promise<string> {
-    const res = await this.call('POST', '/applications', { json: body })
-    const id = idFromLocation(res.headers)
-    if (!id)
-      throw new ApiError(
-        'Asgardeo created the application but sent no Location header with its id.',
-        'asgardeo',
-        res.status,
-        undefined,
-        undefined
-      )
-    return id
+  /**
+   * Creates an application; 201 with an empty body, the id only in Location. When the create fails because
+   * the name is taken (a duplicate answers 400, 409 or 500 depending on the server) or was answered 5xx
+   * after it may have been applied, it looks again: `existing` is the application found with that name,
+   * for the caller to judge by its owner mark (the one "look again, adopt if ours" path).
+   */
+  async createApplication(body: Record<string, unknown>): Promise<{ id: string; existing?: ApplicationSummary }> {
+    const lookup = async () => {
+      const found = await this.findApplication(String(body.name))
+      return found && { id: found.id, existing: found }
+    }
+    return createOrAdopt(async () => {
+      const res = await this.call('POST', '/applications', { json: body }).catch(async (err: unknown) => {
+        // maybeApplied errors are createOrAdopt's to look up; a refused duplicate is looked up here.
+        if (!(err instanceof ApiError && !err.maybeApplied && [400, 409, 500].includes(err.status))) throw err
+        const found = await lookup()
+        if (!found) throw err
+        return found
+      })
+      if ('existing' in res) return res
+      const id = idFromLocation(res.headers)
+      if (!id)
+        throw new ApiError(
+          'Asgardeo created the application but sent no Location header with its id.',
+          'asgardeo',
+          res.status,
+          undefined,
+          undefined
+        )
+      return { id }
+    }, lookup)
   }
 
   async patchApplication(id: string, patch: Record<string, unknown>): Promise<void> {
-    await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch })
+    await this.call('PATCH', `/applications/${encodeURIComponent(id)}`, { json: patch, idempotent: true })
   }
 
   async getOidc(appId: string): Promise<OidcConfig> {
@@ -306,14 +375,21 @@ export class Asgardeo {
   }
 
   async authorizeApi(appId: string, apiResourceId: string, scopes: string[]): Promise<void> {
-    await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
-      json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
-    })
+    await createOrAdopt(
+      async () => {
+        await this.call('POST', `/applications/${encodeURIComponent(appId)}/authorized-apis`, {
+          json: { id: apiResourceId, policyIdentifier: 'RBAC', scopes }
+        })
+        return true
+      },
+      async () => (await this.listAuthorizedApis(appId)).some((a) => a.id === apiResourceId) || undefined
+    )
   }
 
   async patchAuthorizedApi(appId: string, apiResourceId: string, addedScopes: string[], removedScopes: string[]): Promise<void> {
     await this.call('PATCH', `/applications/${encodeURIComponent(appId)}/authorized-apis/${encodeURIComponent(apiResourceId)}`, {
-      json: { addedScopes, removedScopes }
+      json: { addedScopes, removedScopes },
+      idempotent: true // adding what is there and removing what is not change nothing
     })
   }
 
@@ -338,23 +414,102 @@ export class Asgardeo {
   }
 
   async createRole(displayName: string, appId: string, permissions: string[], userIds: string[]): Promise<Role> {
-    const res = await this.call<Role>('POST', '/scim2/v2/Roles', {
-      scim: true,
-      json: {
-        schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
-        displayName,
-        audience: { type: 'application', value: appId },
-        permissions: permissions.map((value) => ({ value })),
-        users: userIds.map((value) => ({ value }))
-      }
-    })
-    return res.body
+    const create = async () =>
+      (
+        await this.call<Role>('POST', '/scim2/v2/Roles', {
+          scim: true,
+          json: {
+            schemas: ['urn:ietf:params:scim:schemas:extension:2.0:Role'],
+            displayName,
+            audience: { type: 'application', value: appId },
+            permissions: permissions.map((value) => ({ value })),
+            users: userIds.map((value) => ({ value }))
+          }
+        })
+      ).body
+    return createOrAdopt(create, () => this.findRole(displayName, appId))
   }
 
   async patchRole(id: string, operations: Record<string, unknown>[]): Promise<void> {
     await this.call('PATCH', `/scim2/v2/Roles/${encodeURIComponent(id)}`, {
       scim: true,
       json: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }
+    })
+  }
+
+  // --- Trusted token issuer, service user, federated associations (binding.ts) -----------------
+
+  /** Every identity provider (id and name), across all pages. */
+  async listIdentityProviders(): Promise<{ id: string; name: string }[]> {
+    const all: { id: string; name: string }[] = []
+    const limit = 100
+    for (let offset = 0; offset < 100_000; offset += limit) {
+      const res = await this.call<{ totalResults?: number; identityProviders?: { id: string; name: string }[] }>(
+        'GET',
+        '/identity-providers',
+        {
+          query: { limit, offset }
+        }
+      )
+      const page = res.body?.identityProviders ?? []
+      all.push(...page)
+      if (page.length < limit || all.length >= (res.body?.totalResults ?? 0)) break
+    }
+    return all
+  }
+
+  async getIdentityProvider(id: string): Promise<IdentityProvider> {
+    return (await this.call<IdentityProvider>('GET', `/identity-providers/${encodeURIComponent(id)}`)).body
+  }
+
+  /** 201 with the new IdP (and a Location). */
+  async createIdentityProvider(body: Record<string, unknown>): Promise<IdentityProvider> {
+    const res = await this.call<IdentityProvider | undefined>('POST', '/identity-providers', { json: body })
+    const id = res.body?.id ?? idFromLocation(res.headers)
+    if (!id) throw new ApiError('Asgardeo created the identity provider but returned no id.', 'asgardeo', res.status, undefined, undefined)
+    return res.body?.id ? res.body : this.getIdentityProvider(id)
+  }
+
+  async patchIdentityProvider(id: string, operations: { operation: 'REPLACE'; path: string; value: unknown }[]): Promise<void> {
+    await this.call('PATCH', `/identity-providers/${encodeURIComponent(id)}`, { json: operations })
+  }
+
+  async getImplicitAssociation(idpId: string): Promise<ImplicitAssociation> {
+    return (await this.call<ImplicitAssociation>('GET', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`)).body
+  }
+
+  async putImplicitAssociation(idpId: string, body: ImplicitAssociation): Promise<void> {
+    await this.call('PUT', `/identity-providers/${encodeURIComponent(idpId)}/implicit-association`, { json: body })
+  }
+
+  /** SCIM2 create; returns the new user's id. */
+  async createUser(userName: string, password: string, email: string): Promise<string> {
+    const res = await this.call<{ id: string }>('POST', '/scim2/Users', {
+      scim: true,
+      json: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+        password,
+        emails: [{ value: email, primary: true }]
+      }
+    })
+    return res.body.id
+  }
+
+  async listFederatedAssociations(userId: string): Promise<FederatedAssociation[]> {
+    const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`
+    return (await this.call<FederatedAssociation[]>('GET', path, { scim: true })).body ?? []
+  }
+
+  /** 200 with an empty body (the docs say 201). `idp` is the identity provider's name. */
+  async addFederatedAssociation(userId: string, idp: string, federatedUserId: string): Promise<void> {
+    const path = `/api/users/v1/${encodeURIComponent(userId)}/federated-associations`
+    await this.call('POST', path, { scim: true, json: { idp, federatedUserId } })
+  }
+
+  async deleteFederatedAssociation(userId: string, id: string): Promise<void> {
+    await this.call('DELETE', `/api/users/v1/${encodeURIComponent(userId)}/federated-associations/${encodeURIComponent(id)}`, {
+      scim: true
     })
   }
 }

@@ -26,6 +26,7 @@ import {
   type Ownership
 } from '../plan.js'
 import type { Run } from '../run.js'
+import { bindingApplicationModel } from './binding.js'
 
 /**
  * Asgardeo: an API resource carrying the fully qualified scopes, an application of the right kind for
@@ -42,12 +43,13 @@ export function asgardeoTasks(
   }
 ) {
   const { config, apply, asgardeo, graph, out, row, io } = run
-  const userGrant = config.grant.type === 'password'
+  // Password and token exchange issue tokens for a user: application roles carry their scopes.
+  const userGrant = config.grant.type !== 'client_credentials'
 
   // --- read phase ---
 
   const auth = graph.read('asgardeo: management token', [], async () => {
-    const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply })
+    const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' })
     const granted = await asgardeo
       .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
       .catch((err: unknown) => {
@@ -176,7 +178,12 @@ export function asgardeoTasks(
   )
 
   const application = graph.write('asgardeo: application', [appLookup], async (found) => {
-    const kind = userGrant ? 'OIDC application with the password grant' : 'M2M application (client credentials)'
+    const kind =
+      config.grant.type === 'token-exchange'
+        ? 'public OIDC application with the token-exchange grant'
+        : userGrant
+          ? 'OIDC application with the password grant'
+          : 'M2M application (client credentials)'
     let id = found?.app.id
     let oidc = found?.oidc
     let created = false
@@ -185,18 +192,16 @@ export function asgardeoTasks(
         row('Asgardeo application', config.application, 'create', [kind])
         return undefined
       }
-      try {
-        id = await asgardeo.createApplication(applicationModel(config))
+      // The client looks again when the create failed (a duplicate, or a 5xx that may have been applied).
+      const made = await asgardeo.createApplication(applicationModel(config))
+      id = made.id
+      if (made.existing) {
+        // A concurrent run of this owner made it (or this run's own POST did): carry on with it. Anyone else's stays untouched.
+        refuseUnowned('Asgardeo application', config, ownership(made.existing.description, config.owner), made.existing.description)
+        row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id)
+      } else {
         created = true
         row('Asgardeo application', config.application, 'create', [kind], id)
-      } catch (err) {
-        // A duplicate name answers 400, 409 or 500 depending on the server: look again before failing.
-        const again = await asgardeo.findApplication(config.application)
-        if (!again) throw err
-        // A concurrent run of this owner made it: carry on with it. Anyone else's stays untouched.
-        refuseUnowned('Asgardeo application', config, ownership(again.description, config.owner), again.description)
-        id = again.id
-        row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id)
       }
       oidc = await asgardeo.getOidc(id!)
       if (oidc.clientSecret) io.secret(oidc.clientSecret)
@@ -206,7 +211,7 @@ export function asgardeoTasks(
     }
     out.asgardeoApplicationId = id
     out.clientId = oidc!.clientId
-    if (!oidc!.clientSecret && apply) {
+    if (!oidc!.clientSecret && apply && config.grant.type !== 'token-exchange') {
       throw new Error(
         `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
       )
@@ -331,14 +336,15 @@ async function updateApplication(
 ): Promise<string[]> {
   const { config, apply, asgardeo } = run
   const changes: string[] = []
-  const grant = config.grant.type
+  // The token-exchange grant is the binding's to enable, once linked accounts are required (binding.ts).
+  const grants = config.grant.type === 'token-exchange' ? [] : [config.grant.type]
   const patch: Record<string, unknown> = {}
-  if (!oidc.grantTypes.includes(grant)) changes.push(`enable the ${grant} grant`)
+  for (const grant of grants) if (!oidc.grantTypes.includes(grant)) changes.push(`enable the ${grant} grant`)
   if (oidc.accessToken?.type && oidc.accessToken.type !== 'JWT') changes.push('issue JWT access tokens (the Choreo gateway validates JWTs)')
   if (changes.length > 0 && apply) {
     await asgardeo.putOidc(app.id, {
       ...oidc,
-      grantTypes: [...new Set([...oidc.grantTypes, grant])],
+      grantTypes: [...new Set([...oidc.grantTypes, ...grants])],
       accessToken: { ...oidc.accessToken, type: 'JWT' }
     })
   }
@@ -394,6 +400,7 @@ async function addScopes(run: Run, resource: ApiResource, scopes: ApiResourceSco
 }
 
 function applicationModel(config: Config): Record<string, unknown> {
+  if (config.grant.type === 'token-exchange') return bindingApplicationModel(config)
   const password = config.grant.type === 'password'
   return {
     name: config.application,

@@ -1,5 +1,5 @@
 import { choreoAdvice } from '../advice.js'
-import { ApiError, idFromLocation, type Http } from '../http.js'
+import { ApiError, MAX_PAGES, createOrAdopt, idFromLocation, listingTooLong, type Http, type RetryWhen } from '../http.js'
 
 /** Typed calls to Choreo: its platform API (org lookup) and API Manager publisher / developer portal v2. */
 
@@ -44,6 +44,7 @@ export interface Deployment {
   displayOnDevportal?: boolean
   revisionUuid?: string
   deployedTime?: string
+  /** Absent while the deployment is still propagating to the gateways. */
   successDeployedTime?: string
 }
 
@@ -83,6 +84,13 @@ export interface Subscription {
   applicationId: string
   apiId: string
   status?: string
+}
+
+/** The Developer Portal's `API.endpointURLs[]`: where each environment's gateway serves the API. */
+export interface EndpointUrl {
+  environmentName?: string
+  environmentDisplayName?: string
+  URLs?: { http?: string | null; https?: string | null }
 }
 
 interface Page<T> {
@@ -143,7 +151,13 @@ export class Choreo {
     base: 'publisher' | 'devportal',
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    extra: { query?: Record<string, string | number | undefined>; json?: unknown; expect?: number[]; headers?: Record<string, string> } = {}
+    extra: {
+      query?: Record<string, string | number | undefined>
+      json?: unknown
+      expect?: number[]
+      headers?: Record<string, string>
+      retryWhen?: RetryWhen[]
+    } = {}
   ) {
     if (!this.orgId) throw new Error('Choreo organization not resolved yet')
     if (method !== 'GET' && this.writesOpen && !this.writesOpen())
@@ -157,6 +171,7 @@ export class Choreo {
         json: extra.json,
         expect: extra.expect,
         headers: extra.headers,
+        retryWhen: extra.retryWhen,
         bearer: this.token
       })
       .catch((err: unknown) => {
@@ -164,17 +179,18 @@ export class Choreo {
       })
   }
 
-  /** Every item of a paginated API Manager list. */
+  /** Every item of a paginated API Manager list, up to MAX_PAGES pages (past that, an error). */
   private async all<T>(base: 'publisher' | 'devportal', path: string, query: Record<string, string | number | undefined>): Promise<T[]> {
     const items: T[] = []
     const limit = 100
-    for (let offset = 0; ; offset += limit) {
+    for (let offset = 0; offset < MAX_PAGES * limit; offset += limit) {
       const page = (await this.call<Page<T>>(base, 'GET', path, { query: { ...query, limit, offset } })).body
       const list = page?.list ?? []
       items.push(...list)
       const total = page?.pagination?.total ?? page?.count ?? 0
       if (list.length < limit || items.length >= total) return items
     }
+    throw listingTooLong('choreo', `${path.slice(1)}${query.query ? ` matching ${String(query.query)}` : ''}`)
   }
 
   // --- Publisher -----------------------------------------------------------------------------
@@ -215,6 +231,8 @@ export class Choreo {
   async deployRevision(apiId: string, revisionId: string, targets: Deployment[]): Promise<void> {
     await this.call('publisher', 'POST', `/apis/${encodeURIComponent(apiId)}/deploy-revision`, {
       query: { revisionId },
+      // "conflicted with the current deployment state … Please try again later" (a concurrent deploy).
+      retryWhen: [{ status: 409, code: '902005', baseDelayMs: 1000 }],
       json: targets.map((t) => ({ name: t.name, vhost: t.vhost, displayOnDevportal: t.displayOnDevportal ?? true }))
     })
   }
@@ -235,6 +253,14 @@ export class Choreo {
 
   // --- Developer Portal ----------------------------------------------------------------------
 
+  /** The API as the Developer Portal shows it; undefined while it is not visible there (not published). */
+  async devportalApi(apiId: string): Promise<{ endpointURLs?: EndpointUrl[] } | undefined> {
+    const res = await this.call<{ endpointURLs?: EndpointUrl[] }>('devportal', 'GET', `/apis/${encodeURIComponent(apiId)}`, {
+      expect: [404]
+    })
+    return res.status === 404 ? undefined : res.body
+  }
+
   async keyManagers(): Promise<KeyManager[]> {
     return (await this.call<Page<KeyManager>>('devportal', 'GET', '/key-managers')).body?.list ?? []
   }
@@ -249,26 +275,36 @@ export class Choreo {
     return this.all<DevApplication>('devportal', '/applications', {})
   }
 
-  /** Creates an application; a 409 (it appeared meanwhile) answers the existing one, for the caller to judge. */
+  /**
+   * Creates an application. When one with the name exists already (a 409: it appeared meanwhile; or a POST
+   * answered 5xx that may have been applied), answers the existing one marked `existed`, for the caller to
+   * judge by its owner mark: the one "look again" path for both.
+   */
   async createApplication(name: string, description: string, throttlingPolicy: string): Promise<DevApplication & { existed?: boolean }> {
-    const res = await this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
-      json: { name, description, throttlingPolicy, tokenType: 'JWT' },
-      expect: [409]
-    })
-    if (res.status === 409) {
-      const existing = await this.findApplication(name)
-      if (existing) return { ...existing, existed: true }
-      throw new ApiError(
-        `Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`,
-        'choreo',
-        409,
-        '409',
-        res.body
-      )
+    const existing = async () => {
+      const found = await this.findApplication(name)
+      return found && { ...found, existed: true }
     }
-    const id = res.body?.applicationId ?? idFromLocation(res.headers)
-    if (!id) throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined)
-    return { applicationId: id, name, description, throttlingPolicy }
+    return createOrAdopt(async (): Promise<DevApplication & { existed?: boolean }> => {
+      const res = await this.call<DevApplication | undefined>('devportal', 'POST', '/applications', {
+        json: { name, description, throttlingPolicy, tokenType: 'JWT' },
+        expect: [409]
+      })
+      if (res.status === 409) {
+        const found = await existing()
+        if (found) return found
+        throw new ApiError(
+          `Choreo reports a Developer Portal application named "${name}" exists, but the token cannot see it.`,
+          'choreo',
+          409,
+          '409',
+          res.body
+        )
+      }
+      const id = res.body?.applicationId ?? idFromLocation(res.headers)
+      if (!id) throw new ApiError('Choreo created the application but returned no id.', 'choreo', res.status, undefined, undefined)
+      return { applicationId: id, name, description, throttlingPolicy }
+    }, existing)
   }
 
   async getApplication(appId: string): Promise<DevApplication & Record<string, unknown>> {
@@ -294,10 +330,18 @@ export class Choreo {
 
   /** Maps an existing client ID as the app's Production key; 409 (already mapped somewhere) is returned, not thrown. */
   async mapKeys(appId: string, consumerKey: string, keyManager: string): Promise<{ status: number; body: unknown }> {
-    const res = await this.call<unknown>('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
-      json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
-      expect: [409]
-    })
+    const post = () =>
+      this.call<unknown>('devportal', 'POST', `/applications/${encodeURIComponent(appId)}/map-keys`, {
+        json: { consumerKey, keyManager, keyType: 'PRODUCTION' },
+        expect: [409]
+      })
+    const lookup = async () => {
+      const key = (await this.listKeys(appId)).find(
+        (k) => k.consumerKey === consumerKey && k.keyType === 'PRODUCTION' && (!k.keyManager || k.keyManager === keyManager)
+      )
+      return key && { status: 200, body: key as unknown }
+    }
+    const res = await createOrAdopt<{ status: number; body: unknown }>(post, lookup)
     return { status: res.status, body: res.body }
   }
 
@@ -307,10 +351,16 @@ export class Choreo {
 
   /** Subscribes; a 409 (already subscribed) counts as done. */
   async subscribe(appId: string, apiId: string, throttlingPolicy: string): Promise<Subscription | undefined> {
-    const res = await this.call<Subscription>('devportal', 'POST', '/subscriptions', {
-      json: { applicationId: appId, apiId, throttlingPolicy },
-      expect: [409]
-    })
+    const post = () =>
+      this.call<Subscription>('devportal', 'POST', '/subscriptions', {
+        json: { applicationId: appId, apiId, throttlingPolicy },
+        expect: [409]
+      })
+    const lookup = async () => {
+      const found = (await this.listSubscriptions(appId)).find((s) => s.apiId === apiId)
+      return found && { status: 201, body: found }
+    }
+    const res = await createOrAdopt<{ status: number; body: Subscription }>(post, lookup)
     return res.status === 409 ? undefined : res.body
   }
 }

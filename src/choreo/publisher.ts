@@ -1,6 +1,6 @@
 import type { ChoreoApi, Deployment, KeyManager, Revision } from './client.js'
 import type { Task } from '../graph.js'
-import { ApiError, assertSecureUrl } from '../http.js'
+import { ApiError, assertSecureUrl, trimEnd } from '../http.js'
 import {
   contentHash,
   diffApiScopes,
@@ -9,6 +9,7 @@ import {
   qualifiedNames,
   recordedContent,
   revisionMatches,
+  urnPrefix,
   type ApiScopeDiff
 } from '../plan.js'
 import type { Run } from '../run.js'
@@ -59,7 +60,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
       )
     }
     // The diff checks every operation "scopes" names.
-    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner)
+    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix)
     return { current, etag, diff }
   })
 
@@ -93,6 +94,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     return {
       revisions,
       targets,
+      environments,
       deploymentTo,
       deploymentIn,
       revisionIn: (env: string) => deploymentIn(env)?.revision
@@ -101,7 +103,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
 
   // What each live revision holds. It refutes no input, so the barrier does not wait for it: it overlaps
   // the first writes. A revision reads as an API (isRevision); when that read fails, the content hash the
-  // action recorded in the revision's description stands in (NOTES.md row 32).
+  // action recorded in the revision's description stands in (NOTES.md row 60).
   const liveContent = graph.add('choreo: live revisions', [deployed], async (live) => {
     const ids = [...new Set((live?.targets ?? []).map((t) => live!.revisionIn(t)?.id).filter((id): id is string => !!id))]
     const read = async (id: string) =>
@@ -137,7 +139,11 @@ export function publisherTasks(run: Run, org: Task<string>) {
   const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
     let stored: ChoreoApi = current
     let last: ApiScopeDiff = diff
-    if (diff.changed && apply) ({ stored, diff: last } = await putScopes(run, current, etag, diff))
+    const guessedPrefix = !urnPrefix(current) && !config.scopePrefix
+    if (diff.changed && apply)
+      ({ stored, diff: last } = await putScopes(run, current, etag, diff).catch((err: unknown) =>
+        throwWithPrefixAdvice(err, current, guessedPrefix)
+      ))
     // Names are read back from what the server stored, never built here.
     out.scopeNames = qualifiedNames(diff.changed && !apply ? current : stored, config.scopes)
     row('Choreo API scopes', current.name, last.changed ? 'update' : 'no change', last.details, current.id)
@@ -192,7 +198,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
       return
     }
     const revision = await createRevision(run, stored.id, live.revisions, description)
-    await choreo.deployRevision(stored.id, revision.id, stale.map(live.deploymentTo))
+    await deployWhenSettled(run, stored.id, revision.id, stale.map(live.deploymentTo))
     const waited = await waitForGateway(run, stored.id, stale, (_env, id) => id === revision.id || !before.has(id))
     row(
       'Choreo API deployment',
@@ -242,7 +248,7 @@ async function putScopes(
       // 412 900986 is scope validation, not a concurrent update.
       if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5) throw err
       ;({ api: current, etag } = await choreo.getApi(current.id))
-      diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner)
+      diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix)
     }
   }
 }
@@ -277,10 +283,13 @@ async function createRevision(run: Run, apiId: string, revisions: Revision[], de
       const room = roomFor(candidates, config.owner, config.adopt)
       if (!room) {
         const others = candidates.filter((r) => (r.deploymentInfo ?? []).length === 0).length
+        if (others === 0)
+          throw new Error(
+            'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.',
+            { cause: err }
+          )
         throw new Error(
-          others > 0
-            ? `The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`
-            : 'The API has reached its revision limit and every revision is deployed; undeploy or delete one in the Choreo Console and re-run.',
+          `The API has reached its revision limit, and its ${others} undeployed revision${others > 1 ? 's were' : ' was'} not created by this action for owner "${config.owner}". Delete one in the Choreo Console (API > Deploy > Revisions), or set "adopt: true" to let the action delete the oldest undeployed one.`,
           { cause: err }
         )
       }
@@ -339,6 +348,45 @@ async function waitForGateway(
   }
 }
 
+/** The least a deploy waits for another deploy to the same environment to go live (also with deploy-wait-seconds 0). */
+const SETTLE_MIN_MS = 30_000
+
+/**
+ * Deploys. While an earlier deploy to the same environment is still propagating (a concurrent run's),
+ * API Manager answers 409 `902005` (choreo-api.md §5.3): the client retries that with backoff, and when
+ * it persists, wait (bounded by deploy-wait-seconds, at least 30 s, and the deadline) until every
+ * target's deployment has a `successDeployedTime`, then deploy once more. Then waitForGateway follows ours.
+ */
+async function deployWhenSettled(run: Run, apiId: string, revisionId: string, targets: Deployment[]): Promise<void> {
+  const { choreo, config } = run
+  try {
+    await choreo.deployRevision(apiId, revisionId, targets)
+    return
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409 && err.code === '902005')) throw err
+  }
+  const names = new Set(targets.map((t) => t.name))
+  const until = Math.min(Date.now() + Math.max(SETTLE_MIN_MS, config.deployWaitSeconds * 1000), run.deadline - 2000)
+  for (let delay = 100; Date.now() < until; delay = Math.min(delay * 2, 2000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    const pending = (await choreo.deployments(apiId)).filter((d) => names.has(d.name) && !d.successDeployedTime)
+    if (pending.length === 0) break
+  }
+  await choreo.deployRevision(apiId, revisionId, targets)
+}
+
+/** A 400 on the scopes PUT while the scope names were guessed: say which input gives Choreo's prefix. */
+function throwWithPrefixAdvice(err: unknown, api: ChoreoApi, guessedPrefix: boolean): never {
+  // 900988 / 903204: the name is taken by another API, which no prefix advice would fix.
+  if (guessedPrefix && err instanceof ApiError && err.status === 400 && !['900988', '903204'].includes(err.code ?? '')) {
+    throw new Error(
+      `Choreo refused the new scope names of the API "${api.name}" (${err.message}). The API has no scope yet to read Choreo's name prefix from: set input "scope-prefix" to the prefix of a fully qualified permission of this API (urn:<org>:<slug>:, shown in the Developer Portal).`,
+      { cause: err }
+    )
+  }
+  throw err
+}
+
 /**
  * The key manager's token endpoint, only when it is the token endpoint of the Asgardeo organization
  * the inputs name: the application's client secret is sent there.
@@ -346,7 +394,7 @@ async function waitForGateway(
 function tokenEndpointOf(km: KeyManager, asgardeoEndpoint: string): string {
   const endpoint = km.tokenEndpoint || asgardeoEndpoint
   assertSecureUrl(new URL(endpoint), `token endpoint of key manager "${km.name}"`)
-  if (endpoint.replace(/\/+$/, '') !== asgardeoEndpoint) {
+  if (trimEnd(endpoint, '/') !== asgardeoEndpoint) {
     throw new Error(
       `The key manager "${km.name}" issues tokens at ${endpoint}, not at ${asgardeoEndpoint} (from "asgardeo-url" and "asgardeo-org"). Point those inputs at the organization the key manager uses, or name the right "key-manager".`
     )
