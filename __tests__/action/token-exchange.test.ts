@@ -138,6 +138,20 @@ describe('consuming (mode: token)', () => {
     expect(run.state.token).toBe(token)
   })
 
+  test('smoke-test calls the given gateway URLs with the token just obtained; a relative target is refused first', async () => {
+    const s = emu.state.seed
+    const base = `${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}`
+    const run = await consume({ ref: 'refs/heads/main' }, { 'smoke-test': `GET ${base}/items -> 200\nGET ${base}/items -> 401 anonymous` })
+    expect(run.stdout).not.toContain('::error::')
+    expect(JSON.parse(run.outputs['smoke-results']).map((r: { status: number }) => r.status)).toEqual([200, 401])
+    const before = emu.log.lastSeq
+    const relative = await consume({ ref: 'refs/heads/main' }, { 'smoke-test': 'GET /items -> 200' })
+    expect(relative.exitCode).toBe(1)
+    expect(relative.stdout).toContain('with mode: token the target must be the absolute https:// URL of the call')
+    // Refused before the id-token was asked for or anything was exchanged.
+    expect(emu.log.since(before).filter((e) => !e.path.startsWith('/__emulator'))).toEqual([])
+  })
+
   test('two runs of the same subject get two different tokens (each bound to its request)', async () => {
     const [a, b] = [await consume({ ref: 'refs/heads/main' }), await consume({ ref: 'refs/heads/main' })]
     expect(a.exitCode + b.exitCode).toBe(0)
