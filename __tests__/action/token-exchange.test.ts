@@ -66,7 +66,8 @@ async function introspect(token: string): Promise<{ active: boolean }> {
 const rows = (plan: string) => JSON.parse(plan) as { resource: string; name: string; action: string; details: string[] }[]
 
 beforeAll(async () => {
-  provision = await runMain(provisionInputs([MAIN, PROD]))
+  // The built bundle, as a runner runs it; the other steps run src/ in-process unless they say 'dist'.
+  provision = await runMain(provisionInputs([MAIN, PROD]), {}, 'dist')
 }, 60_000)
 
 describe('provisioning (grant-type: token-exchange)', () => {
@@ -249,11 +250,11 @@ describe('the binding refuses every other id-token', () => {
 })
 
 describe('post step', () => {
-  test('revokes the token: introspection shows it inactive', async () => {
-    const main = await consume({ environment: 'prod' })
+  test('revokes the token: introspection shows it inactive (dist/index.js, then dist/post.js)', async () => {
+    const main = await runMain(consumerInputs(), await job({ environment: 'prod' }), 'dist')
     const token = main.outputs['access-token']
     expect((await introspect(token)).active).toBe(true)
-    const post = await runPost(main.state, consumerInputs())
+    const post = await runPost(main.state, consumerInputs(), {}, 'dist')
     expect(post.exitCode).toBe(0)
     expect(post.stdout).toContain(`::add-mask::${token}`)
     expect(post.stdout).toContain('Revoked')
