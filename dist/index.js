@@ -31840,6 +31840,10 @@ class Http {
     writeGate = Promise.resolve();
     constructor(options) {
         this.options = options;
+        // Node turns certificate checks off for the whole process on this variable; the action never runs so.
+        if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+            throw new Error('NODE_TLS_REJECT_UNAUTHORIZED=0 turns TLS certificate verification off, so secrets could go to anyone on the network path; remove it from the workflow and, for a private certificate authority, set NODE_EXTRA_CA_CERTS to its PEM file instead.');
+        }
         this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
             allowRetries: false, // retries are decided here, per method and status
             allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it
@@ -33302,7 +33306,7 @@ function baseUrl(value, input, problems) {
         assertSecureUrl(url, `"${input}"`);
     }
     catch (err) {
-        problems.push(`Input ${err.message}`);
+        problems.push(`Input ${err.message.replace(/^The /, '')}`);
     }
     if (/^\/t\//.test(url.pathname)) {
         problems.push(`Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`);

@@ -252,7 +252,7 @@ export function baseUrl(value: string, input: string, problems: string[]): strin
   try {
     assertSecureUrl(url, `"${input}"`)
   } catch (err) {
-    problems.push(`Input ${(err as Error).message}`)
+    problems.push(`Input ${(err as Error).message.replace(/^The /, '')}`)
   }
   if (/^\/t\//.test(url.pathname)) {
     problems.push(
