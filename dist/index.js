@@ -31839,6 +31839,10 @@ class Http {
     scrubber;
     constructor(options) {
         this.options = options;
+        // Node turns certificate checks off for the whole process on this variable; the action never runs so.
+        if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+            throw new Error('NODE_TLS_REJECT_UNAUTHORIZED=0 turns TLS certificate verification off, so secrets could go to anyone on the network path; remove it from the workflow and, for a private certificate authority, set NODE_EXTRA_CA_CERTS to its PEM file instead.');
+        }
         this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
             allowRetries: false, // retries are decided here, per method and status
             allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it
@@ -33407,12 +33411,12 @@ function baseUrl(value, input, problems) {
         assertSecureUrl(url, `"${input}"`);
     }
     catch (err) {
-        problems.push(`Input ${err.message}`);
+        problems.push(`Input ${err.message.replace(/^The /, '')}`);
     }
     if (/^\/t\//.test(url.pathname)) {
         problems.push(`Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`);
     }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return `${url.origin}${trimEnd(url.pathname, '/')}`;
 }
 function bool(value, fallback, input, problems) {
     if (!value)
@@ -35105,6 +35109,7 @@ function escapeHtml(text) {
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
 
+
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 const EXCERPT_CHARS = 200;
@@ -35143,7 +35148,7 @@ async function runSmoke(calls, options) {
 }
 /** The gateway URL joined with a path target; an absolute target as it is. */
 function targetUrl(baseUrl, target) {
-    return target.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${target}` : target;
+    return target.startsWith('/') ? `${trimEnd(baseUrl, '/')}${target}` : target;
 }
 async function attempt(call, url, options) {
     try {
@@ -35206,14 +35211,17 @@ async function smokeStep(smoke, run) {
         await writeSmokeSummary({ skipped });
         return true;
     }
-    if (!run.gateway?.url)
+    // Only calls relative to the gateway need its URL (mode: token takes absolute URLs only).
+    const base = run.gateway?.url ?? '';
+    if (!base && smoke.calls.some((c) => c.target.startsWith('/')))
         throw new Error('Smoke test: no gateway URL was found for the API, so "smoke-test" cannot run.');
+    const where = run.gateway?.url ? `${run.gateway.environment}: ${run.gateway.url}` : 'absolute URLs';
     const http = new Http({ deadline: Date.now() + smoke.waitSeconds * 1000 + LAST_REQUEST_SLACK_MS, debug: run.debug });
     http.addSecret(run.token);
     try {
-        const results = await runSmoke(smoke.calls, { baseUrl: run.gateway.url, token: run.token, waitSeconds: smoke.waitSeconds, http });
+        const results = await runSmoke(smoke.calls, { baseUrl: base, token: run.token, waitSeconds: smoke.waitSeconds, http });
         output('smoke-results', smokeOutput(results));
-        await writeSmokeSummary({ results, url: run.gateway.url });
+        await writeSmokeSummary({ results, url: base || 'absolute URLs' });
         const failure = smokeFailure(results, smoke.waitSeconds);
         if (failure) {
             // The table line by line (each neutralised as log text), then the failure that names the misses.
@@ -35222,7 +35230,7 @@ async function smokeStep(smoke, run) {
             log.fail(failure);
             return false;
         }
-        startGroup(`Smoke test (${run.gateway.environment}: ${run.gateway.url})`);
+        startGroup(`Smoke test (${where})`);
         for (const line of smokeTable(results))
             log.info(line);
         endGroup();
@@ -35279,6 +35287,7 @@ async function writeSummary(config, o, failures = []) {
 
 ;// CONCATENATED MODULE: ./src/token/inputs.ts
 
+
 function isTokenMode(getInput) {
     return getInput('mode').trim().toLowerCase() === 'token';
 }
@@ -35317,7 +35326,8 @@ function readTokenConfig(getInput) {
         audience: get('oidc-audience') || `${base}/oauth2/token`,
         scopes,
         revoke: bool(get('revoke'), true, 'revoke', problems),
-        timeoutSeconds
+        timeoutSeconds,
+        smoke: readTokenModeSmoke(get, problems)
     };
     if (problems.length > 0)
         throw new InputError(problems);
@@ -35365,6 +35375,24 @@ function idTokenPreflight(env) {
         'A job-level "permissions" block replaces the defaults, so list every other permission the job needs too (e.g. contents: read).',
         'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
     ].join('\n'));
+}
+/**
+ * `smoke-test` in mode: token. The gateway URL comes from Choreo's Developer Portal, which this mode does
+ * not read (it holds no Choreo credential), so every target must be the absolute URL of the call.
+ */
+function readTokenModeSmoke(get, problems) {
+    const smoke = readSmokeInputs(get, problems);
+    if (!smoke)
+        return undefined;
+    for (const call of smoke.calls) {
+        if (call.target.startsWith('/')) {
+            problems.push(`Input "smoke-test", line ${call.line} ("${call.text}"): with mode: token the target must be the absolute https:// URL of the call (this mode reads nothing from Choreo, so it cannot look the gateway URL up); copy the API's gateway URL from the Choreo Console, e.g. "GET https://<gateway>/items -> 200".`);
+        }
+    }
+    if (smoke.environment) {
+        problems.push('Input "smoke-environment" does not apply with mode: token (the targets are absolute URLs); remove it.');
+    }
+    return smoke;
 }
 
 ;// CONCATENATED MODULE: ./src/token/output.ts
@@ -35463,6 +35491,7 @@ const STATE = { token: 'token', expiresAt: 'expires-at', revokeEndpoint: 'revoke
 
 
 
+
  // the token travels to the post step only through the runner's step state
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -35506,6 +35535,14 @@ async function runTokenMode() {
         output('client-id', config.clientId);
         log.info(`Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`);
         await writeTokenSummary(claims, token);
+        // The calls' targets are absolute (readTokenConfig), so the gateway's own URL is not needed.
+        if (config.smoke)
+            await smokeStep(config.smoke, {
+                mode: 'token',
+                gateway: undefined,
+                token: token.access_token,
+                debug: isDebug() ? log.debug : undefined
+            });
     }
     catch (err) {
         log.fail(err instanceof Error ? err.message : String(err));

@@ -126,6 +126,12 @@ export class Http {
   private readonly scrubber: Scrubber
 
   constructor(private readonly options: HttpOptions) {
+    // Node turns certificate checks off for the whole process on this variable; the action never runs so.
+    if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+      throw new Error(
+        'NODE_TLS_REJECT_UNAUTHORIZED=0 turns TLS certificate verification off, so secrets could go to anyone on the network path; remove it from the workflow and, for a private certificate authority, set NODE_EXTRA_CA_CERTS to its PEM file instead.'
+      )
+    }
     this.client = new HttpClient(options.userAgent ?? 'asgardeo-choreo-secure-api-action', [], {
       allowRetries: false, // retries are decided here, per method and status
       allowRedirects: false, // a redirect on an API call is a misconfigured URL: report it

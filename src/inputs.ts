@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { assertSecureUrl } from './http.js'
+import { assertSecureUrl, trimEnd } from './http.js'
 import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
 import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
 
@@ -280,14 +280,14 @@ export function baseUrl(value: string, input: string, problems: string[]): strin
   try {
     assertSecureUrl(url, `"${input}"`)
   } catch (err) {
-    problems.push(`Input ${(err as Error).message}`)
+    problems.push(`Input ${(err as Error).message.replace(/^The /, '')}`)
   }
   if (/^\/t\//.test(url.pathname)) {
     problems.push(
       `Input "${input}" ("${value}") includes the organization path; give only the host (e.g. ${url.origin}) and the org in its own input.`
     )
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  return `${url.origin}${trimEnd(url.pathname, '/')}`
 }
 
 export function bool(value: string, fallback: boolean, input: string, problems: string[]): boolean {

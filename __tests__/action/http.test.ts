@@ -148,3 +148,14 @@ test("Asgardeo's listings are bounded: an endless next link is an error, a next 
   await expect(api.findApiResource('urn:x')).rejects.toMatchObject({ code: 'BAD_NEXT_LINK' })
   client.dispose()
 })
+
+test('refuses to run with TLS verification switched off for the process, naming the fix', () => {
+  const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'
+  try {
+    expect(() => new Http({ deadline: Date.now() + 1000 })).toThrow(/NODE_TLS_REJECT_UNAUTHORIZED=0 .* NODE_EXTRA_CA_CERTS/)
+  } finally {
+    if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved
+  }
+})

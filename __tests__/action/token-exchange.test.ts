@@ -66,7 +66,8 @@ async function introspect(token: string): Promise<{ active: boolean }> {
 const rows = (plan: string) => JSON.parse(plan) as { resource: string; name: string; action: string; details: string[] }[]
 
 beforeAll(async () => {
-  provision = await runMain(provisionInputs([MAIN, PROD]))
+  // The built bundle, as a runner runs it; the other steps run src/ in-process unless they say 'dist'.
+  provision = await runMain(provisionInputs([MAIN, PROD]), {}, 'dist')
 }, 60_000)
 
 describe('provisioning (grant-type: token-exchange)', () => {
@@ -136,6 +137,20 @@ describe('consuming (mode: token)', () => {
     expect(maskLeaks(run)).toEqual([])
     expect(run.stdout).toContain('::debug::') // the scan ran with debug logging on
     expect(run.state.token).toBe(token)
+  })
+
+  test('smoke-test calls the given gateway URLs with the token just obtained; a relative target is refused first', async () => {
+    const s = emu.state.seed
+    const base = `${emu.url}/gateway/Production${s.apiContext}/${s.apiVersion}`
+    const run = await consume({ ref: 'refs/heads/main' }, { 'smoke-test': `GET ${base}/items -> 200\nGET ${base}/items -> 401 anonymous` })
+    expect(run.stdout).not.toContain('::error::')
+    expect(JSON.parse(run.outputs['smoke-results']).map((r: { status: number }) => r.status)).toEqual([200, 401])
+    const before = emu.log.lastSeq
+    const relative = await consume({ ref: 'refs/heads/main' }, { 'smoke-test': 'GET /items -> 200' })
+    expect(relative.exitCode).toBe(1)
+    expect(relative.stdout).toContain('with mode: token the target must be the absolute https:// URL of the call')
+    // Refused before the id-token was asked for or anything was exchanged.
+    expect(emu.log.since(before).filter((e) => !e.path.startsWith('/__emulator'))).toEqual([])
   })
 
   test('two runs of the same subject get two different tokens (each bound to its request)', async () => {
@@ -235,11 +250,11 @@ describe('the binding refuses every other id-token', () => {
 })
 
 describe('post step', () => {
-  test('revokes the token: introspection shows it inactive', async () => {
-    const main = await consume({ environment: 'prod' })
+  test('revokes the token: introspection shows it inactive (dist/index.js, then dist/post.js)', async () => {
+    const main = await runMain(consumerInputs(), await job({ environment: 'prod' }), 'dist')
     const token = main.outputs['access-token']
     expect((await introspect(token)).active).toBe(true)
-    const post = await runPost(main.state, consumerInputs())
+    const post = await runPost(main.state, consumerInputs(), {}, 'dist')
     expect(post.exitCode).toBe(0)
     expect(post.stdout).toContain(`::add-mask::${token}`)
     expect(post.stdout).toContain('Revoked')

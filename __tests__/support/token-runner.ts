@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { parseOutputFile, type Inputs } from '../../scripts/local-runner.js'
 
 /**
- * Runs dist/ as the runner does for an action with `runs.post`: main (dist/index.js) with its own
- * GITHUB_STATE file, then post (dist/post.js) with STATE_<name> from that file and the same inputs.
- * Until the runner harness (scripts/local-runner.ts) runs post steps itself, this is the one place that does.
+ * Runs main and post as separate steps, as the runner does for an action with `runs.post`: main with
+ * its own GITHUB_STATE file, then post with STATE_<name> from that file and the same inputs. The tests
+ * call post themselves (to revoke, skip or fail it on purpose), which the harness's runSource/runDist,
+ * running post right after main, cannot. `via: 'dist'` spawns dist/index.js and dist/post.js; `via:
+ * 'source'` (the default) runs src/main.ts's and src/post.ts's run() in this process, so coverage sees them.
  */
 export interface StepRun {
   exitCode: number
@@ -21,8 +23,44 @@ export interface StepRun {
   logs: string
 }
 
-function spawnStep(script: string, inputs: Inputs, env: Record<string, string | undefined>): Promise<StepRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'action-step-'))
+export type Via = 'source' | 'dist'
+
+/** In-process steps share one folder: @actions/core caches the summary file's path for the process's life. */
+let inProcessDir: string | undefined
+
+async function step(which: 'main' | 'post', inputs: Inputs, env: Record<string, string | undefined>, via: Via): Promise<StepRun> {
+  if (via === 'dist') return spawnStep(which === 'main' ? 'dist/index.js' : 'dist/post.js', inputs, env)
+  inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-step-'))
+  const { full, files } = stepEnv(inputs, env, inProcessDir)
+  const saved = { ...process.env }
+  for (const key of Object.keys(process.env)) if (/^(INPUT_|GITHUB_|STATE_|ACTIONS_|RUNNER_)/.test(key)) delete process.env[key]
+  Object.assign(process.env, full)
+  let stdout = ''
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    return true
+  }) as typeof process.stdout.write
+  const exitBefore = process.exitCode
+  process.exitCode = undefined
+  try {
+    const entry = (which === 'main' ? await import('../../src/main.js') : await import('../../src/post.js')) as { run: () => Promise<void> }
+    await entry.run()
+  } finally {
+    process.stdout.write = write
+  }
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = exitBefore
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+  Object.assign(process.env, saved)
+  return collect(files, exitCode, stdout, '')
+}
+
+function stepEnv(
+  inputs: Inputs,
+  env: Record<string, string | undefined>,
+  dir: string
+): { full: Record<string, string>; files: { output: string; summary: string; state: string } } {
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state') }
   for (const f of Object.values(files)) writeFileSync(f, '')
   const base: Record<string, string> = {}
@@ -40,6 +78,24 @@ function spawnStep(script: string, inputs: Inputs, env: Record<string, string | 
   }
   for (const [k, v] of Object.entries(inputs)) full[`INPUT_${k.toUpperCase()}`] = v
   for (const [k, v] of Object.entries(env)) if (v !== undefined) full[k] = v
+  return { full, files }
+}
+
+function collect(files: { output: string; summary: string; state: string }, exitCode: number, stdout: string, stderr: string): StepRun {
+  const summary = readFileSync(files.summary, 'utf8')
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
+    summary,
+    state: parseOutputFile(readFileSync(files.state, 'utf8')),
+    logs: [stdout, stderr, summary].join('\n')
+  }
+}
+
+function spawnStep(script: string, inputs: Inputs, env: Record<string, string | undefined>): Promise<StepRun> {
+  const { full, files } = stepEnv(inputs, env, mkdtempSync(join(tmpdir(), 'action-step-')))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { env: full, cwd: process.cwd() })
     let stdout = ''
@@ -47,30 +103,24 @@ function spawnStep(script: string, inputs: Inputs, env: Record<string, string | 
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
     child.on('error', reject)
-    child.on('close', (code) => {
-      const summary = readFileSync(files.summary, 'utf8')
-      resolve({
-        exitCode: code ?? 1,
-        stdout,
-        stderr,
-        outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
-        summary,
-        state: parseOutputFile(readFileSync(files.state, 'utf8')),
-        logs: [stdout, stderr, summary].join('\n')
-      })
-    })
+    child.on('close', (code) => resolve(collect(files, code ?? 1, stdout, stderr)))
   })
 }
 
-/** The main step (dist/index.js) with extra environment, e.g. the runner's ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN. */
-export function runMain(inputs: Inputs, env: Record<string, string | undefined> = {}): Promise<StepRun> {
-  return spawnStep('dist/index.js', inputs, env)
+/** The main step with extra environment, e.g. the runner's ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN. */
+export function runMain(inputs: Inputs, env: Record<string, string | undefined> = {}, via: Via = 'source'): Promise<StepRun> {
+  return step('main', inputs, env, via)
 }
 
-/** The post step (dist/post.js): STATE_<name> for each value main saved, as the runner passes them. */
-export function runPost(state: Record<string, string>, inputs: Inputs, env: Record<string, string | undefined> = {}): Promise<StepRun> {
+/** The post step: STATE_<name> for each value main saved, as the runner passes them. */
+export function runPost(
+  state: Record<string, string>,
+  inputs: Inputs,
+  env: Record<string, string | undefined> = {},
+  via: Via = 'source'
+): Promise<StepRun> {
   const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
-  return spawnStep('dist/post.js', inputs, { ...stateEnv, ...env })
+  return step('post', inputs, { ...stateEnv, ...env }, via)
 }
 
 /**

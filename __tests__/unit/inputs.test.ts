@@ -92,7 +92,7 @@ describe('readConfig', () => {
     [{ 'grant-type': 'implicit' }, 'Input "grant-type" is "implicit"'],
     [{ 'grant-type': 'password' }, 'Input "username" is required'],
     [{ 'grant-type': 'password', username: 'a' }, 'Input "password" is required'],
-    [{ 'asgardeo-url': 'http://api.asgardeo.io' }, 'is not HTTPS'],
+    [{ 'asgardeo-url': 'http://api.asgardeo.io' }, 'Input "asgardeo-url" http://api.asgardeo.io is not HTTPS'],
     [{ 'choreo-url': 'http://10.0.0.1' }, 'is not HTTPS'],
     [{ 'asgardeo-url': 'not a url' }, 'Input "asgardeo-url" ("not a url") is not a URL'],
     [{ 'asgardeo-url': 'https://api.asgardeo.io/t/acme' }, 'includes the organization path'],

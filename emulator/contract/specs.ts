@@ -64,18 +64,24 @@ export function loadSpec(source: SpecSource): OpenApiDoc {
       /* another worker wrote it */
     }
   }
-  normalize(doc)
+  normalize(doc, typeof doc.openapi === 'string' && !('definitions' in doc))
   loaded.set(source.id, doc)
   return doc
 }
 
-/** Spec typos a JSON Schema validator cannot compile, fixed in memory (listed in emulator/README.md): `type: int`. */
-function normalize(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(normalize)
+/**
+ * Spec typos a JSON Schema validator cannot compile, fixed in memory (listed in emulator/README.md): `type: int`;
+ * and, in an OpenAPI 3 file with no `definitions` (user-associations-admin), Swagger 2 refs `#/definitions/X`,
+ * which point to its `#/components/schemas/X`.
+ */
+function normalize(node: unknown, openapi3 = false): void {
+  if (Array.isArray(node)) return node.forEach((n) => normalize(n, openapi3))
   if (!node || typeof node !== 'object') return
   const o = node as Record<string, unknown>
   if (o.type === 'int') o.type = 'integer'
-  for (const v of Object.values(o)) normalize(v)
+  if (openapi3 && typeof o.$ref === 'string' && o.$ref.startsWith('#/definitions/'))
+    o.$ref = `#/components/schemas/${o.$ref.slice('#/definitions/'.length)}`
+  for (const v of Object.values(o)) normalize(v, openapi3)
 }
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']

@@ -293,7 +293,9 @@ function checkResponse(pair: ContractPair, m: Match, result: ContractResult): vo
     push('status', `status ${pair.status} is not among ${Object.keys(responses).join(', ')}`)
     return
   }
-  const content = declared.content as Record<string, { schema?: unknown }> | undefined
+  // Swagger 2 style (user-associations-admin mixes it into OpenAPI 3) puts the schema on the response itself.
+  const content = (declared.content ?? (declared.schema ? { 'application/json': { schema: declared.schema } } : undefined)) as
+    Record<string, { schema?: unknown }> | undefined
   if (!content || !pair.responseBody) return
   const type = mediaType(pair.responseHeaders['content-type'])
   const entry = content[type] ?? (Object.keys(content).some((k) => k === '*/*') ? content['*/*'] : undefined)
@@ -318,7 +320,8 @@ function checkRequest(pair: ContractPair, m: Match, result: ContractResult): voi
     if (!excused(spec, pair.method, m.template, pair.status, 'request', pointer, detail))
       result.violations.push({ spec, operation: op, status: pair.status, kind: 'request', detail })
   }
-  const requestBody = m.operation.requestBody as { content?: Record<string, { schema?: unknown }>; required?: boolean } | undefined
+  const requestBody = (m.operation.requestBody ?? swagger2Body(m.operation)) as
+    { content?: Record<string, { schema?: unknown }>; required?: boolean } | undefined
   if (!requestBody?.content) {
     if (pair.requestBody) push('a body was sent where the spec takes none')
     return
@@ -339,6 +342,13 @@ function checkRequest(pair: ContractPair, m: Match, result: ContractResult): voi
   const fn = validatorFor(spec, `${op}|request`, entry.schema)
   for (const e of schemaErrors(fn, body.value))
     if (!e.isNull || !excused(spec, pair.method, m.template, pair.status, 'null')) push(e.message, e.pointer)
+}
+
+/** A Swagger 2 `in: body` parameter, as an OpenAPI 3 requestBody (JSON, Swagger 2's default `consumes`). */
+function swagger2Body(operation: Match['operation']): { content: Record<string, { schema?: unknown }>; required?: boolean } | undefined {
+  const params = (operation.parameters ?? []) as { in?: string; schema?: unknown; required?: boolean }[]
+  const body = params.find((p) => p.in === 'body')
+  return body ? { content: { 'application/json': { schema: body.schema } }, required: body.required } : undefined
 }
 
 /** OAuth2 / OIDC endpoints: RFC 6749, 7009, 7662, 8693, 8414 / OIDC Discovery, OIDC Core §5.3, RFC 7517. */

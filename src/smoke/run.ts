@@ -1,3 +1,4 @@
+import { trimEnd } from '../http.js'
 import type { Http } from '../http.js'
 import { expectationHolds, type SmokeCall } from './parse.js'
 
@@ -75,7 +76,7 @@ export async function runSmoke(calls: SmokeCall[], options: SmokeOptions): Promi
 
 /** The gateway URL joined with a path target; an absolute target as it is. */
 export function targetUrl(baseUrl: string, target: string): string {
-  return target.startsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${target}` : target
+  return target.startsWith('/') ? `${trimEnd(baseUrl, '/')}${target}` : target
 }
 
 async function attempt(call: SmokeCall, url: string, options: SmokeOptions): Promise<{ status: number; body: unknown }> {

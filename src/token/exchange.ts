@@ -8,6 +8,7 @@ import { ungranted } from '../plan.js'
 import { idTokenPreflight, readTokenConfig, type TokenConfig } from './inputs.js'
 import { outputToken } from './output.js'
 import { claimsOf, describeClaims, refusalError } from './refusal.js'
+import { smokeStep } from '../smoke/step.js'
 import { STATE } from './state.js' // the token travels to the post step only through the runner's step state
 
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt'
@@ -59,6 +60,14 @@ export async function runTokenMode(): Promise<void> {
       `Issued a ${token.token_type} token for ${JSON.stringify(claims.sub)} with ${config.scopes.length} scopes, valid ${token.expires_in} s.`
     )
     await writeTokenSummary(claims, token)
+    // The calls' targets are absolute (readTokenConfig), so the gateway's own URL is not needed.
+    if (config.smoke)
+      await smokeStep(config.smoke, {
+        mode: 'token',
+        gateway: undefined,
+        token: token.access_token,
+        debug: core.isDebug() ? log.debug : undefined
+      })
   } catch (err) {
     log.fail(err instanceof Error ? err.message : String(err))
   } finally {

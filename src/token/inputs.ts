@@ -1,4 +1,5 @@
 import { baseUrl, bool, DEFAULTS, InputError, type GetInput } from '../inputs.js'
+import { readSmokeInputs, type SmokeConfig } from '../smoke/parse.js'
 
 /**
  * `mode: token`: a deploy job exchanges its GitHub id-token for an access token and reconciles nothing,
@@ -19,6 +20,8 @@ export interface TokenConfig {
   scopes: string[]
   revoke: boolean
   timeoutSeconds: number
+  /** `smoke-test` calls made with the new token; absolute URLs only (this mode reads nothing from Choreo). */
+  smoke?: SmokeConfig
 }
 
 export function isTokenMode(getInput: GetInput): boolean {
@@ -64,7 +67,8 @@ export function readTokenConfig(getInput: GetInput): TokenConfig {
     audience: get('oidc-audience') || `${base}/oauth2/token`,
     scopes,
     revoke: bool(get('revoke'), true, 'revoke', problems),
-    timeoutSeconds
+    timeoutSeconds,
+    smoke: readTokenModeSmoke(get, problems)
   }
   if (problems.length > 0) throw new InputError(problems)
   return config
@@ -110,4 +114,24 @@ export function idTokenPreflight(env: NodeJS.ProcessEnv): void {
       'Pull requests from forks get a read-only token and no id-token, and GitHub treats runs triggered by Dependabot like forks: run the token step for pushes, environments or workflow_dispatch, not for those.'
     ].join('\n')
   )
+}
+
+/**
+ * `smoke-test` in mode: token. The gateway URL comes from Choreo's Developer Portal, which this mode does
+ * not read (it holds no Choreo credential), so every target must be the absolute URL of the call.
+ */
+function readTokenModeSmoke(get: (name: string) => string, problems: string[]): SmokeConfig | undefined {
+  const smoke = readSmokeInputs(get, problems)
+  if (!smoke) return undefined
+  for (const call of smoke.calls) {
+    if (call.target.startsWith('/')) {
+      problems.push(
+        `Input "smoke-test", line ${call.line} ("${call.text}"): with mode: token the target must be the absolute https:// URL of the call (this mode reads nothing from Choreo, so it cannot look the gateway URL up); copy the API's gateway URL from the Choreo Console, e.g. "GET https://<gateway>/items -> 200".`
+      )
+    }
+  }
+  if (smoke.environment) {
+    problems.push('Input "smoke-environment" does not apply with mode: token (the targets are absolute URLs); remove it.')
+  }
+  return smoke
 }
