@@ -207,13 +207,14 @@ describe('injected workflow commands and markdown are neutralised', () => {
 
 describe('a cut-off or bad body is an error, retried for reads', () => {
   test('a read cut off mid-body on every attempt fails the run, with no outputs', async () => {
-    emu.faults.add({ kind: 'truncate', method: 'GET', path: '/api/am/publisher/v2/apis/*', times: 10 })
+    const apiId = emu.state.seed.apiId
+    emu.faults.add({ kind: 'truncate', method: 'GET', path: `/api/am/publisher/v2/apis/${apiId}`, times: 10 })
     const run = await runSource(emulatorInputs(emu))
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toMatch(
       /::error::Choreo sent a bad response to GET .*\/apis\/[^:]+: the connection closed after \d+ bytes of the body/
     )
-    expect(hits('GET', /^\/api\/am\/publisher\/v2\/apis\/[^/?]+\?/).length).toBe(4) // retried, then given up
+    expect(hits('GET', new RegExp(`^/api/am/publisher/v2/apis/${apiId}\\?`)).length).toBe(4) // retried, then given up
     expect(run.outputs['access-token']).toBeUndefined()
   })
 

@@ -100,19 +100,24 @@ test('strict with a slug the action cannot know: a clear error naming scope-pref
   expect((await choreo(emu, 'GET', `/publisher/v2/apis/${apiId()}`)).body.scopes).toEqual([])
 })
 
-test('a change while the last deploy is still propagating waits for it (409 902005), then deploys', async () => {
+test('a change while the last deploy is still propagating waits for it (409 902005), deploys, then waits for its own', async () => {
   // Five emulated minutes of propagation: the re-run surely meets it; the clock moves on once it has.
   emu.reset({ deployPropagationMs: 300_000 })
-  expect((await runSource(emulatorInputs(emu, { scopes: 'read: GET /items' }))).exitCode).toBe(0)
+  expect((await runSource(emulatorInputs(emu, { scopes: 'read: GET /items', 'deploy-wait-seconds': '0' }))).exitCode).toBe(0)
   const since = emu.log.lastSeq
   const deploys = () => emu.log.since(since).filter((e) => e.method === 'POST' && e.path.includes('/deploy-revision'))
+  const until = async (seen: () => boolean) => {
+    while (!seen()) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
   const running = runSource(emulatorInputs(emu))
-  while (!deploys().some((e) => e.status === 409)) await new Promise((resolve) => setTimeout(resolve, 20))
+  await until(() => deploys().some((e) => e.status === 409))
+  emu.clockOffsetMs += 301_000
+  // Its own deployment propagates too (deploy-wait-seconds): the run waits until it is live.
+  await until(() => deploys().some((e) => e.status === 200))
   emu.clockOffsetMs += 301_000
   const run = await running
   expect(run.stdout).not.toContain('::error::')
   expect(run.exitCode).toBe(0)
   expect(deploys().map((e) => e.status)).toEqual([409, 200])
-  emu.clockOffsetMs += 301_000
   expect(await gateway(emu, 'POST', '/items', run.outputs['access-token'])).toBe(200)
 })
