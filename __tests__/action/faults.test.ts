@@ -15,7 +15,8 @@ test('429 with Retry-After on a lookup is waited out and retried', async () => {
       .map((e) => e.status)
       .slice(0, 3)
   ).toEqual([429, 429, 200])
-  expect(run.stdout).toMatch(/\d+ requests \(\d+ writes, 2 retries\)/)
+  // A request queued behind the 429's hold on the host may add a few paced ms (reads run concurrently).
+  expect(run.stdout).toMatch(/\d+ requests \(\d+ writes, 2 retries(, \d+ ms paced under rate limits)?\)/)
 })
 
 test('503 on a create is looked up before it is resent: not there, so sent once more', async () => {
