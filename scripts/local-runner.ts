@@ -317,30 +317,39 @@ let inProcessDir: string | undefined
 export async function runSource(inputs: Inputs, options: RunOptions = {}): Promise<ActionRun> {
   inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-run-'))
   const prepared = prepare(inputs, { ...options, debug: options.debug ?? true }, inProcessDir)
-  return runSteps(prepared, async (which, env) => {
-    const saved = { ...process.env }
-    for (const key of Object.keys(process.env)) if (RUNNER_OWNED.test(key)) delete process.env[key]
-    Object.assign(process.env, env)
-    let stdout = ''
-    const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
-      return true
-    }) as typeof process.stdout.write
-    const exitBefore = process.exitCode
-    process.exitCode = undefined
-    try {
-      const entry = (which === 'main' ? await import('../src/main.js') : await import(`../src/${which}.js`)) as { run: () => Promise<void> }
-      await entry.run()
-    } finally {
-      process.stdout.write = write
-    }
-    const exitCode = Number(process.exitCode ?? 0)
-    process.exitCode = exitBefore
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-    Object.assign(process.env, saved)
-    return { exitCode, stdout, stderr: '' }
-  })
+  return runSteps(prepared, runStepInProcess)
+}
+
+/**
+ * One step of src/ in this process: the environment is the step's alone while it runs (the runner's own
+ * variables of the caller removed), and stdout and the exit code are the step's.
+ */
+export async function runStepInProcess(
+  which: 'main' | 'post',
+  env: Record<string, string>
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const saved = { ...process.env }
+  for (const key of Object.keys(process.env)) if (RUNNER_OWNED.test(key)) delete process.env[key]
+  Object.assign(process.env, env)
+  let stdout = ''
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    return true
+  }) as typeof process.stdout.write
+  const exitBefore = process.exitCode
+  process.exitCode = undefined
+  try {
+    const entry = (which === 'main' ? await import('../src/main.js') : await import('../src/post.js')) as { run: () => Promise<void> }
+    await entry.run()
+  } finally {
+    process.stdout.write = write
+  }
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = exitBefore
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+  Object.assign(process.env, saved)
+  return { exitCode, stdout, stderr: '' }
 }
 
 /** Non-GET requests in the emulator's log after `since` (token requests excluded: reading a token writes nothing). */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseOutputFile, type Inputs } from '../../scripts/local-runner.js'
+import { parseOutputFile, runStepInProcess, type Inputs } from '../../scripts/local-runner.js'
 
 /**
  * Runs main and post as separate steps, as the runner does for an action with `runs.post`: main with
@@ -32,28 +32,8 @@ async function step(which: 'main' | 'post', inputs: Inputs, env: Record<string, 
   if (via === 'dist') return spawnStep(which === 'main' ? 'dist/index.js' : 'dist/post.js', inputs, env)
   inProcessDir ??= mkdtempSync(join(tmpdir(), 'action-step-'))
   const { full, files } = stepEnv(inputs, env, inProcessDir)
-  const saved = { ...process.env }
-  for (const key of Object.keys(process.env)) if (/^(INPUT_|GITHUB_|STATE_|ACTIONS_|RUNNER_)/.test(key)) delete process.env[key]
-  Object.assign(process.env, full)
-  let stdout = ''
-  const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
-    return true
-  }) as typeof process.stdout.write
-  const exitBefore = process.exitCode
-  process.exitCode = undefined
-  try {
-    const entry = (which === 'main' ? await import('../../src/main.js') : await import('../../src/post.js')) as { run: () => Promise<void> }
-    await entry.run()
-  } finally {
-    process.stdout.write = write
-  }
-  const exitCode = Number(process.exitCode ?? 0)
-  process.exitCode = exitBefore
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-  Object.assign(process.env, saved)
-  return collect(files, exitCode, stdout, '')
+  const { exitCode, stdout, stderr } = await runStepInProcess(which, full)
+  return collect(files, exitCode, stdout, stderr)
 }
 
 function stepEnv(
