@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals'
 import { emulatorInputs, writesSince } from '../../scripts/local-runner.js'
 import { useEmulator } from '../support/emulator.js'
 import { claims, gateway } from '../support/services.js'
-import { maskLeaks, runMain, runPost, type StepRun } from '../support/token-runner.js'
+import { maskLeaks, runMain, runPost, type StepRun, type Via } from '../support/token-runner.js'
 
 /**
  * Secret-free tokens end to end through dist/: a provisioning run binds two GitHub subjects; deploy jobs
@@ -46,8 +46,8 @@ function consumerInputs(extra: Record<string, string> = {}): Record<string, stri
   }
 }
 
-async function consume(fields: Record<string, unknown>, extra: Record<string, string> = {}): Promise<StepRun> {
-  return runMain(consumerInputs(extra), await job(fields))
+async function consume(fields: Record<string, unknown>, extra: Record<string, string> = {}, via: Via = 'source'): Promise<StepRun> {
+  return runMain(consumerInputs(extra), await job(fields), via)
 }
 
 async function introspect(token: string): Promise<{ active: boolean }> {
@@ -116,10 +116,12 @@ describe('provisioning (grant-type: token-exchange)', () => {
 
 describe('consuming (mode: token)', () => {
   test.each([
-    ['the main branch', { ref: 'refs/heads/main' }, MAIN],
-    ['the prod environment', { environment: 'prod' }, PROD]
-  ])('a job on %s gets a token with every scope, without any secret', async (_label, fields, sub) => {
-    const run = await consume(fields)
+    ['the main branch', 'source', { ref: 'refs/heads/main' }, MAIN],
+    ['the prod environment', 'source', { environment: 'prod' }, PROD],
+    ['the main branch', 'dist', { ref: 'refs/heads/main' }, MAIN],
+    ['the prod environment', 'dist', { environment: 'prod' }, PROD]
+  ] as const)('a job on %s gets a token with every scope, without any secret (%s)', async (_label, via, fields, sub) => {
+    const run = await consume(fields, {}, via)
     expect(run.stdout).not.toContain('::error::')
     expect(run.exitCode).toBe(0)
     const token = run.outputs['access-token']
@@ -198,9 +200,10 @@ describe('consuming (mode: token)', () => {
   })
 })
 
-describe('the binding refuses every other id-token', () => {
+// Every refusal through src/ in this process and through the built bundle, as a runner runs it.
+describe.each(['source', 'dist'] as const)('the binding refuses every other id-token (%s)', (via) => {
   const refused = async (fields: Record<string, unknown>, extra: Record<string, string> = {}) => {
-    const run = await consume(fields, extra)
+    const run = await consume(fields, extra, via)
     expect(run.exitCode).toBe(1)
     expect(run.outputs['access-token']).toBeUndefined()
     expect(run.state.token).toBeUndefined()
