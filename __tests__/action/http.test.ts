@@ -108,7 +108,7 @@ test('requests to a rate-limited host are paced: a burst degrades to waiting, no
 
   emu.reset()
   limited()
-  const paced = http({ pacer: new Pacer(() => ({ perWindow: 4, burst: 4, windowMs: 500 })), maxAttempts: 1 })
+  const paced = http({ pacer: new Pacer(() => ({ perWindow: 4, windowMs: 500 })), maxAttempts: 1 })
   expect(await burst(paced)).toEqual(Array(30).fill('ok'))
   expect(emu.log.since(0).filter((e) => e.status === 429)).toEqual([])
   expect(paced.stats.pacedMs).toBeGreaterThan(0)
@@ -116,7 +116,7 @@ test('requests to a rate-limited host are paced: a burst degrades to waiting, no
 })
 
 test('a pacing wait that would pass the deadline is not started', async () => {
-  const client = http({ deadline: Date.now() + 10_000, pacer: new Pacer(() => ({ perWindow: 1, burst: 1, windowMs: 60_000 })) })
+  const client = http({ deadline: Date.now() + 10_000, pacer: new Pacer(() => ({ perWindow: 1, windowMs: 60_000 })) })
   expect((await client.request({ service: 'asgardeo', method: 'GET', url: jwks() })).status).toBe(200)
   await expect(client.request({ service: 'asgardeo', method: 'GET', url: jwks() })).rejects.toMatchObject({ code: 'TIMEOUT' })
   expect(client.stats.requests).toBe(1)
