@@ -32607,6 +32607,7 @@ class Choreo {
     publisher;
     devportal;
     orgId;
+    settings;
     constructor(http, url, consoleUrl, token, orgId) {
         this.http = http;
         this.consoleUrl = consoleUrl;
@@ -32711,8 +32712,10 @@ class Choreo {
     async deployments(apiId) {
         return (await this.call('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? [];
     }
-    async environments() {
-        return (await this.call('publisher', 'GET', '/settings')).body?.environment ?? [];
+    /** The organization's gateway environments: read once per run, however many APIs ask. */
+    environments() {
+        this.settings ??= this.call('publisher', 'GET', '/settings').then((res) => res.body?.environment ?? []);
+        return this.settings;
     }
     /** A lifecycle action: `Publish` (from CREATED or PROTOTYPED), `Re-Publish` (from BLOCKED), … */
     async changeLifecycle(apiId, action) {
@@ -32807,139 +32810,6 @@ class Choreo {
         };
         const res = await createOrAdopt(post, lookup);
         return res.status === 409 ? undefined : res.body;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/graph.ts
-/**
- * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
- * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
- * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
- * failure never leaves a write running unobserved.
- */
-class SkippedError extends Error {
-    task;
-    constructor(task) {
-        super(`${task} skipped: a task it depends on failed`);
-        this.task = task;
-    }
-}
-/** Every independent failure of a run; the message is the first one's. */
-class GraphFailure extends Error {
-    failures;
-    /** What the run had found and done before it failed (set by the caller), for the report. */
-    partial;
-    constructor(failures) {
-        super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
-        this.failures = failures;
-        this.name = 'GraphFailure';
-    }
-}
-class TaskGraph {
-    timings = [];
-    all = [];
-    origin = Date.now();
-    reads = [];
-    sealed = false;
-    passed = false;
-    openBarrier;
-    /**
-     * Reads, then writes: the barrier every write task waits on. It passes once every read task has
-     * succeeded; a read that refutes an input fails it, and then no write ever starts.
-     */
-    preflight = {
-        name: 'pre-flight',
-        promise: new Promise((resolve) => (this.openBarrier = resolve)).then((ok) => {
-            if (!ok)
-                throw new SkippedError('pre-flight');
-        })
-    };
-    constructor() {
-        this.preflight.promise.catch(() => undefined); // observed through its dependents
-    }
-    /** Whether the read phase is over and succeeded: writes may be sent (the clients check this). */
-    get writesOpen() {
-        return this.passed;
-    }
-    /** A task of the read phase: it may only read, and may refute an input. */
-    read(name, deps, fn) {
-        if (this.sealed)
-            throw new Error(`read task "${name}" added after the read phase was sealed`);
-        const task = this.add(name, deps, fn);
-        this.reads.push(task);
-        return task;
-    }
-    /** A task of the write phase: it starts only once every read has succeeded. */
-    write(name, deps, fn) {
-        const all = [this.preflight, ...deps];
-        return this.add(name, all, (...values) => fn(...values.slice(1)));
-    }
-    /** Ends the read phase: the barrier passes when every read task registered so far has succeeded. */
-    seal() {
-        if (this.sealed)
-            return;
-        this.sealed = true;
-        const barrier = this.add('pre-flight', this.reads, async () => {
-            this.passed = true;
-        });
-        barrier.promise.then(() => this.openBarrier(true), () => this.openBarrier(false));
-    }
-    add(name, deps, fn) {
-        const promise = (async () => {
-            let values;
-            try {
-                values = (await Promise.all(deps.map((d) => d.promise)));
-            }
-            catch {
-                throw new SkippedError(name);
-            }
-            const start = Date.now() - this.origin;
-            try {
-                const value = await fn(...values);
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
-                return value;
-            }
-            catch (err) {
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
-                throw err;
-            }
-        })();
-        promise.catch(() => undefined); // observed in settle()
-        this.all.push(promise);
-        return { name, promise };
-    }
-    /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
-    async settle() {
-        this.seal();
-        const results = await Promise.allSettled(this.all);
-        const failures = results
-            .filter((r) => r.status === 'rejected')
-            .map((r) => r.reason)
-            .filter((e) => !(e instanceof SkippedError))
-            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
-        if (failures.length > 0)
-            throw new GraphFailure(failures);
-    }
-    /**
-     * The chain that decided the wall time: from the task that finished last, back through the
-     * dependency that released it (the one that finished last). `ms` is when that chain ended.
-     */
-    criticalPath() {
-        const byName = new Map(this.timings.map((t) => [t.name, t]));
-        // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
-        const order = new Map(this.timings.map((t, i) => [t, i]));
-        const later = (a, t) => !a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a;
-        let last = this.timings.reduce(later, undefined);
-        const ms = last?.end ?? 0;
-        const chain = [];
-        while (last) {
-            chain.unshift(last.name);
-            last = last.deps
-                .map((d) => byName.get(d))
-                .filter((t) => !!t)
-                .reduce(later, undefined);
-        }
-        return { ms, chain };
     }
 }
 
@@ -33431,6 +33301,198 @@ function bool(value, fallback, input, problems) {
     return fallback;
 }
 
+;// CONCATENATED MODULE: ./src/graph.ts
+/**
+ * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
+ * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
+ * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
+ * failure never leaves a write running unobserved.
+ *
+ * With several APIs in one run (a `config` file) each entry is a group: its writes wait for its own
+ * reads and the shared ones only, so one API refuted in pre-flight does not hold back the others.
+ * Shared writes (the application every entry uses) wait until every entry's reads are done, and run
+ * when at least one entry passed: a run whose every entry was refuted writes nothing at all.
+ */
+class SkippedError extends Error {
+    task;
+    constructor(task) {
+        super(`${task} skipped: a task it depends on failed`);
+        this.task = task;
+    }
+}
+/** Every independent failure of a run; the message is the first one's. */
+class GraphFailure extends Error {
+    failures;
+    groups;
+    /** What the run had found and done before it failed (set by the caller), for the report. */
+    partial;
+    constructor(failures, 
+    /** The group (config entry) each failure happened in, in the same order; undefined = shared. */
+    groups = failures.map(() => undefined)) {
+        super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
+        this.failures = failures;
+        this.groups = groups;
+        this.name = 'GraphFailure';
+    }
+}
+class TaskGraph {
+    timings = [];
+    all = [];
+    origin = Date.now();
+    /** Read tasks by group (undefined: shared by every group). */
+    reads = new Map();
+    barriers = new Map();
+    /** The group each failure happened in (the first task to throw an error owns it). */
+    failedIn = new Map();
+    sealed = false;
+    passed = false;
+    /**
+     * Reads, then writes: the barrier every shared write task waits on. It passes once every read task has
+     * succeeded; a read that refutes an input fails it, and then no write ever starts.
+     */
+    get preflight() {
+        return this.barrier(undefined).task;
+    }
+    /** Whether some group's read phase is over and succeeded: writes may be sent (the clients check this). */
+    get writesOpen() {
+        return this.passed;
+    }
+    /** The tasks of one config entry; `undefined` is the shared group (a single-API run has only that one). */
+    scope(group) {
+        if (group === undefined)
+            return this;
+        const label = (name) => `${name} [${group}]`;
+        return {
+            read: (name, deps, fn) => this.readIn(group, label(name), deps, fn),
+            write: (name, deps, fn) => this.writeIn(group, label(name), deps, fn),
+            add: (name, deps, fn) => this.addIn(group, label(name), deps, fn)
+        };
+    }
+    /** A task of the read phase: it may only read, and may refute an input. */
+    read(name, deps, fn) {
+        return this.readIn(undefined, name, deps, fn);
+    }
+    /** A task of the write phase: it starts only once every read of its group (and every shared read) has succeeded. */
+    write(name, deps, fn) {
+        return this.writeIn(undefined, name, deps, fn);
+    }
+    add(name, deps, fn) {
+        return this.addIn(undefined, name, deps, fn);
+    }
+    /** Ends the read phase: each barrier passes when the reads it waits for (registered so far) have succeeded. */
+    seal() {
+        if (this.sealed)
+            return;
+        this.sealed = true;
+        const shared = this.reads.get(undefined) ?? [];
+        const groups = [...new Set([...this.reads.keys(), ...this.barriers.keys()])].filter((g) => g !== undefined);
+        const checks = groups.map((group) => this.pass(group, this.addIn(group, `pre-flight [${group}]`, [...shared, ...(this.reads.get(group) ?? [])], async () => undefined)));
+        // Shared writes serve every group: they wait for all groups' reads and need at least one group through.
+        const sharedCheck = this.addIn(undefined, 'pre-flight', shared, async () => {
+            if (checks.length === 0)
+                return;
+            const results = await Promise.allSettled(checks.map((c) => c.promise));
+            if (!results.some((r) => r.status === 'fulfilled'))
+                throw new SkippedError('pre-flight');
+        });
+        this.pass(undefined, sharedCheck);
+    }
+    pass(group, check) {
+        const barrier = this.barrier(group);
+        check.promise.then(() => {
+            this.passed = true;
+            barrier.open(true);
+        }, () => barrier.open(false));
+        return check;
+    }
+    barrier(group) {
+        let barrier = this.barriers.get(group);
+        if (!barrier) {
+            let open;
+            const promise = new Promise((resolve) => (open = resolve)).then((ok) => {
+                if (!ok)
+                    throw new SkippedError('pre-flight');
+            });
+            promise.catch(() => undefined); // observed through its dependents
+            barrier = { task: { name: group === undefined ? 'pre-flight' : `pre-flight [${group}]`, promise }, open };
+            this.barriers.set(group, barrier);
+        }
+        return barrier;
+    }
+    readIn(group, name, deps, fn) {
+        if (this.sealed)
+            throw new Error(`read task "${name}" added after the read phase was sealed`);
+        const task = this.addIn(group, name, deps, fn);
+        const reads = this.reads.get(group) ?? [];
+        reads.push(task);
+        this.reads.set(group, reads);
+        return task;
+    }
+    writeIn(group, name, deps, fn) {
+        const all = [this.barrier(group).task, ...deps];
+        return this.addIn(group, name, all, (...values) => fn(...values.slice(1)));
+    }
+    addIn(group, name, deps, fn) {
+        const promise = (async () => {
+            let values;
+            try {
+                values = (await Promise.all(deps.map((d) => d.promise)));
+            }
+            catch {
+                throw new SkippedError(name);
+            }
+            const start = Date.now() - this.origin;
+            try {
+                const value = await fn(...values);
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
+                return value;
+            }
+            catch (err) {
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
+                if (!(err instanceof SkippedError) && !this.failedIn.has(err))
+                    this.failedIn.set(err, group);
+                throw err;
+            }
+        })();
+        promise.catch(() => undefined); // observed in settle()
+        this.all.push(promise);
+        return { name, promise };
+    }
+    /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
+    async settle() {
+        this.seal();
+        const results = await Promise.allSettled(this.all);
+        const failures = results
+            .filter((r) => r.status === 'rejected')
+            .map((r) => r.reason)
+            .filter((e) => !(e instanceof SkippedError))
+            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
+        if (failures.length > 0)
+            throw new GraphFailure(failures, failures.map((f) => this.failedIn.get(f)));
+    }
+    /**
+     * The chain that decided the wall time: from the task that finished last, back through the
+     * dependency that released it (the one that finished last). `ms` is when that chain ended.
+     */
+    criticalPath() {
+        const byName = new Map(this.timings.map((t) => [t.name, t]));
+        // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
+        const order = new Map(this.timings.map((t, i) => [t, i]));
+        const later = (a, t) => !a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a;
+        let last = this.timings.reduce(later, undefined);
+        const ms = last?.end ?? 0;
+        const chain = [];
+        while (last) {
+            chain.unshift(last.name);
+            last = last.deps
+                .map((d) => byName.get(d))
+                .filter((t) => !!t)
+                .reduce(later, undefined);
+        }
+        return { ms, chain };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 /** Display order: the order of the guide's steps. */
@@ -33529,16 +33591,30 @@ function recordedContent(description) {
     return /\[content: ([0-9a-f]{12})\]/.exec(description ?? '')?.[1];
 }
 class Plan {
+    entries;
     rows = [];
+    /** `entries`: the `config` entries in the file's order (none for a single API). */
+    constructor(entries = []) {
+        this.entries = entries;
+    }
+    get entryNames() {
+        return [...this.entries];
+    }
     record(change) {
         this.rows.push(change);
         return change;
     }
     get changes() {
-        return [...this.rows].sort((a, b) => RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource));
+        // Shared rows first, then each entry's in the file's order; within each, the order of the guide's steps.
+        const order = (c) => (c.entry === undefined ? -1 : this.entries.indexOf(c.entry));
+        return [...this.rows].sort((a, b) => order(a) - order(b) || RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource));
     }
     get changed() {
         return this.rows.some((c) => c.action !== 'no change');
+    }
+    /** Whether an entry's rows, or the shared rows it relies on, hold a change. */
+    changedFor(entry) {
+        return this.rows.some((c) => (c.entry === entry || c.entry === undefined) && c.action !== 'no change');
     }
 }
 // --- Choreo API scopes and bindings ------------------------------------------------------------
@@ -33678,16 +33754,29 @@ function defaultApiIdentifier(choreoOrg, api) {
 
 ;// CONCATENATED MODULE: ./src/run.ts
 
-function newRow(plan, io, apply) {
+/** One registry of shared tasks per run. */
+function sharedTasks(graph, row) {
+    const made = new Map();
+    return {
+        graph,
+        row,
+        once(key, make) {
+            if (!made.has(key))
+                made.set(key, make());
+            return made.get(key);
+        }
+    };
+}
+function newRow(plan, io, apply, entry) {
     return (resource, name, action, details = [], id) => {
-        plan.record({ resource, name, action, details, id });
+        plan.record({ ...(entry === undefined ? {} : { entry }), resource, name, action, details, id });
         const phase = resource.startsWith('Asgardeo')
             ? 'Asgardeo'
             : /application|keys|subscription/.test(resource)
                 ? 'Choreo Developer Portal'
                 : 'Choreo publisher';
         const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`;
-        io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
+        io.log(phase, `${entry === undefined ? '' : `[${entry}] `}${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
     };
 }
 
@@ -33990,12 +34079,20 @@ function associationAdvice(err, sub, idpName) {
  * The read tasks find what exists and refute inputs; the write tasks wait for every read of both services.
  */
 function asgardeoTasks(run, choreo) {
-    const { config, apply, asgardeo, graph, out, row, io } = run;
+    const { config, apply, asgardeo, graph, out, row, io, shared } = run;
     // Password and token exchange issue tokens for a user: application roles carry their scopes.
     const userGrant = config.grant.type !== 'client_credentials';
     // --- read phase ---
-    const auth = graph.read('asgardeo: management token', [], async () => {
-        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' });
+    // One management token for the whole run, with the scopes every entry needs.
+    const auth = shared.once('asgardeo: management token', () => shared.graph.read('asgardeo: management token', [], async () => {
+        const needed = [
+            ...new Set(run.all.flatMap((c) => managementScopes({
+                userGrant: c.grant.type !== 'client_credentials',
+                prune: c.prune,
+                readOnly: !apply,
+                binding: c.grant.type === 'token-exchange'
+            })))
+        ];
         const granted = await asgardeo
             .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
             .catch((err) => {
@@ -34006,7 +34103,7 @@ function asgardeoTasks(run, choreo) {
             throw new Error(`The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
-    });
+    }));
     // Needs only the API's name and version, known from the name lookup (else from the API read).
     const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
         const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined;
@@ -34017,7 +34114,9 @@ function asgardeoTasks(run, choreo) {
         }
         return { identifier, existing };
     });
-    const appLookup = graph.read('asgardeo: find application', [auth], async () => {
+    // The application, its lookup and its user are the same for every entry naming this application.
+    const app = `asgardeo: application ${config.application}`;
+    const appLookup = shared.once(`${app} lookup`, () => shared.graph.read('asgardeo: find application', [auth], async () => {
         const existing = await asgardeo.findApplication(config.application);
         if (!existing)
             return undefined;
@@ -34032,15 +34131,15 @@ function asgardeoTasks(run, choreo) {
             io.secret(oidc.clientSecret);
         const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined;
         return { app: existing, own, oidc, details, authorized, role };
-    });
-    const user = graph.read('asgardeo: user', [auth], async () => {
+    }));
+    const user = shared.once(`${app} user`, () => shared.graph.read('asgardeo: user', [auth], async () => {
         if (config.grant.type !== 'password')
             return undefined;
         const id = await asgardeo.findUserId(config.grant.username);
         if (!id)
             throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`);
         return id;
-    });
+    }));
     // --- write phase ---
     let stale = [];
     const resource = graph.write('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
@@ -34101,7 +34200,8 @@ function asgardeoTasks(run, choreo) {
         row('Asgardeo API resource', identifier, 'update', details, existing.id);
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
-    const application = graph.write('asgardeo: application', [appLookup], async (found) => {
+    const application = shared.once(app, () => shared.graph.write('asgardeo: application', [appLookup], async (found) => {
+        const row = shared.row;
         const kind = config.grant.type === 'token-exchange'
             ? 'public OIDC application with the token-exchange grant'
             : userGrant
@@ -34135,16 +34235,16 @@ function asgardeoTasks(run, choreo) {
             const details = await updateApplication(run, found.app, found.own, found.oidc, found.details);
             row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id);
         }
-        out.asgardeoApplicationId = id;
-        out.clientId = oidc.clientId;
         if (!oidc.clientSecret && apply && config.grant.type !== 'token-exchange') {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
         // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
-        const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
+        const expiry = userGrant
+            ? oidc.accessToken?.userAccessTokenExpiryInSeconds
+            : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
         const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600;
         return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created, tokenLifetime };
-    });
+    }));
     const authorization = graph.write('asgardeo: authorization', [resource, application, appLookup], async (res, app, found) => {
         const want = [...out.scopeNames.values()].filter((n) => !!n);
         if (!res || !app) {
@@ -34348,9 +34448,11 @@ function scopeClash(err, names, rethrow = false) {
  * whether the business plan exists); the writes wait for every read of both services.
  */
 function devportalTasks(run, deps) {
-    const { config, apply, choreo, graph, out, row } = run;
+    const { config, apply, choreo, graph, out, row, shared } = run;
+    // The application, its keys and the business plans are the same for every entry naming this application.
+    const app = `choreo: application ${config.application}`;
     // --- read phase ---
-    const devLookup = graph.read('choreo: find application', [deps.org], async () => {
+    const devLookup = shared.once(`${app} lookup`, () => shared.graph.read('choreo: find application', [deps.org], async () => {
         const existing = await choreo.findApplication(config.application);
         if (!existing)
             return undefined;
@@ -34361,9 +34463,9 @@ function devportalTasks(run, deps) {
             choreo.listSubscriptions(existing.applicationId)
         ]);
         return { app: existing, own, keys, subscriptions };
-    });
+    }));
     // Both business-plan levels must know the plan: the application's and the subscription's.
-    graph.read('choreo: business plans', [deps.org], async () => {
+    shared.once(`choreo: business plan ${config.throttlingPolicy}`, () => shared.graph.read('choreo: business plans', [deps.org], async () => {
         const [app, sub] = await Promise.all([choreo.throttlingPolicies('application'), choreo.throttlingPolicies('subscription')]);
         const missing = [
             !app.includes(config.throttlingPolicy) && `applications (${app.join(', ')})`,
@@ -34372,7 +34474,7 @@ function devportalTasks(run, deps) {
         if (missing.length > 0) {
             throw new Error(`Input "throttling-policy": Choreo has no business plan "${config.throttlingPolicy}" for ${missing.join(' or ')}. Use one of those names.`);
         }
-    });
+    }));
     // What exists already, checked against the inputs before anything is written.
     graph.read('choreo: check keys and subscription', [devLookup, deps.appLookup, deps.keyManager, deps.api], async (dev, asg, km, { current }) => {
         if (!dev)
@@ -34388,9 +34490,9 @@ function devportalTasks(run, deps) {
             throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}: ${problem}`);
     });
     // --- write phase ---
-    const devApp = graph.write('choreo: application', [devLookup], async (found) => {
+    const devApp = shared.once(app, () => shared.graph.write('choreo: application', [devLookup], async (found) => {
+        const row = shared.row;
         if (found) {
-            out.choreoApplicationId = found.app.applicationId;
             const details = [];
             if (found.own !== 'ours' && found.own !== 'legacy') {
                 details.push(`adopt for ${config.owner} (adopt: true)`);
@@ -34407,7 +34509,6 @@ function devportalTasks(run, deps) {
             return undefined;
         }
         const created = await choreo.createApplication(config.application, ownedDescription([config.owner]), config.throttlingPolicy);
-        out.choreoApplicationId = created.applicationId;
         if (created.existed) {
             // 409: it appeared meanwhile. A concurrent run of this owner made it; anyone else's stays untouched.
             refuseUnowned('Choreo Developer Portal application', config, ownership(created.description, config.owner), created.description);
@@ -34416,8 +34517,9 @@ function devportalTasks(run, deps) {
         }
         row('Choreo application', config.application, 'create', [], created.applicationId);
         return { app: created, created: true, keys: [], subscriptions: [] };
-    });
-    const keys = graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+    }));
+    const keys = shared.once(`${app} keys`, () => shared.graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+        const row = shared.row;
         const clientId = app?.clientId;
         if (!dev || !clientId) {
             row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`]);
@@ -34448,7 +34550,7 @@ function devportalTasks(run, deps) {
             mappingId = res.body?.keyMappingId;
         }
         row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId);
-    });
+    }));
     const subscription = graph.write('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
         const name = `${config.application} → ${current.name}`;
         if (!dev) {
@@ -34588,7 +34690,8 @@ function publisherTasks(run, org) {
         ];
         return new Map(await Promise.all(ids.map(read)));
     });
-    const keyManager = graph.read('choreo: key manager', [org], async () => {
+    // One key manager serves every API of the run: looked up once.
+    const keyManager = run.shared.once(`choreo: key manager ${config.keyManager}`, () => run.shared.graph.read('choreo: key manager', [org], async () => {
         const managers = await choreo.keyManagers();
         const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
         if (!km || km.enabled === false) {
@@ -34598,9 +34701,9 @@ function publisherTasks(run, org) {
                 .join(', ') || 'none';
             throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`);
         }
-        out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
-        return km;
-    });
+        // The token endpoint is checked here, as a read: the application's client secret goes there.
+        return { ...km, tokenEndpoint: tokenEndpointOf(km, run.asgardeo.tokenEndpoint) };
+    }));
     // --- write phase ---
     const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
         let stored = current;
@@ -34922,20 +35025,59 @@ async function lookupSmokeGateway(choreo, apiId, environment) {
  * sent before the barrier, so this holds by construction. In plan and check modes nothing is written;
  * values only a write would produce are unknown, and the rows that depend on them say so.
  */
-async function reconcile(config, asgardeo, choreo, io, deadline) {
-    const apply = config.mode === 'apply';
-    const plan = new Plan();
+async function reconcile(configs, asgardeo, choreo, io, deadline) {
+    const apply = configs[0].mode === 'apply';
+    const plan = new Plan(configs.map((c) => c.entry).filter((e) => e !== undefined));
     const graph = new TaskGraph();
-    const out = { plan, graph, scopeNames: new Map() };
-    const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
+    const shared = sharedTasks(graph, newRow(plan, io, apply));
     asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen;
     // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
-    const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined;
-    const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
+    const issuerDocs = await Promise.all(configs.map((c) => (c.grant.type === 'token-exchange' ? observeIssuer(asgardeo.http, c.grant) : Promise.resolve(undefined))));
+    const entries = configs.map((config, i) => {
+        const out = { plan, graph, scopeNames: new Map() };
+        const run = {
+            config,
+            all: configs,
+            apply,
+            deadline,
+            asgardeo,
+            choreo,
+            graph: graph.scope(config.entry),
+            out,
+            io,
+            row: newRow(plan, io, apply, config.entry),
+            shared
+        };
+        return { out, found: entryTasks(run, issuerDocs[i]) };
+    });
+    let failures = [];
+    try {
+        await graph.settle();
+    }
+    catch (err) {
+        if (!(err instanceof GraphFailure))
+            throw err;
+        failures = err.failures.map((error, i) => ({ entry: err.groups[i], error }));
+    }
+    // What the shared tasks found or made, for every entry's outputs (also when the run failed).
+    const value = (task) => task.promise.catch(() => undefined);
+    for (const { out, found } of entries) {
+        const [app, dev, km] = await Promise.all([value(found.application), value(found.devApp), value(found.keyManager)]);
+        out.asgardeoApplicationId = app?.id;
+        out.clientId = app?.clientId;
+        out.choreoApplicationId = dev?.app.applicationId;
+        out.tokenEndpoint = km?.tokenEndpoint;
+    }
+    return { plan, graph, outcomes: entries.map((e) => e.out), failures };
+}
+/** One API's tasks; what it shares with the other entries comes from `run.shared`. */
+function entryTasks(run, issuerDoc) {
+    const { config, apply, asgardeo, choreo, graph, out, io, shared } = run;
+    const org = shared.once('choreo: organization', () => shared.graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org)));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
     bindingTasks(run, issuerDoc, identity);
-    devportalTasks(run, {
+    const devportal = devportalTasks(run, {
         org,
         api: publisher.api,
         lifecycle: publisher.lifecycle,
@@ -34945,7 +35087,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     });
     smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
-    graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
+    graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app, _a, _r, km) => {
         // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
         if (!apply || !app || config.grant.type === 'token-exchange')
             return;
@@ -34953,7 +35095,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
         if (config.grant.type === 'password')
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
-        const token = await asgardeo.requestToken(out.tokenEndpoint, app.clientId, app.clientSecret, form).catch((err) => {
+        const token = await asgardeo.requestToken(km.tokenEndpoint, app.clientId, app.clientSecret, form).catch((err) => {
             throw apiTokenAdvice(err, config.grant.type, config.application);
         });
         io.secret(token.access_token);
@@ -34974,15 +35116,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         out.token = { ...token, requested };
         io.log('Token', `issued a ${token.token_type} token with ${requested.length} scopes, valid ${token.expires_in} s`);
     });
-    try {
-        await graph.settle();
-    }
-    catch (err) {
-        if (err instanceof GraphFailure)
-            err.partial = out;
-        throw err;
-    }
-    return out;
+    return { application: identity.application, devApp: devportal.devApp, keyManager: publisher.keyManager };
 }
 
 ;// CONCATENATED MODULE: ./src/output.ts
@@ -35029,6 +35163,28 @@ function output(name, value) {
 function tokenOutput(name, value) {
     secret(value);
     setOutput(name, value);
+}
+/**
+ * The `results` output of a `config` run: each entry's outputs. Every value is scrubbed like any other
+ * output but the access tokens, each masked on its own right here and written as it is.
+ */
+function resultsOutput(results) {
+    const clean = (key, value) => {
+        if (key === 'access-token' && typeof value === 'string') {
+            secret(value);
+            return value;
+        }
+        if (typeof value === 'string')
+            return scrubber.scrub(value);
+        if (Array.isArray(value))
+            return value.map((v) => (typeof v === 'string' ? scrubber.scrub(v) : v));
+        return value;
+    };
+    const entries = Object.entries(results).map(([entry, values]) => [
+        entry,
+        Object.fromEntries(Object.entries(values).map(([key, value]) => [key, clean(key, value)]))
+    ]);
+    setOutput('results', JSON.stringify(Object.fromEntries(entries)));
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/report.ts
@@ -35248,21 +35404,28 @@ async function smokeStep(smoke, run) {
 
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
-async function writeSummary(config, o, failures = []) {
+async function writeSummary(config, outcomes, failures = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
     // Cells are HTML: neutralise what came from the services, and never leave one empty (it would not close).
     const cell = (text) => (text ? summaryText(text) : '—');
+    const o = outcomes[0];
+    // With a `config` file each row says its API (entry); shared rows say so.
+    const many = config.entry !== undefined;
     const rows = o.plan.changes.map((c) => [
+        ...(many ? [cell(c.entry ?? 'all')] : []),
         cell(c.resource),
         cell(c.name),
         cell(c.action === 'no change' ? 'no change' : `${c.action}${verb}`),
         cell(c.id),
         cell(c.details.join('; '))
     ]);
-    summary.addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2).addTable([
+    summary
+        .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
+        .addTable([
         [
+            ...(many ? [{ data: 'API', header: true }] : []),
             { data: 'Resource', header: true },
             { data: 'Name', header: true },
             { data: 'Action', header: true },
@@ -35271,12 +35434,15 @@ async function writeSummary(config, o, failures = []) {
         ],
         ...rows
     ]);
-    if (o.token) {
-        const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+    outcomes.forEach((out, i) => {
+        if (!out.token)
+            return;
+        const expires = new Date(Date.now() + out.token.expires_in * 1000).toISOString();
+        const scopes = (out.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+        const whose = many ? ` (${summaryText(o.plan.entryNames[i] ?? '')})` : '';
         // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
-        summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
-    }
+        summary.addRaw(`<p>Token${whose}: ${summaryText(out.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
+    });
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
         summary.addList(failures.map(summaryText));
@@ -35624,7 +35790,6 @@ async function writeTokenSummary(claims, token) {
 
 
 
-
 const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
@@ -35636,18 +35801,21 @@ async function run() {
     for (const name of SECRET_INPUTS)
         secret(getInput(name));
     let http;
-    let config;
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
-        config = readConfig((name) => getInput(name));
+        const configs = [readConfig((name) => getInput(name))];
+        const config = configs[0];
         const deadline = Date.now() + config.timeoutSeconds * 1000;
         http = new Http({ deadline, debug: isDebug() ? log.debug : undefined });
         const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org);
         const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId);
-        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
-        let outcome;
+        const what = config.entry === undefined
+            ? `"${config.api.name ?? config.api.id}" (${config.scopes.length} permissions, ${config.grant.type})`
+            : `${configs.length} APIs (${configs.map((c) => c.entry).join(', ')})`;
+        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} ${what} in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}".`);
+        let result;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, {
+            result = await reconcile(configs, asgardeo, choreo, {
                 log: (phase, line, order = 99) => lines.get(phase).push({ line, order }),
                 secret: secret
             }, deadline);
@@ -35655,40 +35823,90 @@ async function run() {
         finally {
             flush(lines);
         }
-        setOutputs(config, outcome);
         const { requests, writes, retries, pacedMs } = http.stats;
-        const path = outcome.graph.criticalPath();
+        const path = result.graph.criticalPath();
         const paced = pacedMs > 0 ? `, ${pacedMs} ms paced under rate limits` : '';
         log.info(`${requests} requests (${writes} writes, ${retries} retries${paced}) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
-        await writeSummary(config, outcome);
-        if (!outcome.plan.changed)
-            log.info('No changes: Choreo and Asgardeo already match the inputs.');
-        if (config.mode === 'check' && outcome.plan.changed) {
-            log.fail(`Drift: ${outcome.plan.changes
-                .filter((c) => c.action !== 'no change')
-                .map((c) => `${c.resource} "${c.name}" (${c.action})`)
-                .join(', ')}. Run with mode: apply to repair it.`);
-        }
-        if (config.smoke) {
-            const debug = isDebug() ? log.debug : undefined;
-            await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
-        }
+        if (config.entry === undefined)
+            await finishOne(config, result);
+        else
+            await finishMany(configs, result);
     }
     catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof GraphFailure) {
-            // Independent branches can fail together: say every failure, so one re-run can fix them all.
-            for (const other of err.failures.slice(1))
-                log.error(other instanceof Error ? other.message : String(other));
-            if (config && err.partial)
-                await writeSummary(config, err.partial, err.failures.map((f) => (f instanceof Error ? f.message : String(f))));
-        }
-        log.fail(message);
+        log.fail(err instanceof Error ? err.message : String(err));
     }
     finally {
         http?.dispose();
     }
 }
+/** A single API: its outputs, the summary, drift, the smoke test; a failure fails the step with every failure said. */
+async function finishOne(config, result) {
+    const outcome = result.outcomes[0];
+    const failures = result.failures.map((f) => message(f.error));
+    if (failures.length > 0) {
+        // Independent branches can fail together: say every failure, so one re-run can fix them all.
+        for (const other of failures.slice(1))
+            log.error(other);
+        await writeSummary(config, [outcome], failures);
+        throw new Error(failures[0]);
+    }
+    setOutputs(config, outcome);
+    await writeSummary(config, [outcome]);
+    if (!result.plan.changed)
+        log.info('No changes: Choreo and Asgardeo already match the inputs.');
+    failOnDrift(config, result);
+    if (config.smoke) {
+        const debug = isDebug() ? log.debug : undefined;
+        await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
+    }
+}
+/**
+ * Many APIs (a `config` file): one API's failure leaves the others done. Every entry's outputs go into
+ * `results`; the step fails when any entry failed, and the log and the summary name each failure.
+ */
+async function finishMany(configs, result) {
+    const shared = result.failures.filter((f) => f.entry === undefined).map((f) => message(f.error));
+    const failuresOf = (entry) => [
+        ...shared,
+        ...result.failures.filter((f) => f.entry === entry).map((f) => message(f.error))
+    ];
+    const results = {};
+    configs.forEach((config, i) => {
+        const entry = config.entry;
+        const failures = failuresOf(entry);
+        results[entry] = {
+            ...entryOutputs(config, result.outcomes[i]),
+            changed: result.plan.changedFor(entry),
+            ...(failures.length > 0 ? { error: failures[0] } : {})
+        };
+    });
+    output('changed', String(result.plan.changed));
+    output('plan', JSON.stringify(result.plan.changes));
+    resultsOutput(results);
+    const failed = configs.map((c) => c.entry).filter((e) => failuresOf(e).length > 0);
+    const summaryFailures = [
+        ...shared.map((f) => `all APIs: ${f}`),
+        ...result.failures.filter((f) => f.entry !== undefined).map((f) => `${f.entry}: ${message(f.error)}`)
+    ];
+    await writeSummary(configs[0], result.outcomes, summaryFailures);
+    if (failed.length > 0) {
+        for (const line of summaryFailures)
+            log.error(line);
+        throw new Error(`${failed.length} of ${configs.length} APIs failed (${failed.join(', ')}); the others are done. Fix what the errors above say and re-run: what is done stays as it is.`);
+    }
+    if (!result.plan.changed)
+        log.info(`No changes: Choreo and Asgardeo already match all ${configs.length} APIs.`);
+    failOnDrift(configs[0], result);
+}
+function failOnDrift(config, result) {
+    if (config.mode !== 'check' || !result.plan.changed)
+        return;
+    log.fail(`Drift: ${result.plan.changes
+        .filter((c) => c.action !== 'no change')
+        .map((c) => `${c.entry === undefined ? '' : `[${c.entry}] `}${c.resource} "${c.name}" (${c.action})`)
+        .join(', ')}. Run with mode: apply to repair it.`);
+}
+const message = (err) => (err instanceof Error ? err.message : String(err));
 function flush(lines) {
     for (const [phase, entries] of lines) {
         if (entries.length === 0)
@@ -35696,8 +35914,9 @@ function flush(lines) {
         log.group(phase, entries.sort((a, b) => a.order - b.order).map((e) => e.line));
     }
 }
-function setOutputs(config, o) {
-    const names = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
+/** An entry's ids, checked before any is set: a later step interpolates them into its commands. */
+function checkedIds(config, o) {
+    const scopes = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
     const ids = {
         'client-id': o.clientId,
         'token-endpoint': o.tokenEndpoint,
@@ -35707,20 +35926,44 @@ function setOutputs(config, o) {
         'choreo-application-id': o.choreoApplicationId,
         'subscription-id': o.subscriptionId
     };
-    // All checked before any is set: a later step interpolates them into its commands.
-    for (const n of names)
+    for (const n of scopes)
         checkOutput('scopes', n, main_SCOPE_TOKEN);
-    for (const [name, value] of Object.entries(ids))
-        if (value)
-            checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
-    output('scopes', JSON.stringify(names));
+    const set = {};
+    for (const [name, value] of Object.entries(ids)) {
+        if (!value)
+            continue;
+        checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
+        set[name] = value;
+    }
+    return { scopes, ids: set };
+}
+function setOutputs(config, o) {
+    const { scopes, ids } = checkedIds(config, o);
+    output('scopes', JSON.stringify(scopes));
     output('changed', String(o.plan.changed));
     output('plan', JSON.stringify(o.plan.changes));
     for (const [name, value] of Object.entries(ids))
-        if (value)
-            output(name, value);
+        output(name, value);
     if (o.token)
         outputToken(o.token);
+}
+/** One entry's value in `results`: the outputs a single-API run sets, by the same names. */
+function entryOutputs(config, o) {
+    const { scopes, ids } = checkedIds(config, o);
+    const token = o.token;
+    return {
+        scopes,
+        ...ids,
+        ...(token
+            ? {
+                'access-token': token.access_token,
+                'token-type': token.token_type,
+                'expires-in': token.expires_in,
+                'expires-at': new Date(Date.now() + token.expires_in * 1000).toISOString(),
+                'granted-scopes': token.scope ?? ''
+            }
+            : {})
+    };
 }
 /** Ids as the services make them (UUIDs, client IDs, numbers): no spaces, quotes or shell characters. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,254}$/;

@@ -31767,6 +31767,28 @@ function tokenOutput(name, value) {
     secret(value);
     core.setOutput(name, value);
 }
+/**
+ * The `results` output of a `config` run: each entry's outputs. Every value is scrubbed like any other
+ * output but the access tokens, each masked on its own right here and written as it is.
+ */
+function resultsOutput(results) {
+    const clean = (key, value) => {
+        if (key === 'access-token' && typeof value === 'string') {
+            secret(value);
+            return value;
+        }
+        if (typeof value === 'string')
+            return scrubber.scrub(value);
+        if (Array.isArray(value))
+            return value.map((v) => (typeof v === 'string' ? scrubber.scrub(v) : v));
+        return value;
+    };
+    const entries = Object.entries(results).map(([entry, values]) => [
+        entry,
+        Object.fromEntries(Object.entries(values).map(([key, value]) => [key, clean(key, value)]))
+    ]);
+    core.setOutput('results', JSON.stringify(Object.fromEntries(entries)));
+}
 
 ;// CONCATENATED MODULE: ./src/pace.ts
 /**

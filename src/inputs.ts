@@ -5,6 +5,8 @@ import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
 
 /** Everything the run needs, validated before any network call. */
 export interface Config {
+  /** The `config` file's entry this is (absent for the single-API inputs). */
+  entry?: string
   mode: 'apply' | 'plan' | 'check'
   asgardeo: { org: string; url: string; clientId: string; clientSecret: string }
   choreo: { org: string; orgId?: string; token: string; url: string; consoleUrl: string }

@@ -11,6 +11,8 @@ import type { Config, Operation, ScopeSpec } from './inputs.js'
 export type Action = 'create' | 'update' | 'delete' | 'no change'
 
 export interface Change {
+  /** The `config` entry the row belongs to; absent for a single API and for what every entry shares. */
+  entry?: string
   resource: Resource
   name: string
   action: Action
@@ -130,17 +132,31 @@ export function recordedContent(description: string | undefined): string | undef
 export class Plan {
   private readonly rows: Change[] = []
 
+  /** `entries`: the `config` entries in the file's order (none for a single API). */
+  constructor(private readonly entries: string[] = []) {}
+
+  get entryNames(): string[] {
+    return [...this.entries]
+  }
+
   record(change: Change): Change {
     this.rows.push(change)
     return change
   }
 
   get changes(): Change[] {
-    return [...this.rows].sort((a, b) => RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource))
+    // Shared rows first, then each entry's in the file's order; within each, the order of the guide's steps.
+    const order = (c: Change): number => (c.entry === undefined ? -1 : this.entries.indexOf(c.entry))
+    return [...this.rows].sort((a, b) => order(a) - order(b) || RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource))
   }
 
   get changed(): boolean {
     return this.rows.some((c) => c.action !== 'no change')
+  }
+
+  /** Whether an entry's rows, or the shared rows it relies on, hold a change. */
+  changedFor(entry: string): boolean {
+    return this.rows.some((c) => (c.entry === entry || c.entry === undefined) && c.action !== 'no change')
   }
 }
 

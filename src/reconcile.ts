@@ -1,10 +1,10 @@
 import { apiTokenAdvice } from './advice.js'
 import type { Asgardeo } from './asgardeo/client.js'
 import type { Choreo } from './choreo/client.js'
-import { GraphFailure, TaskGraph } from './graph.js'
+import { GraphFailure, TaskGraph, type Task } from './graph.js'
 import type { Config } from './inputs.js'
 import { Plan, ungranted } from './plan.js'
-import { newRow, type Outcome, type Reporter, type Run } from './run.js'
+import { newRow, sharedTasks, type Outcome, type Reporter, type Run } from './run.js'
 import { asgardeoTasks } from './asgardeo/tasks.js'
 import { devportalTasks } from './choreo/devportal.js'
 import { publisherTasks } from './choreo/publisher.js'
@@ -22,21 +22,77 @@ export type { Outcome, Phase, Reporter } from './run.js'
  * sent before the barrier, so this holds by construction. In plan and check modes nothing is written;
  * values only a write would produce are unknown, and the rows that depend on them say so.
  */
-export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Choreo, io: Reporter, deadline: number): Promise<Outcome> {
-  const apply = config.mode === 'apply'
-  const plan = new Plan()
+export async function reconcile(
+  configs: Config[],
+  asgardeo: Asgardeo,
+  choreo: Choreo,
+  io: Reporter,
+  deadline: number
+): Promise<Reconciled> {
+  const apply = configs[0].mode === 'apply'
+  const plan = new Plan(configs.map((c) => c.entry).filter((e): e is string => e !== undefined))
   const graph = new TaskGraph()
-  const out: Outcome = { plan, graph, scopeNames: new Map() }
-  const run: Run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) }
-
+  const shared = sharedTasks(graph, newRow(plan, io, apply))
   asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen
   // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
-  const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined
-  const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
+  const issuerDocs = await Promise.all(
+    configs.map((c) => (c.grant.type === 'token-exchange' ? observeIssuer(asgardeo.http, c.grant) : Promise.resolve(undefined)))
+  )
+  const entries = configs.map((config, i) => {
+    const out: Outcome = { plan, graph, scopeNames: new Map() }
+    const run: Run = {
+      config,
+      all: configs,
+      apply,
+      deadline,
+      asgardeo,
+      choreo,
+      graph: graph.scope(config.entry),
+      out,
+      io,
+      row: newRow(plan, io, apply, config.entry),
+      shared
+    }
+    return { out, found: entryTasks(run, issuerDocs[i]) }
+  })
+
+  let failures: Reconciled['failures'] = []
+  try {
+    await graph.settle()
+  } catch (err) {
+    if (!(err instanceof GraphFailure)) throw err
+    failures = err.failures.map((error, i) => ({ entry: err.groups[i], error }))
+  }
+  // What the shared tasks found or made, for every entry's outputs (also when the run failed).
+  const value = <T>(task: Task<T>): Promise<T | undefined> => task.promise.catch(() => undefined)
+  for (const { out, found } of entries) {
+    const [app, dev, km] = await Promise.all([value(found.application), value(found.devApp), value(found.keyManager)])
+    out.asgardeoApplicationId = app?.id
+    out.clientId = app?.clientId
+    out.choreoApplicationId = dev?.app.applicationId
+    out.tokenEndpoint = km?.tokenEndpoint
+  }
+  return { plan, graph, outcomes: entries.map((e) => e.out), failures }
+}
+
+/** What a run found and did: one outcome per config (in order), and each failure with its entry (undefined: shared). */
+export interface Reconciled {
+  plan: Plan
+  graph: TaskGraph
+  outcomes: Outcome[]
+  failures: { entry?: string; error: unknown }[]
+}
+
+/** One API's tasks; what it shares with the other entries comes from `run.shared`. */
+function entryTasks(run: Run, issuerDoc: Awaited<ReturnType<typeof observeIssuer>> | undefined) {
+  const { config, apply, asgardeo, choreo, graph, out, io, shared } = run
+  const org = shared.once('choreo: organization', () =>
+    shared.graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org))
+  )
   const publisher = publisherTasks(run, org)
   const identity = asgardeoTasks(run, publisher)
   bindingTasks(run, issuerDoc, identity)
-  devportalTasks(run, {
+  const devportal = devportalTasks(run, {
     org,
     api: publisher.api,
     lifecycle: publisher.lifecycle,
@@ -47,13 +103,13 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
   smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle })
 
   // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
-  graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
+  graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app, _a, _r, km) => {
     // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
     if (!apply || !app || config.grant.type === 'token-exchange') return
     const requested = config.tokenScopes.map((v) => out.scopeNames.get(v)).filter((n): n is string => !!n)
     const form: Record<string, string> = { grant_type: config.grant.type, scope: requested.join(' ') }
     if (config.grant.type === 'password') Object.assign(form, { username: config.grant.username, password: config.grant.password })
-    const token = await asgardeo.requestToken(out.tokenEndpoint!, app.clientId, app.clientSecret, form).catch((err: unknown) => {
+    const token = await asgardeo.requestToken(km.tokenEndpoint!, app.clientId, app.clientSecret, form).catch((err: unknown) => {
       throw apiTokenAdvice(err, config.grant.type, config.application)
     })
     io.secret(token.access_token)
@@ -79,11 +135,5 @@ export async function reconcile(config: Config, asgardeo: Asgardeo, choreo: Chor
     io.log('Token', `issued a ${token.token_type} token with ${requested.length} scopes, valid ${token.expires_in} s`)
   })
 
-  try {
-    await graph.settle()
-  } catch (err) {
-    if (err instanceof GraphFailure) err.partial = out
-    throw err
-  }
-  return out
+  return { application: identity.application, devApp: devportal.devApp, keyManager: publisher.keyManager }
 }

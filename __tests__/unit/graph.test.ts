@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals'
-import { SkippedError, TaskGraph } from '../../src/graph.js'
+import { GraphFailure, SkippedError, TaskGraph } from '../../src/graph.js'
 
 const delay = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms))
 
@@ -81,4 +81,67 @@ test('reads, then writes: no write task starts before every read succeeded; a fa
   expect(wrote).toBe(false)
   expect(h.writesOpen).toBe(false)
   expect(() => h.read('late', [], async () => undefined)).toThrow('after the read phase was sealed')
+})
+
+test('groups: a refuted entry writes nothing, the others and the shared writes go on; failures carry their entry', async () => {
+  const g = new TaskGraph()
+  const wrote: string[] = []
+  const shared = g.read('org', [], async () => 'org')
+  const a = g.scope('a')
+  const b = g.scope('b')
+  a.read('find API', [shared], async () => {
+    throw new Error('Input "api": no API "A"')
+  })
+  const bApi = b.read('find API', [shared], async () => new Promise((r) => setTimeout(() => r('B'), 20)))
+  const app = g.write('application', [], async () => {
+    wrote.push('application')
+    return 'app'
+  })
+  a.write('scopes', [], async () => void wrote.push('a scopes'))
+  b.write('scopes', [bApi, app], async (api, made) => void wrote.push(`b scopes ${api} ${made}`))
+  const failure = await g.settle().then(
+    () => undefined,
+    (err: unknown) => err as GraphFailure
+  )
+  expect(failure).toBeInstanceOf(GraphFailure)
+  expect(failure!.message).toBe('Input "api": no API "A"')
+  expect(failure!.groups).toEqual(['a'])
+  expect(wrote).toEqual(['application', 'b scopes B app'])
+  // Names in a group say it, so the critical path stays readable with many entries.
+  expect(g.timings.map((t) => t.name)).toContain('find API [b]')
+  // Shared writes waited for every entry's reads (b's took 20 ms).
+  const timing = (name: string) => g.timings.find((t) => t.name === name)!
+  expect(timing('application').start).toBeGreaterThanOrEqual(timing('find API [b]').end)
+})
+
+test('groups: when every entry is refuted, the shared writes do not run either', async () => {
+  const g = new TaskGraph()
+  let wrote = false
+  g.read('org', [], async () => 'org')
+  g.scope('a').read('find API', [], async () => {
+    throw new Error('refuted a')
+  })
+  g.scope('b').read('find API', [], async () => {
+    throw new Error('refuted b')
+  })
+  g.write('application', [], async () => {
+    wrote = true
+  })
+  const failure = (await g.settle().catch((err: unknown) => err)) as GraphFailure
+  expect(failure.failures.map((f) => (f as Error).message).sort()).toEqual(['refuted a', 'refuted b'])
+  expect(wrote).toBe(false)
+  expect(g.writesOpen).toBe(false)
+})
+
+test('groups: a shared read that fails holds back every entry', async () => {
+  const g = new TaskGraph()
+  const wrote: string[] = []
+  g.read('management token', [], async () => {
+    throw new Error('no token')
+  })
+  g.scope('a').read('find API', [], async () => 'A')
+  g.scope('a').write('scopes', [], async () => void wrote.push('a'))
+  const failure = (await g.settle().catch((err: unknown) => err)) as GraphFailure
+  expect(failure.groups).toEqual([undefined])
+  expect(wrote).toEqual([])
 })

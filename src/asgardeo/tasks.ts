@@ -42,27 +42,41 @@ export function asgardeoTasks(
     deployment: Task<void>
   }
 ) {
-  const { config, apply, asgardeo, graph, out, row, io } = run
+  const { config, apply, asgardeo, graph, out, row, io, shared } = run
   // Password and token exchange issue tokens for a user: application roles carry their scopes.
   const userGrant = config.grant.type !== 'client_credentials'
 
   // --- read phase ---
 
-  const auth = graph.read('asgardeo: management token', [], async () => {
-    const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' })
-    const granted = await asgardeo
-      .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
-      .catch((err: unknown) => {
-        throw managementTokenAdvice(err, config.asgardeo.org)
-      })
-    const lacking = needed.filter((s) => !granted.includes(s))
-    if (lacking.length > 0) {
-      throw new Error(
-        `The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
-          'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.'
-      )
-    }
-  })
+  // One management token for the whole run, with the scopes every entry needs.
+  const auth = shared.once('asgardeo: management token', () =>
+    shared.graph.read('asgardeo: management token', [], async () => {
+      const needed = [
+        ...new Set(
+          run.all.flatMap((c) =>
+            managementScopes({
+              userGrant: c.grant.type !== 'client_credentials',
+              prune: c.prune,
+              readOnly: !apply,
+              binding: c.grant.type === 'token-exchange'
+            })
+          )
+        )
+      ]
+      const granted = await asgardeo
+        .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
+        .catch((err: unknown) => {
+          throw managementTokenAdvice(err, config.asgardeo.org)
+        })
+      const lacking = needed.filter((s) => !granted.includes(s))
+      if (lacking.length > 0) {
+        throw new Error(
+          `The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
+            'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.'
+        )
+      }
+    })
+  )
 
   // Needs only the API's name and version, known from the name lookup (else from the API read).
   const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
@@ -77,30 +91,36 @@ export function asgardeoTasks(
     return { identifier, existing }
   })
 
-  const appLookup = graph.read('asgardeo: find application', [auth], async () => {
-    const existing = await asgardeo.findApplication(config.application)
-    if (!existing) return undefined
-    const own = ownership(existing.description, config.owner)
-    refuseUnowned('Asgardeo application', config, own, existing.description)
-    const [oidc, details, authorized] = await Promise.all([
-      asgardeo.getOidc(existing.id),
-      userGrant ? asgardeo.getApplication(existing.id) : Promise.resolve(undefined),
-      asgardeo.listAuthorizedApis(existing.id)
-    ])
-    if (oidc.clientSecret) io.secret(oidc.clientSecret)
-    const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined
-    return { app: existing, own, oidc, details, authorized, role }
-  })
+  // The application, its lookup and its user are the same for every entry naming this application.
+  const app = `asgardeo: application ${config.application}`
+  const appLookup = shared.once(`${app} lookup`, () =>
+    shared.graph.read('asgardeo: find application', [auth], async () => {
+      const existing = await asgardeo.findApplication(config.application)
+      if (!existing) return undefined
+      const own = ownership(existing.description, config.owner)
+      refuseUnowned('Asgardeo application', config, own, existing.description)
+      const [oidc, details, authorized] = await Promise.all([
+        asgardeo.getOidc(existing.id),
+        userGrant ? asgardeo.getApplication(existing.id) : Promise.resolve(undefined),
+        asgardeo.listAuthorizedApis(existing.id)
+      ])
+      if (oidc.clientSecret) io.secret(oidc.clientSecret)
+      const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined
+      return { app: existing, own, oidc, details, authorized, role }
+    })
+  )
 
-  const user = graph.read('asgardeo: user', [auth], async () => {
-    if (config.grant.type !== 'password') return undefined
-    const id = await asgardeo.findUserId(config.grant.username)
-    if (!id)
-      throw new Error(
-        `Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`
-      )
-    return id
-  })
+  const user = shared.once(`${app} user`, () =>
+    shared.graph.read('asgardeo: user', [auth], async () => {
+      if (config.grant.type !== 'password') return undefined
+      const id = await asgardeo.findUserId(config.grant.username)
+      if (!id)
+        throw new Error(
+          `Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`
+        )
+      return id
+    })
+  )
 
   // --- write phase ---
 
@@ -177,50 +197,53 @@ export function asgardeoTasks(
     }
   )
 
-  const application = graph.write('asgardeo: application', [appLookup], async (found) => {
-    const kind =
-      config.grant.type === 'token-exchange'
-        ? 'public OIDC application with the token-exchange grant'
-        : userGrant
-          ? 'OIDC application with the password grant'
-          : 'M2M application (client credentials)'
-    let id = found?.app.id
-    let oidc = found?.oidc
-    let created = false
-    if (!found) {
-      if (!apply) {
-        row('Asgardeo application', config.application, 'create', [kind])
-        return undefined
-      }
-      // The client looks again when the create failed (a duplicate, or a 5xx that may have been applied).
-      const made = await asgardeo.createApplication(applicationModel(config))
-      id = made.id
-      if (made.existing) {
-        // A concurrent run of this owner made it (or this run's own POST did): carry on with it. Anyone else's stays untouched.
-        refuseUnowned('Asgardeo application', config, ownership(made.existing.description, config.owner), made.existing.description)
-        row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id)
+  const application = shared.once(app, () =>
+    shared.graph.write('asgardeo: application', [appLookup], async (found) => {
+      const row = shared.row
+      const kind =
+        config.grant.type === 'token-exchange'
+          ? 'public OIDC application with the token-exchange grant'
+          : userGrant
+            ? 'OIDC application with the password grant'
+            : 'M2M application (client credentials)'
+      let id = found?.app.id
+      let oidc = found?.oidc
+      let created = false
+      if (!found) {
+        if (!apply) {
+          row('Asgardeo application', config.application, 'create', [kind])
+          return undefined
+        }
+        // The client looks again when the create failed (a duplicate, or a 5xx that may have been applied).
+        const made = await asgardeo.createApplication(applicationModel(config))
+        id = made.id
+        if (made.existing) {
+          // A concurrent run of this owner made it (or this run's own POST did): carry on with it. Anyone else's stays untouched.
+          refuseUnowned('Asgardeo application', config, ownership(made.existing.description, config.owner), made.existing.description)
+          row('Asgardeo application', config.application, 'no change', ['created meanwhile by a concurrent run of this owner'], id)
+        } else {
+          created = true
+          row('Asgardeo application', config.application, 'create', [kind], id)
+        }
+        oidc = await asgardeo.getOidc(id!)
+        if (oidc.clientSecret) io.secret(oidc.clientSecret)
       } else {
-        created = true
-        row('Asgardeo application', config.application, 'create', [kind], id)
+        const details = await updateApplication(run, found.app, found.own, found.oidc, found.details)
+        row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id)
       }
-      oidc = await asgardeo.getOidc(id!)
-      if (oidc.clientSecret) io.secret(oidc.clientSecret)
-    } else {
-      const details = await updateApplication(run, found.app, found.own, found.oidc, found.details)
-      row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id)
-    }
-    out.asgardeoApplicationId = id
-    out.clientId = oidc!.clientId
-    if (!oidc!.clientSecret && apply && config.grant.type !== 'token-exchange') {
-      throw new Error(
-        `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
-      )
-    }
-    // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
-    const expiry = userGrant ? oidc!.accessToken?.userAccessTokenExpiryInSeconds : oidc!.accessToken?.applicationAccessTokenExpiryInSeconds
-    const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600
-    return { id: id!, clientId: oidc!.clientId, clientSecret: oidc!.clientSecret ?? '', created, tokenLifetime }
-  })
+      if (!oidc!.clientSecret && apply && config.grant.type !== 'token-exchange') {
+        throw new Error(
+          `Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`
+        )
+      }
+      // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
+      const expiry = userGrant
+        ? oidc!.accessToken?.userAccessTokenExpiryInSeconds
+        : oidc!.accessToken?.applicationAccessTokenExpiryInSeconds
+      const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600
+      return { id: id!, clientId: oidc!.clientId, clientSecret: oidc!.clientSecret ?? '', created, tokenLifetime }
+    })
+  )
 
   const authorization = graph.write('asgardeo: authorization', [resource, application, appLookup], async (res, app, found) => {
     const want = [...out.scopeNames.values()].filter((n): n is string => !!n)

@@ -103,6 +103,7 @@ export class Choreo {
   private readonly publisher: string
   private readonly devportal: string
   private orgId: string | undefined
+  private settings: Promise<Environment[]> | undefined
 
   constructor(
     private readonly http: Http,
@@ -242,8 +243,10 @@ export class Choreo {
     return (await this.call<Page<Deployment>>('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? []
   }
 
-  async environments(): Promise<Environment[]> {
-    return (await this.call<{ environment?: Environment[] }>('publisher', 'GET', '/settings')).body?.environment ?? []
+  /** The organization's gateway environments: read once per run, however many APIs ask. */
+  environments(): Promise<Environment[]> {
+    this.settings ??= this.call<{ environment?: Environment[] }>('publisher', 'GET', '/settings').then((res) => res.body?.environment ?? [])
+    return this.settings
   }
 
   /** A lifecycle action: `Publish` (from CREATED or PROTOTYPED), `Re-Publish` (from BLOCKED), … */

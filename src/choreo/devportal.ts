@@ -20,35 +20,41 @@ export function devportalTasks(
     application: Task<{ clientId: string } | undefined>
   }
 ) {
-  const { config, apply, choreo, graph, out, row } = run
+  const { config, apply, choreo, graph, out, row, shared } = run
+  // The application, its keys and the business plans are the same for every entry naming this application.
+  const app = `choreo: application ${config.application}`
 
   // --- read phase ---
 
-  const devLookup = graph.read('choreo: find application', [deps.org], async () => {
-    const existing = await choreo.findApplication(config.application)
-    if (!existing) return undefined
-    const own = ownership(existing.description, config.owner)
-    refuseUnowned('Choreo Developer Portal application', config, own, existing.description)
-    const [keys, subscriptions] = await Promise.all([
-      choreo.listKeys(existing.applicationId),
-      choreo.listSubscriptions(existing.applicationId)
-    ])
-    return { app: existing, own, keys, subscriptions }
-  })
+  const devLookup = shared.once(`${app} lookup`, () =>
+    shared.graph.read('choreo: find application', [deps.org], async () => {
+      const existing = await choreo.findApplication(config.application)
+      if (!existing) return undefined
+      const own = ownership(existing.description, config.owner)
+      refuseUnowned('Choreo Developer Portal application', config, own, existing.description)
+      const [keys, subscriptions] = await Promise.all([
+        choreo.listKeys(existing.applicationId),
+        choreo.listSubscriptions(existing.applicationId)
+      ])
+      return { app: existing, own, keys, subscriptions }
+    })
+  )
 
   // Both business-plan levels must know the plan: the application's and the subscription's.
-  graph.read('choreo: business plans', [deps.org], async () => {
-    const [app, sub] = await Promise.all([choreo.throttlingPolicies('application'), choreo.throttlingPolicies('subscription')])
-    const missing = [
-      !app.includes(config.throttlingPolicy) && `applications (${app.join(', ')})`,
-      !sub.includes(config.throttlingPolicy) && `subscriptions (${sub.join(', ')})`
-    ].filter(Boolean)
-    if (missing.length > 0) {
-      throw new Error(
-        `Input "throttling-policy": Choreo has no business plan "${config.throttlingPolicy}" for ${missing.join(' or ')}. Use one of those names.`
-      )
-    }
-  })
+  shared.once(`choreo: business plan ${config.throttlingPolicy}`, () =>
+    shared.graph.read('choreo: business plans', [deps.org], async () => {
+      const [app, sub] = await Promise.all([choreo.throttlingPolicies('application'), choreo.throttlingPolicies('subscription')])
+      const missing = [
+        !app.includes(config.throttlingPolicy) && `applications (${app.join(', ')})`,
+        !sub.includes(config.throttlingPolicy) && `subscriptions (${sub.join(', ')})`
+      ].filter(Boolean)
+      if (missing.length > 0) {
+        throw new Error(
+          `Input "throttling-policy": Choreo has no business plan "${config.throttlingPolicy}" for ${missing.join(' or ')}. Use one of those names.`
+        )
+      }
+    })
+  )
 
   // What exists already, checked against the inputs before anything is written.
   graph.read(
@@ -71,84 +77,88 @@ export function devportalTasks(
 
   // --- write phase ---
 
-  const devApp = graph.write('choreo: application', [devLookup], async (found) => {
-    if (found) {
-      out.choreoApplicationId = found.app.applicationId
-      const details: string[] = []
-      if (found.own !== 'ours' && found.own !== 'legacy') {
-        details.push(`adopt for ${config.owner} (adopt: true)`)
-        if (apply) {
-          const full = await choreo.getApplication(found.app.applicationId)
-          await choreo.updateApplication({ ...full, description: adoptedDescription(full.description, found.own, config.owner, 512) })
+  const devApp = shared.once(app, () =>
+    shared.graph.write('choreo: application', [devLookup], async (found) => {
+      const row = shared.row
+      if (found) {
+        const details: string[] = []
+        if (found.own !== 'ours' && found.own !== 'legacy') {
+          details.push(`adopt for ${config.owner} (adopt: true)`)
+          if (apply) {
+            const full = await choreo.getApplication(found.app.applicationId)
+            await choreo.updateApplication({ ...full, description: adoptedDescription(full.description, found.own, config.owner, 512) })
+          }
         }
+        row('Choreo application', config.application, details.length ? 'update' : 'no change', details, found.app.applicationId)
+        return { app: found.app, created: false, keys: found.keys, subscriptions: found.subscriptions }
       }
-      row('Choreo application', config.application, details.length ? 'update' : 'no change', details, found.app.applicationId)
-      return { app: found.app, created: false, keys: found.keys, subscriptions: found.subscriptions }
-    }
-    if (!apply) {
-      row('Choreo application', config.application, 'create', [])
-      return undefined
-    }
-    const created = await choreo.createApplication(config.application, ownedDescription([config.owner]), config.throttlingPolicy)
-    out.choreoApplicationId = created.applicationId
-    if (created.existed) {
-      // 409: it appeared meanwhile. A concurrent run of this owner made it; anyone else's stays untouched.
-      refuseUnowned('Choreo Developer Portal application', config, ownership(created.description, config.owner), created.description)
-      row(
-        'Choreo application',
-        config.application,
-        'no change',
-        ['created meanwhile by a concurrent run of this owner'],
-        created.applicationId
-      )
-      return { app: created, created: false, keys: undefined, subscriptions: undefined }
-    }
-    row('Choreo application', config.application, 'create', [], created.applicationId)
-    return { app: created, created: true, keys: [], subscriptions: [] }
-  })
+      if (!apply) {
+        row('Choreo application', config.application, 'create', [])
+        return undefined
+      }
+      const created = await choreo.createApplication(config.application, ownedDescription([config.owner]), config.throttlingPolicy)
+      if (created.existed) {
+        // 409: it appeared meanwhile. A concurrent run of this owner made it; anyone else's stays untouched.
+        refuseUnowned('Choreo Developer Portal application', config, ownership(created.description, config.owner), created.description)
+        row(
+          'Choreo application',
+          config.application,
+          'no change',
+          ['created meanwhile by a concurrent run of this owner'],
+          created.applicationId
+        )
+        return { app: created, created: false, keys: undefined, subscriptions: undefined }
+      }
+      row('Choreo application', config.application, 'create', [], created.applicationId)
+      return { app: created, created: true, keys: [], subscriptions: [] }
+    })
+  )
 
-  const keys = graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
-    const clientId = app?.clientId
-    if (!dev || !clientId) {
-      row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`])
-      return
-    }
-    const appId = dev.app.applicationId
-    const production = productionKey(dev.keys ?? (await choreo.listKeys(appId)), km.name)
-    if (production?.consumerKey === clientId) {
-      row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId)
-      return
-    }
-    if (production) {
-      throw new Error(
-        `The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`
-      )
-    }
-    let mappingId: string | undefined
-    if (apply) {
-      const res = await choreo.mapKeys(appId, clientId, km.name)
-      if (res.status === 409) {
-        // 901409 also answers a concurrent run of this owner that mapped the same client ID to this same application.
-        const mapped = productionKey(await choreo.listKeys(appId), km.name)
-        if (mapped?.consumerKey === clientId) {
-          row(
-            'Choreo production keys',
-            config.application,
-            'no change',
-            [`client ID ${clientId}`, 'mapped meanwhile by a concurrent run'],
-            mapped.keyMappingId
-          )
-          return
-        }
-        const owner = await ownerOfClientId(choreo, clientId, km.name, appId)
+  const keys = shared.once(`${app} keys`, () =>
+    shared.graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+      const row = shared.row
+      const clientId = app?.clientId
+      if (!dev || !clientId) {
+        row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`])
+        return
+      }
+      const appId = dev.app.applicationId
+      const production = productionKey(dev.keys ?? (await choreo.listKeys(appId)), km.name)
+      if (production?.consumerKey === clientId) {
+        row('Choreo production keys', config.application, 'no change', [`client ID ${clientId}`], production.keyMappingId)
+        return
+      }
+      if (production) {
         throw new Error(
-          `Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`
+          `The Choreo application "${config.application}" already has Production keys for "${km.name}" mapped to client ID ${production.consumerKey}, not ${clientId}. Remove those keys in the Developer Portal (Credentials > Production) or choose another "application" name.`
         )
       }
-      mappingId = (res.body as { keyMappingId?: string } | undefined)?.keyMappingId
-    }
-    row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId)
-  })
+      let mappingId: string | undefined
+      if (apply) {
+        const res = await choreo.mapKeys(appId, clientId, km.name)
+        if (res.status === 409) {
+          // 901409 also answers a concurrent run of this owner that mapped the same client ID to this same application.
+          const mapped = productionKey(await choreo.listKeys(appId), km.name)
+          if (mapped?.consumerKey === clientId) {
+            row(
+              'Choreo production keys',
+              config.application,
+              'no change',
+              [`client ID ${clientId}`, 'mapped meanwhile by a concurrent run'],
+              mapped.keyMappingId
+            )
+            return
+          }
+          const owner = await ownerOfClientId(choreo, clientId, km.name, appId)
+          throw new Error(
+            `Choreo refused to map client ID ${clientId}: it is already mapped to ${owner ? `the Developer Portal application "${owner}"` : 'another Developer Portal application'} (a client ID can be used by one application only). Remove it there, or use that application's name as "application".`
+          )
+        }
+        mappingId = (res.body as { keyMappingId?: string } | undefined)?.keyMappingId
+      }
+      row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId)
+    })
+  )
 
   const subscription = graph.write('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
     const name = `${config.application} → ${current.name}`

@@ -117,22 +117,25 @@ export function publisherTasks(run: Run, org: Task<string>) {
     return new Map(await Promise.all(ids.map(read)))
   })
 
-  const keyManager = graph.read('choreo: key manager', [org], async () => {
-    const managers = await choreo.keyManagers()
-    const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager)
-    if (!km || km.enabled === false) {
-      const names =
-        managers
-          .filter((k) => k.enabled !== false)
-          .map((k) => k.name)
-          .join(', ') || 'none'
-      throw new Error(
-        `Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`
-      )
-    }
-    out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint)
-    return km
-  })
+  // One key manager serves every API of the run: looked up once.
+  const keyManager = run.shared.once(`choreo: key manager ${config.keyManager}`, () =>
+    run.shared.graph.read('choreo: key manager', [org], async (): Promise<KeyManager> => {
+      const managers = await choreo.keyManagers()
+      const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager)
+      if (!km || km.enabled === false) {
+        const names =
+          managers
+            .filter((k) => k.enabled !== false)
+            .map((k) => k.name)
+            .join(', ') || 'none'
+        throw new Error(
+          `Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`
+        )
+      }
+      // The token endpoint is checked here, as a read: the application's client secret goes there.
+      return { ...km, tokenEndpoint: tokenEndpointOf(km, run.asgardeo.tokenEndpoint) }
+    })
+  )
 
   // --- write phase ---
 
