@@ -51,12 +51,16 @@ export function parseConfigFile(text: string, file: string, stepInput: GetInput,
   const yamlProblems = [...doc.errors, ...doc.warnings]
   if (yamlProblems.length > 0) {
     for (const p of yamlProblems) {
-      const where = `config (${file}:${lines.linePos(p.pos[0]).line})`
       if (p.code === 'DUPLICATE_KEY') {
-        const key = text.slice(p.pos[0], p.pos[1]).trim()
-        problems.push(`${where}: "${key}" is set twice in the same mapping; keep one.`)
+        // The error marks the repeated key, or the end of the line before it; the key runs to its colon.
+        const m = /^(\s*)("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(p.pos[0]))
+        const line = lines.linePos(p.pos[0] + (m?.[1].length ?? 0)).line
+        problems.push(
+          `config (${file}:${line}): "${m?.[2].replace(/^(["'])(.*)\1$/, '$2') ?? 'a key'}" is set twice in the same mapping; keep one.`
+        )
       } else {
-        problems.push(`${where}: not valid YAML: ${p.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}.`)
+        const message = p.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+        problems.push(`config (${file}:${lines.linePos(p.pos[0]).line}): not valid YAML: ${message}.`)
       }
     }
     throw new InputError(problems)
