@@ -1,8 +1,9 @@
 import * as core from '@actions/core'
 import { Asgardeo } from './asgardeo/client.js'
 import { Choreo } from './choreo/client.js'
+import { readConfigs } from './config/entries.js'
 import { Http } from './http.js'
-import { readConfig, type Config } from './inputs.js'
+import type { Config } from './inputs.js'
 import { reconcile, type Outcome, type Phase, type Reconciled } from './reconcile.js'
 import { log, output, resultsOutput, secret } from './output.js'
 import { smokeStep } from './smoke/step.js'
@@ -23,7 +24,8 @@ export async function run(): Promise<void> {
   let http: Http | undefined
   const lines = new Map<Phase, { line: string; order: number }[]>(PHASES.map((p) => [p, []]))
   try {
-    const configs = [readConfig((name) => core.getInput(name))]
+    // One config per API: the single-API inputs, or each entry of the `config` file.
+    const configs = readConfigs((name) => core.getInput(name))
     const config = configs[0]
     const deadline = Date.now() + config.timeoutSeconds * 1000
     http = new Http({ deadline, debug: core.isDebug() ? log.debug : undefined })

@@ -40,6 +40,11 @@ export async function reconcile(
   )
   const entries = configs.map((config, i) => {
     const out: Outcome = { plan, graph, scopeNames: new Map() }
+    // An entry's log lines say which API they are about.
+    const entryIo: Reporter =
+      config.entry === undefined
+        ? io
+        : { log: (phase, line, order) => io.log(phase, `[${config.entry}] ${line}`, order), secret: io.secret }
     const run: Run = {
       config,
       all: configs,
@@ -49,7 +54,7 @@ export async function reconcile(
       choreo,
       graph: graph.scope(config.entry),
       out,
-      io,
+      io: entryIo,
       row: newRow(plan, io, apply, config.entry),
       shared
     }

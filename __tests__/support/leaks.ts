@@ -9,7 +9,7 @@ import type { ActionRun } from '../../scripts/local-runner.js'
 export function leaks(run: ActionRun, secrets: Record<string, string>): string[] {
   const outputs = Object.entries(run.outputs)
     .filter(([name]) => name !== 'access-token')
-    .map(([name, value]) => `output ${name}=${value}`)
+    .map(([name, value]) => `output ${name}=${name === 'results' ? withoutTokens(value) : value}`)
   const lines = [...run.everything.split('\n'), ...outputs].filter((l) => !l.startsWith('::add-mask::'))
   const found: string[] = []
   for (const [i, line] of lines.entries()) {
@@ -21,6 +21,12 @@ export function leaks(run: ActionRun, secrets: Record<string, string>): string[]
     }
   }
   return found
+}
+
+/** The `results` output with each entry's access token left out: that is where the tokens belong. */
+function withoutTokens(results: string): string {
+  const parsed = JSON.parse(results) as Record<string, Record<string, unknown>>
+  return JSON.stringify(Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, { ...v, 'access-token': undefined }])))
 }
 
 function views(line: string): string[] {
