@@ -41884,6 +41884,10 @@ class Plan {
 function findScope(api, value) {
     return (api.scopes ?? []).find((s) => s.scope.name === value || s.scope.name.endsWith(`:${value}`));
 }
+/** A document (`openapi`) is authoritative for the bindings of the scopes it lists; the `scopes` input only adds. */
+function scopeDiffOptions(config) {
+    return { exact: config.scopeSource.input === 'openapi', source: config.scopeSource };
+}
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
@@ -41893,8 +41897,10 @@ function findScope(api, value) {
  * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
  * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
  * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
+ * With `exact`, a wanted scope bound to an operation it does not list is unbound from it; scopes not
+ * wanted keep their bindings.
  */
-function diffApiScopes(api, wanted, prune, choreoOrg, owner, scopePrefix) {
+function diffApiScopes(api, wanted, prune, choreoOrg, owner, scopePrefix, { exact = false, source = { input: 'scopes' } } = {}) {
     const next = structuredClone(api);
     next.scopes = next.scopes ?? [];
     next.operations = next.operations ?? [];
@@ -41902,6 +41908,9 @@ function diffApiScopes(api, wanted, prune, choreoOrg, owner, scopePrefix) {
     const missingOps = wanted.flatMap((s) => s.operations.filter((op) => !findOperation(next.operations, op)).map((op) => `${op.verb} ${op.target} (permission ${s.value})`));
     if (missingOps.length > 0) {
         const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none';
+        if (source.input === 'openapi') {
+            throw new Error(`Input "openapi" (${source.file}): the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Add the operation to the Choreo API (Choreo Console > API > Develop > Resources) or fix its path or verb in ${source.file}; paths are relative to the API's context (/items, not /<context>/items).`);
+        }
         throw new Error(`Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Fix the path or verb in "scopes" (Choreo Console > API > Develop > Resources).`);
     }
     // What the server already stored wins over the input, which wins over the guessed slug (choreo-api.md §4).
@@ -41930,6 +41939,14 @@ function diffApiScopes(api, wanted, prune, choreoOrg, owner, scopePrefix) {
             if (!bound.includes(name)) {
                 operation.scopes = [...bound, name];
                 details.push(`bind ${spec.value} to ${op.verb} ${op.target}`);
+            }
+        }
+        if (exact) {
+            for (const operation of next.operations) {
+                if (!operation.scopes?.includes(name) || listsOperation(spec, operation))
+                    continue;
+                operation.scopes = operation.scopes.filter((n) => n !== name);
+                details.push(`unbind ${spec.value} from ${operation.verb.toUpperCase()} ${operation.target}`);
             }
         }
     }
@@ -41963,6 +41980,10 @@ function urnPrefix(api) {
 function findOperation(operations, op) {
     return operations.find((o) => o.verb.toUpperCase() === op.verb && o.target === op.target);
 }
+/** Whether the spec lists this stored operation. */
+function listsOperation(spec, operation) {
+    return spec.operations.some((op) => op.verb === operation.verb.toUpperCase() && op.target === operation.target);
+}
 /** `read` from `urn:acme:itemsapi:read`. */
 function bareValue(name) {
     return name.slice(name.lastIndexOf(':') + 1);
@@ -41973,15 +41994,16 @@ function qualifiedNames(api, wanted) {
 }
 /**
  * Whether a deployed revision is what the stored API says: every wanted scope bound to every wanted
- * operation, and no scope this action created (marked) that the stored API has since dropped (a prune
- * whose deploy failed must still reach the gateway on the next run).
+ * operation (with `exact`, to no other), and no scope this action created (marked) that the stored API
+ * has since dropped (a prune whose deploy failed must still reach the gateway on the next run).
  */
-function revisionMatches(revision, stored, wanted, names) {
+function revisionMatches(revision, stored, wanted, names, exact = false) {
     const carries = wanted.every((spec) => {
         const name = names.get(spec.value);
         if (!name || !(revision.scopes ?? []).some((s) => s.scope.name === name))
             return false;
-        return spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name));
+        const extra = exact && (revision.operations ?? []).some((o) => o.scopes?.includes(name) && !listsOperation(spec, o));
+        return !extra && spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name));
     });
     const storedNames = new Set((stored.scopes ?? []).map((s) => s.scope.name));
     const leftovers = (revision.scopes ?? []).some((s) => (s.scope.description ?? '').includes(MARKER) && !storedNames.has(s.scope.name));
@@ -42023,7 +42045,7 @@ function defaultApiIdentifier(choreoOrg, api) {
 /**
  * The `openapi` input: the permissions and the operations each guards, read from the API's own
  * OpenAPI 3.x or Swagger 2.0 document. What counts as a scope follows WSO2 API Manager's own parsers
- * (OAS3Parser / OAS2Parser in wso2/carbon-apimgt, NOTES.md rows 62–65):
+ * (OAS3Parser / OAS2Parser in wso2/carbon-apimgt, NOTES.md rows 62–66):
  * - an operation's `security` requirements naming an OAuth2 scheme, else its `x-scope` (comma-separated),
  *   else the document's root `security`; `security: []` guards nothing;
  * - scopes API Manager declares without binding an operation: `x-scopes-bindings` (scope → roles) under an
@@ -43305,8 +43327,8 @@ function publisherTasks(run, org) {
         if (state !== 'PUBLISHED' && !PUBLISH_FROM[state]) {
             throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
         }
-        // The diff checks every operation "scopes" names.
-        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix);
+        // The diff checks every operation "scopes" (or the "openapi" document) names.
+        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config));
         return { current, etag, diff };
     });
     // What is deployed where (and which environments exist), read alongside.
@@ -43399,7 +43421,7 @@ function publisherTasks(run, org) {
                 return true;
             const content = contents.get(live.revisionIn(env)?.id ?? '');
             if (content)
-                return !revisionMatches(content, stored, config.scopes, out.scopeNames);
+                return !revisionMatches(content, stored, config.scopes, out.scopeNames, scopeDiffOptions(config).exact);
             // The revision could not be read back: compare the content hash recorded when the action created it.
             const recorded = recordedContent(live.revisionIn(env)?.description);
             return recorded === undefined || recorded !== contentHash(stored);
@@ -43463,7 +43485,7 @@ async function putScopes(run, current, etag, diff) {
             if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5)
                 throw err;
             ({ api: current, etag } = await choreo.getApi(current.id));
-            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix);
+            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config));
         }
     }
 }

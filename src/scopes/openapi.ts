@@ -7,7 +7,7 @@ import { bareValue } from '../plan.js'
 /**
  * The `openapi` input: the permissions and the operations each guards, read from the API's own
  * OpenAPI 3.x or Swagger 2.0 document. What counts as a scope follows WSO2 API Manager's own parsers
- * (OAS3Parser / OAS2Parser in wso2/carbon-apimgt, NOTES.md rows 62–65):
+ * (OAS3Parser / OAS2Parser in wso2/carbon-apimgt, NOTES.md rows 62–66):
  * - an operation's `security` requirements naming an OAuth2 scheme, else its `x-scope` (comma-separated),
  *   else the document's root `security`; `security: []` guards nothing;
  * - scopes API Manager declares without binding an operation: `x-scopes-bindings` (scope → roles) under an
