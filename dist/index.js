@@ -41147,7 +41147,7 @@ function choreoAdvice(err) {
         return advise(err, `Input "choreo-token": the token's user may not do this. It must be able to manage the API and the Developer Portal (API Manager ${PAT_PERMISSIONS}).`);
     }
     if (err.status === 400 && (err.code === '900988' || err.code === '903204')) {
-        return advise(err, 'A scope name in "scopes" is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.');
+        return advise(err, 'A scope name in "scopes" (or the "openapi" document) is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.');
     }
     return err;
 }
@@ -42106,6 +42106,10 @@ function scopesFromOpenApi(document, file) {
     for (const [path, item] of Object.entries(child(doc, 'paths'))) {
         if (!isObject(item))
             continue;
+        if (typeof item.$ref === 'string') {
+            problems.push(`${where}: paths."${path}" is a $ref ("${item.$ref}"), which the action does not follow; bundle the document into one file (e.g. redocly bundle) and point "openapi" at that.`);
+            continue;
+        }
         for (const method of METHODS) {
             const op = item[method];
             if (!isObject(op))
@@ -42113,7 +42117,8 @@ function scopesFromOpenApi(document, file) {
             const at = `paths."${path}".${method}`;
             // API Manager reads the operation's OAuth2 requirement first, then its x-scope (OAS3Parser.getScopeOfOperations).
             const own = oauth2Scopes(op.security, at);
-            const xScope = typeof op['x-scope'] === 'string' ? op['x-scope'].split(',') : undefined;
+            const x = op['x-scope'];
+            const xScope = typeof x === 'string' ? x.split(',') : Array.isArray(x) ? x.map(String) : undefined;
             const names = own ?? xScope ?? (op.security !== undefined ? [] : (rootScopes ?? []));
             const operation = { verb: method.toUpperCase(), target: path };
             for (const name of names.map((n) => n.trim()).filter(Boolean)) {

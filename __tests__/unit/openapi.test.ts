@@ -92,14 +92,21 @@ describe('scopesFromOpenApi', () => {
         '/a': { get: { security: [{ OAuth2: ['own'] }], 'x-scope': 'ignored' } },
         '/b': { get: { security: [] } },
         '/c': { get: {} },
-        '/d': { patch: { 'x-scope': 'legacy' } }
+        '/d': { patch: { 'x-scope': 'legacy' } },
+        '/e': { put: { 'x-scope': ['legacy'] } }
       },
       { security: [{ OAuth2: ['top'] }] }
     )
     expect(scopesFromOpenApi(doc, 'f')).toEqual([
       { value: 'own', operations: [{ verb: 'GET', target: '/a' }] },
       { value: 'top', operations: [{ verb: 'GET', target: '/c' }] },
-      { value: 'legacy', operations: [{ verb: 'PATCH', target: '/d' }] }
+      {
+        value: 'legacy',
+        operations: [
+          { verb: 'PATCH', target: '/d' },
+          { verb: 'PUT', target: '/e' }
+        ]
+      }
     ])
   })
 
@@ -161,6 +168,11 @@ describe('scopesFromOpenApi', () => {
     expect(problems[2]).toContain('the scope "read items" gives the permission "read items"')
   })
 
+  test('a path item that is a $ref is reported, not silently skipped', () => {
+    const doc = oas3({ '/a': { $ref: 'paths/a.yaml' }, '/b': { get: { security: [{ OAuth2: ['read'] }] } } })
+    expect(problemsOf(doc)).toEqual([expect.stringContaining('paths."/a" is a $ref ("paths/a.yaml"), which the action does not follow')])
+  })
+
   test('neither OpenAPI 3 nor Swagger 2 is refused', () => {
     expect(problemsOf({ swagger: '1.2', paths: {} })[0]).toContain('is not an OpenAPI 3.x or Swagger 2.0 document')
     expect(problemsOf('just text')[0]).toContain('is not an OpenAPI 3.x or Swagger 2.0 document')
@@ -183,6 +195,13 @@ describe('readOpenApiScopes', () => {
     const problems: string[] = []
     expect(readOpenApiScopes('broken.yaml', problems, { GITHUB_WORKSPACE: dir })).toEqual([])
     expect(problems).toEqual([expect.stringMatching(/^Input "openapi" \(broken.yaml\) is neither YAML nor JSON the action can read: /)])
+  })
+
+  test("the document's problems go to the list, as for every other input", () => {
+    writeFileSync(join(dir, 'open.json'), JSON.stringify({ openapi: '3.1.0', paths: { '/a': { get: {} } } }))
+    const problems: string[] = ['an earlier problem']
+    expect(readOpenApiScopes('open.json', problems, { GITHUB_WORKSPACE: dir })).toEqual([])
+    expect(problems).toEqual(['an earlier problem', expect.stringContaining('Input "openapi" (open.json) declares no scope')])
   })
 
   test('without GITHUB_WORKSPACE the path is relative to the current directory', () => {

@@ -71,13 +71,20 @@ export function scopesFromOpenApi(document: unknown, file: string): ScopeSpec[] 
   const rootScopes = oauth2Scopes(doc.security, 'the top level')
   for (const [path, item] of Object.entries(child(doc, 'paths'))) {
     if (!isObject(item)) continue
+    if (typeof item.$ref === 'string') {
+      problems.push(
+        `${where}: paths."${path}" is a $ref ("${item.$ref}"), which the action does not follow; bundle the document into one file (e.g. redocly bundle) and point "openapi" at that.`
+      )
+      continue
+    }
     for (const method of METHODS) {
       const op = item[method]
       if (!isObject(op)) continue
       const at = `paths."${path}".${method}`
       // API Manager reads the operation's OAuth2 requirement first, then its x-scope (OAS3Parser.getScopeOfOperations).
       const own = oauth2Scopes(op.security, at)
-      const xScope = typeof op['x-scope'] === 'string' ? op['x-scope'].split(',') : undefined
+      const x = op['x-scope']
+      const xScope = typeof x === 'string' ? x.split(',') : Array.isArray(x) ? x.map(String) : undefined
       const names = own ?? xScope ?? (op.security !== undefined ? [] : (rootScopes ?? []))
       const operation = { verb: method.toUpperCase(), target: path }
       for (const name of names.map((n) => n.trim()).filter(Boolean)) {
