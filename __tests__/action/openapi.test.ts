@@ -65,6 +65,36 @@ describe('openapi', () => {
     expect(clean.outputs.changed).toBe('false')
   })
 
+  test('a deployed revision carrying a binding the document lacks is replaced, though the stored API matches again', async () => {
+    expect((await runSource(withDocument())).exitCode).toBe(0)
+    // By hand: bind read to DELETE, deploy that as a revision everywhere, then drop the binding from the API only.
+    const api = (await choreo(emu, 'GET', apiPath())).body
+    const del = api.operations.find((op: any) => op.verb === 'DELETE')
+    del.scopes = [WRITE, READ]
+    expect((await choreo(emu, 'PUT', apiPath(), api)).status).toBe(200)
+    const manual = (await choreo(emu, 'POST', `${apiPath()}/revisions`, { description: 'by hand' })).body.id
+    for (const env of emu.state.seed.environments)
+      expect(
+        (await choreo(emu, 'POST', `${apiPath()}/deploy-revision?revisionId=${manual}`, [{ name: env, displayOnDevportal: true }])).status
+      ).toBe(200)
+    del.scopes = [WRITE]
+    expect((await choreo(emu, 'PUT', apiPath(), api)).status).toBe(200)
+
+    const deployment = (plan: string) => (JSON.parse(plan) as any[]).find((c) => c.resource === 'Choreo API deployment')
+    // The scopes input finds every binding it wants live, and is content.
+    const additive = await runSource(emulatorInputs(emu, { mode: 'check' }))
+    expect(additive.exitCode).toBe(0)
+    const check = await runSource(withDocument({ mode: 'check' }))
+    expect(check.exitCode).toBe(1)
+    expect(scopesRow(check.outputs.plan).action).toBe('no change')
+    expect(deployment(check.outputs.plan).action).toBe('update')
+
+    const repair = await runSource(withDocument({ 'token-scopes': 'read' }))
+    expect(repair.exitCode).toBe(0)
+    expect(deployment(repair.outputs.plan).action).toBe('update')
+    expect(await gateway(emu, 'DELETE', '/items/7', repair.outputs['access-token'])).toBe(403)
+  })
+
   test('an operation in the document that the Choreo API lacks fails pre-flight, naming the input and the file, with zero writes', async () => {
     const file = '__tests__/fixtures/openapi/items-extra-operation.openapi.yaml'
     const since = emu.log.lastSeq
