@@ -42333,10 +42333,9 @@ function readConfig(getInput, env = process.env) {
     const listed = openapiPath ? `the "openapi" document (${openapiPath})` : '"scopes"';
     const tokenScopesText = get('token-scopes');
     const tokenScopes = tokenScopesText ? tokenScopesText.split(/[\s,]+/).filter(Boolean) : scopes.map((s) => s.value);
-    for (const t of tokenScopes) {
-        // An unreadable document is reported once, as such.
-        if (openapiPath && scopes.length === 0)
-            break;
+    // An unreadable document is reported once, as such, not again for every token scope.
+    const unread = openapiPath !== '' && scopes.length === 0;
+    for (const t of unread ? [] : tokenScopes) {
         if (!scopes.some((s) => s.value === t)) {
             problems.push(`Input "token-scopes" names "${t}", which is not in ${listed}; request only permissions listed there (${scopes.map((s) => s.value).join(', ') || 'none'}).`);
         }
