@@ -29,7 +29,7 @@ export function choreoAdvice(err: unknown): unknown {
   if (err.status === 400 && (err.code === '900988' || err.code === '903204')) {
     return advise(
       err,
-      'A scope name in "scopes" is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.'
+      'A scope name in "scopes" (or the "openapi" document) is already used by another API of this Choreo organization (scope names are unique per organization). Rename the permission or remove it from the other API.'
     )
   }
   return err

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { assertSecureUrl, trimEnd } from './http.js'
 import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
 import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
+import { readOpenApiScopes } from './scopes/openapi.js'
 
 /** Everything the run needs, validated before any network call. */
 export interface Config {
@@ -12,6 +13,8 @@ export interface Config {
   choreo: { org: string; orgId?: string; token: string; url: string; consoleUrl: string }
   api: { id?: string; name?: string; version?: string }
   scopes: ScopeSpec[]
+  /** Where `scopes` came from. From an OpenAPI document, its bindings are exact: one it lacks is drift. */
+  scopeSource: ScopeSource
   /** Permission values to request in the token. */
   tokenScopes: string[]
   application: string
@@ -47,6 +50,9 @@ export interface ScopeSpec {
   operations: Operation[]
 }
 
+/** The `scopes` input, or the `openapi` file (as given, relative to the workspace). */
+export type ScopeSource = { input: 'scopes' } | { input: 'openapi'; file: string }
+
 export type GetInput = (name: string) => string
 
 /**
@@ -81,7 +87,7 @@ export class InputError extends Error {
 }
 
 const VERBS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
-const SCOPE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+export const SCOPE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const HANDLE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
 /**
@@ -151,16 +157,33 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
   if (choreoOrg && !HANDLE.test(choreoOrg)) problems.push(`Input "choreo-org" ("${choreoOrg}") must be an organization handle, not a URL.`)
 
   const scopesText = get('scopes')
-  const scopes = scopesText ? parseScopes(scopesText, problems) : []
-  if (!scopesText) problems.push('Input "scopes" is required: one permission per line, e.g. "read: GET /items, GET /items/{id}".')
-  else if (scopes.length === 0 && !problems.some((p) => p.startsWith('scopes,'))) problems.push('Input "scopes" lists no permission.')
+  const openapiPath = get('openapi')
+  const scopeSource: ScopeSource = openapiPath ? { input: 'openapi', file: openapiPath } : { input: 'scopes' }
+  let scopes: ScopeSpec[] = []
+  if (scopesText && openapiPath) {
+    problems.push(
+      'Give either "scopes" or "openapi", not both: "openapi" reads the permissions and their operations from the API\'s document.'
+    )
+  } else if (openapiPath) {
+    scopes = readOpenApiScopes(openapiPath, problems, env)
+  } else if (scopesText) {
+    scopes = parseScopes(scopesText, problems)
+    if (scopes.length === 0 && !problems.some((p) => p.startsWith('scopes,'))) problems.push('Input "scopes" lists no permission.')
+  } else {
+    problems.push(
+      'Input "scopes" or "openapi" is required: "scopes" lists one permission per line, e.g. "read: GET /items, GET /items/{id}"; "openapi" is the path of the API\'s OpenAPI file, whose operation "security" names the scopes.'
+    )
+  }
+  const listed = openapiPath ? `the "openapi" document (${openapiPath})` : '"scopes"'
 
   const tokenScopesText = get('token-scopes')
   const tokenScopes = tokenScopesText ? tokenScopesText.split(/[\s,]+/).filter(Boolean) : scopes.map((s) => s.value)
-  for (const t of tokenScopes) {
+  // An unreadable document is reported once, as such, not again for every token scope.
+  const unread = openapiPath !== '' && scopes.length === 0
+  for (const t of unread ? [] : tokenScopes) {
     if (!scopes.some((s) => s.value === t)) {
       problems.push(
-        `Input "token-scopes" names "${t}", which is not in "scopes"; request only permissions listed in "scopes" (${scopes.map((s) => s.value).join(', ') || 'none'}).`
+        `Input "token-scopes" names "${t}", which is not in ${listed}; request only permissions listed there (${scopes.map((s) => s.value).join(', ') || 'none'}).`
       )
     }
   }
@@ -211,6 +234,7 @@ export function readConfig(getInput: GetInput, env: NodeJS.ProcessEnv = process.
     },
     api: { id: apiId || undefined, name: apiName || undefined, version: get('api-version') || undefined },
     scopes,
+    scopeSource,
     tokenScopes,
     application: get('application') || defaultApplicationName(env),
     apiIdentifier: get('api-identifier') || undefined,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { ApiOperation, ApiScopeEntry, ChoreoApi } from './choreo/client.js'
-import type { Config, Operation, ScopeSpec } from './inputs.js'
+import type { Config, Operation, ScopeSource, ScopeSpec } from './inputs.js'
 
 /**
  * The plan is data: one row per resource with what apply does (or did) to it. Plan mode prints it,
@@ -174,6 +174,18 @@ export interface ApiScopeDiff {
   changed: boolean
 }
 
+export interface ScopeDiffOptions {
+  /** The wanted operations are all of a listed scope's bindings: one Choreo has beyond them is unbound. */
+  exact?: boolean
+  /** Named in the error for an operation the API lacks. */
+  source?: ScopeSource
+}
+
+/** A document (`openapi`) is authoritative for the bindings of the scopes it lists; the `scopes` input only adds. */
+export function scopeDiffOptions(config: Pick<Config, 'scopeSource'>): ScopeDiffOptions {
+  return { exact: config.scopeSource.input === 'openapi', source: config.scopeSource }
+}
+
 /**
  * Adds the missing scopes to the API and binds each to its operations. Scope names are unique across
  * a whole organization on both services, so a new scope is sent fully qualified, as Choreo names them
@@ -183,6 +195,8 @@ export interface ApiScopeDiff {
  * mark; a wanted scope the action made for another owner gets this owner's mark too, so either owner's
  * prune keeps it while the other still lists it. With `prune`, this owner's mark leaves the scopes it
  * no longer lists, and a scope no owner is left on is removed. Scopes made by hand are never touched.
+ * With `exact`, a wanted scope bound to an operation it does not list is unbound from it; scopes not
+ * wanted keep their bindings.
  */
 export function diffApiScopes(
   api: ChoreoApi,
@@ -190,7 +204,8 @@ export function diffApiScopes(
   prune: boolean,
   choreoOrg: string,
   owner: string,
-  scopePrefix?: string
+  scopePrefix?: string,
+  { exact = false, source = { input: 'scopes' } }: ScopeDiffOptions = {}
 ): ApiScopeDiff {
   const next: ChoreoApi = structuredClone(api)
   next.scopes = next.scopes ?? []
@@ -202,6 +217,11 @@ export function diffApiScopes(
   )
   if (missingOps.length > 0) {
     const have = next.operations.map((o) => `${o.verb.toUpperCase()} ${o.target}`).join(', ') || 'none'
+    if (source.input === 'openapi') {
+      throw new Error(
+        `Input "openapi" (${source.file}): the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Add the operation to the Choreo API (Choreo Console > API > Develop > Resources) or fix its path or verb in ${source.file}; paths are relative to the API's context (/items, not /<context>/items).`
+      )
+    }
     throw new Error(
       `Input "scopes": the API "${api.name}" has no operation ${missingOps.join(', ')}. Its operations are: ${have}. Fix the path or verb in "scopes" (Choreo Console > API > Develop > Resources).`
     )
@@ -232,6 +252,13 @@ export function diffApiScopes(
       if (!bound.includes(name)) {
         operation.scopes = [...bound, name]
         details.push(`bind ${spec.value} to ${op.verb} ${op.target}`)
+      }
+    }
+    if (exact) {
+      for (const operation of next.operations) {
+        if (!operation.scopes?.includes(name) || listsOperation(spec, operation)) continue
+        operation.scopes = operation.scopes.filter((n) => n !== name)
+        details.push(`unbind ${spec.value} from ${operation.verb.toUpperCase()} ${operation.target}`)
       }
     }
   }
@@ -267,6 +294,11 @@ export function findOperation(operations: ApiOperation[], op: Operation): ApiOpe
   return operations.find((o) => o.verb.toUpperCase() === op.verb && o.target === op.target)
 }
 
+/** Whether the spec lists this stored operation. */
+function listsOperation(spec: ScopeSpec, operation: ApiOperation): boolean {
+  return spec.operations.some((op) => op.verb === operation.verb.toUpperCase() && op.target === operation.target)
+}
+
 /** `read` from `urn:acme:itemsapi:read`. */
 export function bareValue(name: string): string {
   return name.slice(name.lastIndexOf(':') + 1)
@@ -279,19 +311,21 @@ export function qualifiedNames(api: ChoreoApi, wanted: ScopeSpec[]): Map<string,
 
 /**
  * Whether a deployed revision is what the stored API says: every wanted scope bound to every wanted
- * operation, and no scope this action created (marked) that the stored API has since dropped (a prune
- * whose deploy failed must still reach the gateway on the next run).
+ * operation (with `exact`, to no other), and no scope this action created (marked) that the stored API
+ * has since dropped (a prune whose deploy failed must still reach the gateway on the next run).
  */
 export function revisionMatches(
   revision: ChoreoApi,
   stored: ChoreoApi,
   wanted: ScopeSpec[],
-  names: Map<string, string | undefined>
+  names: Map<string, string | undefined>,
+  exact = false
 ): boolean {
   const carries = wanted.every((spec) => {
     const name = names.get(spec.value)
     if (!name || !(revision.scopes ?? []).some((s) => s.scope.name === name)) return false
-    return spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name))
+    const extra = exact && (revision.operations ?? []).some((o) => o.scopes?.includes(name) && !listsOperation(spec, o))
+    return !extra && spec.operations.every((op) => findOperation(revision.operations ?? [], op)?.scopes?.includes(name))
   })
   const storedNames = new Set((stored.scopes ?? []).map((s) => s.scope.name))
   const leftovers = (revision.scopes ?? []).some((s) => (s.scope.description ?? '').includes(MARKER) && !storedNames.has(s.scope.name))

@@ -83,7 +83,7 @@ describe('readConfig', () => {
     [{ 'asgardeo-client-id': '' }, 'Input "asgardeo-client-id" is required'],
     [{ 'asgardeo-client-secret': '' }, 'Input "asgardeo-client-secret" is required'],
     [{ 'choreo-token': '' }, 'Input "choreo-token" is required'],
-    [{ scopes: '' }, 'Input "scopes" is required'],
+    [{ scopes: '' }, 'Input "scopes" or "openapi" is required'],
     [{ scopes: '# nothing' }, 'Input "scopes" lists no permission'],
     [{ api: '' }, 'Input "api" (the Choreo API name) or "api-id"'],
     [{ 'api-id': 'x' }, 'Give either "api" or "api-id", not both'],

@@ -18,6 +18,7 @@ import {
   missingScopes,
   qualifiedNames,
   revisionMatches,
+  scopeDiffOptions,
   ungranted,
   urnPrefix
 } from '../../src/plan.js'
@@ -246,5 +247,67 @@ describe('ownership marks', () => {
     b.operations![0].scopes = ['x']
     expect(contentHash(a)).not.toBe(contentHash(b))
     expect(recordedContent(ownedDescription([OWNER], `[content: ${contentHash(a)}]`))).toBe(contentHash(a))
+  })
+})
+
+describe('exact bindings: the scopes of an OpenAPI document', () => {
+  const READ = 'urn:acme:itemsapi:read'
+  const WRITE = 'urn:acme:itemsapi:write'
+  const OTHER = 'urn:acme:itemsapi:audit'
+  const bound = () =>
+    api({
+      scopes: [{ scope: { name: READ } }, { scope: { name: WRITE } }, { scope: { name: OTHER } }],
+      operations: [
+        { verb: 'GET', target: '/items', scopes: [READ, OTHER] },
+        { verb: 'GET', target: '/items/{id}', scopes: [READ] },
+        { verb: 'post', target: '/items', scopes: [WRITE, READ] },
+        { verb: 'DELETE', target: '/items/{id}', scopes: [READ] }
+      ]
+    })
+  const source = { input: 'openapi', file: 'api/openapi.yaml' } as const
+
+  test('a listed scope bound to an operation the document does not guard with it is unbound; scopes not listed keep theirs', () => {
+    const d = diffApiScopes(bound(), wanted, false, 'acme', OWNER, undefined, { exact: true, source })
+    expect(d.details).toEqual(['unbind read from POST /items', 'unbind read from DELETE /items/{id}'])
+    expect(d.next.operations!.map((o) => o.scopes)).toEqual([[READ, OTHER], [READ], [WRITE], []])
+    // Applied, it holds: no further change.
+    expect(diffApiScopes(d.next, wanted, false, 'acme', OWNER, undefined, { exact: true, source }).changed).toBe(false)
+  })
+
+  test('the scopes input stays additive: the same extra bindings are left alone', () => {
+    const d = diffApiScopes(bound(), wanted, false, 'acme', OWNER)
+    expect(d).toMatchObject({ changed: false, details: [] })
+  })
+
+  test('binds and unbinds in one diff', () => {
+    const a = bound()
+    a.operations![1].scopes = []
+    const d = diffApiScopes(a, wanted, false, 'acme', OWNER, undefined, { exact: true, source })
+    expect(d.details).toEqual(['bind read to GET /items/{id}', 'unbind read from POST /items', 'unbind read from DELETE /items/{id}'])
+  })
+
+  test('an operation the API lacks names "openapi" and the file', () => {
+    const doc = parseScopes('read: GET /items, PUT /items/{id}')
+    expect(() => diffApiScopes(api(), doc, false, 'acme', OWNER, undefined, { source })).toThrow(
+      'Input "openapi" (api/openapi.yaml): the API "Items API" has no operation PUT /items/{id} (permission read). Its operations are: GET /items, GET /items/{id}, POST /items.'
+    )
+  })
+
+  test('scopeDiffOptions: exact only for the openapi input', () => {
+    expect(scopeDiffOptions({ scopeSource: source })).toEqual({ exact: true, source })
+    expect(scopeDiffOptions({ scopeSource: { input: 'scopes' } })).toEqual({ exact: false, source: { input: 'scopes' } })
+  })
+
+  test('revisionMatches with exact: a stale extra binding of a listed scope does not match', () => {
+    const names = new Map<string, string | undefined>([
+      ['read', READ],
+      ['write', WRITE]
+    ])
+    const revision = bound()
+    expect(revisionMatches(revision, revision, wanted, names)).toBe(true)
+    expect(revisionMatches(revision, revision, wanted, names, true)).toBe(false)
+    const exact = diffApiScopes(revision, wanted, false, 'acme', OWNER, undefined, { exact: true, source }).next
+    // The extra binding of a scope the document does not list (audit) is not the document's to judge.
+    expect(revisionMatches(exact, exact, wanted, names, true)).toBe(true)
   })
 })

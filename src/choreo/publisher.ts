@@ -9,6 +9,7 @@ import {
   qualifiedNames,
   recordedContent,
   revisionMatches,
+  scopeDiffOptions,
   urnPrefix,
   type ApiScopeDiff
 } from '../plan.js'
@@ -59,8 +60,16 @@ export function publisherTasks(run: Run, org: Task<string>) {
         `The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`
       )
     }
-    // The diff checks every operation "scopes" names.
-    const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix)
+    // The diff checks every operation "scopes" (or the "openapi" document) names.
+    const diff = diffApiScopes(
+      current,
+      config.scopes,
+      config.prune,
+      config.choreo.org,
+      config.owner,
+      config.scopePrefix,
+      scopeDiffOptions(config)
+    )
     return { current, etag, diff }
   })
 
@@ -168,7 +177,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
     const stale = live.targets.filter((env) => {
       if (changed) return true
       const content = contents.get(live.revisionIn(env)?.id ?? '')
-      if (content) return !revisionMatches(content, stored, config.scopes, out.scopeNames)
+      if (content) return !revisionMatches(content, stored, config.scopes, out.scopeNames, scopeDiffOptions(config).exact)
       // The revision could not be read back: compare the content hash recorded when the action created it.
       const recorded = recordedContent(live.revisionIn(env)?.description)
       return recorded === undefined || recorded !== contentHash(stored)
@@ -251,7 +260,15 @@ async function putScopes(
       // 412 900986 is scope validation, not a concurrent update.
       if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5) throw err
       ;({ api: current, etag } = await choreo.getApi(current.id))
-      diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix)
+      diff = diffApiScopes(
+        current,
+        config.scopes,
+        config.prune,
+        config.choreo.org,
+        config.owner,
+        config.scopePrefix,
+        scopeDiffOptions(config)
+      )
     }
   }
 }
