@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadActionMetadata } from '../../scripts/action-metadata.js'
 import { emulatorInputs, runSource } from '../../scripts/local-runner.js'
@@ -130,7 +131,18 @@ describe('outputs', () => {
       expect(run.exitCode).toBe(0)
       expect(run.warnings).toEqual([]) // the tests' inputs are all declared
       expect(Object.keys(run.outputs).filter((n) => !meta.outputs[n])).toEqual([])
-      expect(declaredOutputs.filter((n) => !(n in run.outputs))).toEqual([])
+      // `results` is the output of a config run, and only of one.
+      expect(declaredOutputs.filter((n) => !(n in run.outputs))).toEqual(['results'])
+
+      const workspace = mkdtempSync(join(tmpdir(), 'contract-'))
+      writeFileSync(join(workspace, 'apis.yaml'), 'apis:\n  items:\n    token-scopes: read\n')
+      const many = await runSource(emulatorInputs(emu, { config: 'apis.yaml' }), { debug: false, workspace })
+      expect(many.exitCode).toBe(0)
+      expect(many.warnings).toEqual([])
+      expect(Object.keys(many.outputs).sort()).toEqual(['changed', 'plan', 'results'])
+      expect(Object.keys(JSON.parse(many.outputs.results).items as object)).toEqual(
+        expect.arrayContaining(['access-token', 'scopes', 'client-id', 'choreo-api-id', 'changed'])
+      )
     })
   })
 })

@@ -23,6 +23,7 @@ export const RUN_WIDE: readonly string[] = [
 
 const SMOKE = 'smoke tests do not run per entry; smoke-test in a later step, with the tokens of the `results` output'
 const TOKEN_MODE = 'it belongs to `mode: token`, which does not take a config file'
+const BINDING = 'the GitHub OIDC binding (grant-type: token-exchange) is set up one API per step in this version'
 
 /** Inputs with no meaning in a config file, each with the reason given when one appears there. */
 export const NOT_IN_FILE: Readonly<Record<string, string>> = {
@@ -31,7 +32,10 @@ export const NOT_IN_FILE: Readonly<Record<string, string>> = {
   revoke: TOKEN_MODE,
   'smoke-test': SMOKE,
   'smoke-environment': SMOKE,
-  'smoke-wait-seconds': SMOKE
+  'smoke-wait-seconds': SMOKE,
+  'github-subjects': BINDING,
+  'oidc-issuer': BINDING,
+  'oidc-audience': BINDING
 }
 
 /** What each API may set for itself (and `defaults` for all of them). */
@@ -40,6 +44,7 @@ export const ENTRY_KEYS: readonly string[] = [
   'api-version',
   'api-id',
   'scopes',
+  'openapi',
   'token-scopes',
   'application',
   'api-identifier',
@@ -50,9 +55,6 @@ export const ENTRY_KEYS: readonly string[] = [
   'deploy',
   'throttling-policy',
   'prune',
-  'github-subjects',
-  'oidc-issuer',
-  'oidc-audience',
   'scope-prefix',
   'owner',
   'adopt'
