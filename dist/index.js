@@ -1,15 +1,15 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8482:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(9290);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 9290:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -281,34 +281,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 2480:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(1285)
-const Dispatcher = __nccwpck_require__(7939)
-const Pool = __nccwpck_require__(2244)
-const BalancedPool = __nccwpck_require__(2549)
-const Agent = __nccwpck_require__(8285)
-const ProxyAgent = __nccwpck_require__(9920)
-const EnvHttpProxyAgent = __nccwpck_require__(929)
-const RetryAgent = __nccwpck_require__(1346)
-const errors = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(8567)
-const buildConnector = __nccwpck_require__(2784)
-const MockClient = __nccwpck_require__(9493)
-const MockAgent = __nccwpck_require__(1437)
-const MockPool = __nccwpck_require__(5220)
-const mockErrors = __nccwpck_require__(9917)
-const RetryHandler = __nccwpck_require__(5640)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
-const DecoratorHandler = __nccwpck_require__(91)
-const RedirectHandler = __nccwpck_require__(7970)
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -326,10 +326,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(730),
-  retry: __nccwpck_require__(4346),
-  dump: __nccwpck_require__(8412),
-  dns: __nccwpck_require__(8731)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -391,7 +391,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(8702).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -403,39 +403,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(5524).Headers
-/* unused reexport */ __nccwpck_require__(715).Response
-/* unused reexport */ __nccwpck_require__(175).Request
-/* unused reexport */ __nccwpck_require__(1142).FormData
+/* unused reexport */ __nccwpck_require__(660).Headers
+/* unused reexport */ __nccwpck_require__(9051).Response
+/* unused reexport */ __nccwpck_require__(9967).Request
+/* unused reexport */ __nccwpck_require__(5910).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(4848).FileReader
+/* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(5965)
-const { kConstruct } = __nccwpck_require__(61)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
-/* unused reexport */ __nccwpck_require__(1886).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+/* unused reexport */ __nccwpck_require__(3726).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -451,18 +451,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1670)
+const { EventSource } = __nccwpck_require__(1238)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 670:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(4640)
-const { RequestAbortedError } = __nccwpck_require__(4627)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -522,16 +522,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2004:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -637,7 +637,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 5646:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -651,10 +651,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -895,16 +895,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4203:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(471)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1116,18 +1116,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 9656:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1343,15 +1343,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 6730:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(4640)
-const { addSignal, removeSignal } = __nccwpck_require__(670)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -1458,21 +1458,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 8567:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4203)
-module.exports.stream = __nccwpck_require__(9656)
-module.exports.pipeline = __nccwpck_require__(5646)
-module.exports.upgrade = __nccwpck_require__(6730)
-module.exports.connect = __nccwpck_require__(2004)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 471:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -1481,9 +1481,9 @@ module.exports.connect = __nccwpck_require__(2004)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { ReadableStreamFrom } = __nccwpck_require__(4640)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1864,15 +1864,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 2247:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(471)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -1964,16 +1964,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2784:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
-const timers = __nccwpck_require__(1275)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -2211,7 +2211,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 2303:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -2336,7 +2336,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3374:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2545,7 +2545,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4627:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -2977,7 +2977,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7311:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2985,7 +2985,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -3000,9 +3000,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3466,7 +3466,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 4043:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -3540,7 +3540,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4152:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3548,7 +3548,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(2303)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -3699,13 +3699,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4640:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -3713,9 +3713,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
-const { tree } = __nccwpck_require__(4152)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4425,18 +4425,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8285:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
-const DispatcherBase = __nccwpck_require__(9265)
-const Pool = __nccwpck_require__(2244)
-const Client = __nccwpck_require__(1285)
-const util = __nccwpck_require__(4640)
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -4565,7 +4565,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 2549:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4573,7 +4573,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -4581,10 +4581,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3856)
-const Pool = __nccwpck_require__(2244)
-const { kUrl, kInterceptors } = __nccwpck_require__(4043)
-const { parseOrigin } = __nccwpck_require__(4640)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -4781,7 +4781,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 9133:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4789,9 +4789,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const timers = __nccwpck_require__(1275)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -4804,7 +4804,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -4837,9 +4837,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(4043)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(776)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -4851,11 +4851,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(8586))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -4863,7 +4863,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -5778,7 +5778,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6396).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6301,7 +6301,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4548:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6309,13 +6309,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(4627)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -6334,7 +6334,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(4043)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -6740,7 +6740,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6396).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -7100,7 +7100,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 1285:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -7110,16 +7110,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(4640)
-const { channels } = __nccwpck_require__(3374)
-const Request = __nccwpck_require__(7311)
-const DispatcherBase = __nccwpck_require__(9265)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -7161,9 +7161,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(4043)
-const connectH1 = __nccwpck_require__(9133)
-const connectH2 = __nccwpck_require__(4548)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -7471,7 +7471,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(6036)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -7731,19 +7731,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 9265:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(7939)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -7946,7 +7946,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 7939:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8018,15 +8018,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 929:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(9265)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
-const ProxyAgent = __nccwpck_require__(9920)
-const Agent = __nccwpck_require__(8285)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -8185,7 +8185,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 5844:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8309,15 +8309,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3856:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(9265)
-const FixedQueue = __nccwpck_require__(5844)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
-const PoolStats = __nccwpck_require__(5710)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -8510,10 +8510,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5710:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -8551,7 +8551,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 2244:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8562,14 +8562,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3856)
-const Client = __nccwpck_require__(1285)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(4627)
-const util = __nccwpck_require__(4640)
-const { kUrl, kInterceptors } = __nccwpck_require__(4043)
-const buildConnector = __nccwpck_require__(2784)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -8665,19 +8665,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9920:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(8285)
-const Pool = __nccwpck_require__(2244)
-const DispatcherBase = __nccwpck_require__(9265)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
-const buildConnector = __nccwpck_require__(2784)
-const Client = __nccwpck_require__(1285)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -8946,13 +8946,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1346:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(7939)
-const RetryHandler = __nccwpck_require__(5640)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -8988,7 +8988,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 8421:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8996,8 +8996,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const Agent = __nccwpck_require__(8285)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -9027,7 +9027,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 91:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -9078,15 +9078,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7970:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { kBodyUsed } = __nccwpck_require__(4043)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9317,20 +9317,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 5640:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
-const { RequestRetryError } = __nccwpck_require__(4627)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(4640)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -9761,14 +9761,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 8731:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(91)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -10143,14 +10143,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8412:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
-const DecoratorHandler = __nccwpck_require__(91)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -10273,12 +10273,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 6036:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7970)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10301,11 +10301,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 730:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7970)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10332,11 +10332,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 4346:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(5640)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10358,13 +10358,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 776:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(1308);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -10642,7 +10642,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7630:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10654,7 +10654,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 8586:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10666,7 +10666,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 1308:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10687,13 +10687,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 1437:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(4043)
-const Agent = __nccwpck_require__(8285)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -10704,14 +10704,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(941)
-const MockClient = __nccwpck_require__(9493)
-const MockPool = __nccwpck_require__(5220)
-const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
-const Dispatcher = __nccwpck_require__(7939)
-const Pluralizer = __nccwpck_require__(3289)
-const PendingInterceptorsFormatter = __nccwpck_require__(1726)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -10854,14 +10854,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9493:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(1285)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -10870,10 +10870,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(4043)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -10920,12 +10920,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9917:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(4627)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -10955,12 +10955,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5015:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -10968,9 +10968,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(941)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
-const { buildURL } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -11169,14 +11169,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 5220:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(2244)
-const { buildMockDispatch } = __nccwpck_require__(8981)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -11185,10 +11185,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(941)
-const { MockInterceptor } = __nccwpck_require__(5015)
-const Symbols = __nccwpck_require__(4043)
-const { InvalidArgumentError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -11235,7 +11235,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 941:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -11265,20 +11265,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8981:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9917)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(941)
-const { buildURL } = __nccwpck_require__(4640)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -11639,7 +11639,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1726:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11689,7 +11689,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 3289:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -11725,7 +11725,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 1275:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -12155,20 +12155,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8514:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(61)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
-const { webidl } = __nccwpck_require__(5701)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
-const { Request, fromInnerRequest } = __nccwpck_require__(175)
-const { kState } = __nccwpck_require__(1995)
-const { fetching } = __nccwpck_require__(8702)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13021,15 +13021,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5965:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(61)
-const { Cache } = __nccwpck_require__(8514)
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -13180,26 +13180,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 61:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(4043).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6814:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { isValidHeaderName } = __nccwpck_require__(9520)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -13244,7 +13244,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3404:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -13263,15 +13263,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6933:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(8906)
-const { stringify } = __nccwpck_require__(1077)
-const { webidl } = __nccwpck_require__(5701)
-const { Headers } = __nccwpck_require__(5524)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -13454,14 +13454,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8906:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
-const { isCTLExcludingHtab } = __nccwpck_require__(1077)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13771,7 +13771,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1077:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -14130,13 +14130,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 335:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -14711,23 +14711,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1670:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(8702)
-const { makeRequest } = __nccwpck_require__(175)
-const { webidl } = __nccwpck_require__(5701)
-const { EventSourceStream } = __nccwpck_require__(335)
-const { parseMIMEType } = __nccwpck_require__(7708)
-const { createFastMessageEvent } = __nccwpck_require__(7316)
-const { isNetworkError } = __nccwpck_require__(715)
-const { delay } = __nccwpck_require__(3691)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -15201,7 +15201,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3691:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -15245,12 +15245,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6396:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(4640)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -15260,16 +15260,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(9520)
-const { FormData } = __nccwpck_require__(1142)
-const { kState } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(7708)
-const { multipartFormDataParser } = __nccwpck_require__(3028)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -15781,7 +15781,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7775:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -15912,7 +15912,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7708:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16663,12 +16663,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9197:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(4043)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -16716,14 +16716,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 2538:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -16849,16 +16849,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3028:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { utf8DecodeBytes } = __nccwpck_require__(9520)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
-const { isFileLike } = __nccwpck_require__(2538)
-const { makeEntry } = __nccwpck_require__(1142)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17330,16 +17330,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1142:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
-const { kState } = __nccwpck_require__(1995)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { FileLike, isFileLike } = __nccwpck_require__(2538)
-const { webidl } = __nccwpck_require__(5701)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -17589,7 +17589,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 179:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -17636,21 +17636,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5524:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(4043)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(9520)
-const { webidl } = __nccwpck_require__(5701)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18330,7 +18330,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8702:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18343,9 +18343,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(715)
-const { HeadersList } = __nccwpck_require__(5524)
-const { Request, cloneRequest } = __nccwpck_require__(175)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18381,23 +18381,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(9520)
-const { kState, kDispatcher } = __nccwpck_require__(1995)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
-const { webidl } = __nccwpck_require__(5701)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -20607,23 +20607,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 175:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
-const { FinalizationRegistry } = __nccwpck_require__(9197)()
-const util = __nccwpck_require__(4640)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -20633,12 +20633,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(7775)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(4043)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -21651,14 +21651,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 715:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
-const util = __nccwpck_require__(4640)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -21670,16 +21670,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(9520)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(7775)
-const { kState, kHeaders } = __nccwpck_require__(1995)
-const { webidl } = __nccwpck_require__(5701)
-const { FormData } = __nccwpck_require__(1142)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { kConstruct } = __nccwpck_require__(4043)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -22268,7 +22268,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1995:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -22284,21 +22284,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9520:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
-const { getGlobalOrigin } = __nccwpck_require__(179)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5701)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -23923,14 +23923,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5701:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(4640)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -24625,7 +24625,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2927:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -24922,7 +24922,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4848:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24931,16 +24931,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(410)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(4929)
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -25273,12 +25273,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5549:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25358,7 +25358,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4929:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -25375,7 +25375,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 410:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25386,10 +25386,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(4929)
-const { ProgressEvent } = __nccwpck_require__(5549)
-const { getEncoding } = __nccwpck_require__(2927)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -25773,27 +25773,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7905:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(32)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
-const { channels } = __nccwpck_require__(3374)
-const { CloseEvent } = __nccwpck_require__(7316)
-const { makeRequest } = __nccwpck_require__(175)
-const { fetching } = __nccwpck_require__(8702)
-const { Headers, getHeadersList } = __nccwpck_require__(5524)
-const { getDecodeSplit } = __nccwpck_require__(9520)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -26151,7 +26151,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6096:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -26224,14 +26224,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7316:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
-const { kEnumerableProperty } = __nccwpck_require__(4640)
-const { kConstruct } = __nccwpck_require__(4043)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -26560,12 +26560,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9104:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(6096)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -26663,14 +26663,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1869:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(1025)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -26775,16 +26775,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 9332:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
-const { channels } = __nccwpck_require__(3374)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -26794,11 +26794,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(1025)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { closeWebSocketConnection } = __nccwpck_require__(7905)
-const { PerMessageDeflate } = __nccwpck_require__(1869)
-const { MessageSizeExceededError } = __nccwpck_require__(4627)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27309,14 +27309,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9388:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { opcodes, sendHints } = __nccwpck_require__(6096)
-const FixedQueue = __nccwpck_require__(5844)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27420,7 +27420,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 32:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -27439,16 +27439,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1025:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
-const { states, opcodes } = __nccwpck_require__(6096)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -27768,15 +27768,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1886:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5701)
-const { URLSerializer } = __nccwpck_require__(7708)
-const { environmentSettingsObject } = __nccwpck_require__(9520)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -27785,21 +27785,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(32)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(1025)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
-const { ByteParser } = __nccwpck_require__(9332)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
-const { getGlobalDispatcher } = __nccwpck_require__(8421)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
-const { SendQueue } = __nccwpck_require__(9388)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28580,18 +28580,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 2197:
+/***/ 7349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveBlockMap = __nccwpck_require__(143);
-var resolveBlockSeq = __nccwpck_require__(1854);
-var resolveFlowCollection = __nccwpck_require__(9030);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveBlockMap = __nccwpck_require__(7103);
+var resolveBlockSeq = __nccwpck_require__(334);
+var resolveFlowCollection = __nccwpck_require__(3142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -28677,15 +28677,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 83:
+/***/ 3683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(573);
-var composeNode = __nccwpck_require__(4961);
-var resolveEnd = __nccwpck_require__(1020);
-var resolveProps = __nccwpck_require__(775);
+var Document = __nccwpck_require__(3021);
+var composeNode = __nccwpck_require__(5937);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -28729,17 +28729,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 4961:
+/***/ 5937:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var composeCollection = __nccwpck_require__(2197);
-var composeScalar = __nccwpck_require__(3573);
-var resolveEnd = __nccwpck_require__(1020);
-var utilEmptyScalarPosition = __nccwpck_require__(8407);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var composeCollection = __nccwpck_require__(7349);
+var composeScalar = __nccwpck_require__(5413);
+var resolveEnd = __nccwpck_require__(7788);
+var utilEmptyScalarPosition = __nccwpck_require__(2599);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -28848,15 +28848,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 3573:
+/***/ 5413:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var resolveBlockScalar = __nccwpck_require__(5089);
-var resolveFlowScalar = __nccwpck_require__(5882);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -28943,18 +28943,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 3104:
+/***/ 9984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(2606);
-var Document = __nccwpck_require__(573);
-var errors = __nccwpck_require__(152);
-var identity = __nccwpck_require__(4919);
-var composeDoc = __nccwpck_require__(83);
-var resolveEnd = __nccwpck_require__(1020);
+var directives = __nccwpck_require__(1342);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var identity = __nccwpck_require__(1127);
+var composeDoc = __nccwpck_require__(3683);
+var resolveEnd = __nccwpck_require__(7788);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -29174,17 +29174,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 143:
+/***/ 7103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
-var resolveProps = __nccwpck_require__(775);
-var utilContainsNewline = __nccwpck_require__(4283);
-var utilFlowIndentCheck = __nccwpck_require__(1795);
-var utilMapIncludes = __nccwpck_require__(1091);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -29298,12 +29298,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 5089:
+/***/ 8913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -29505,14 +29505,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 1854:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveProps = __nccwpck_require__(775);
-var utilFlowIndentCheck = __nccwpck_require__(1795);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveProps = __nccwpck_require__(4631);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -29563,7 +29563,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 1020:
+/***/ 7788:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29609,19 +29609,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 9030:
+/***/ 3142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var resolveEnd = __nccwpck_require__(1020);
-var resolveProps = __nccwpck_require__(775);
-var utilContainsNewline = __nccwpck_require__(4283);
-var utilMapIncludes = __nccwpck_require__(1091);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -29825,13 +29825,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 5882:
+/***/ 6842:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var resolveEnd = __nccwpck_require__(1020);
+var Scalar = __nccwpck_require__(3301);
+var resolveEnd = __nccwpck_require__(7788);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -30060,7 +30060,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 775:
+/***/ 4631:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30215,7 +30215,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 4283:
+/***/ 9499:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30258,7 +30258,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 8407:
+/***/ 2599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30293,12 +30293,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 1795:
+/***/ 4051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(4283);
+var utilContainsNewline = __nccwpck_require__(9499);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -30317,12 +30317,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1091:
+/***/ 1187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -30339,22 +30339,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 573:
+/***/ 3021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var toJS = __nccwpck_require__(3899);
-var Schema = __nccwpck_require__(8224);
-var stringifyDocument = __nccwpck_require__(2285);
-var anchors = __nccwpck_require__(9196);
-var applyReviver = __nccwpck_require__(909);
-var createNode = __nccwpck_require__(1732);
-var directives = __nccwpck_require__(2606);
+var Alias = __nccwpck_require__(4065);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var toJS = __nccwpck_require__(6424);
+var Schema = __nccwpck_require__(5840);
+var stringifyDocument = __nccwpck_require__(6829);
+var anchors = __nccwpck_require__(1596);
+var applyReviver = __nccwpck_require__(3661);
+var createNode = __nccwpck_require__(2404);
+var directives = __nccwpck_require__(1342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -30683,13 +30683,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 9196:
+/***/ 1596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -30766,7 +30766,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 909:
+/***/ 3661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30830,14 +30830,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 1732:
+/***/ 2404:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -30927,13 +30927,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 2606:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 const escapeChars = {
     '!': '%21',
@@ -31112,7 +31112,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 152:
+/***/ 1464:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31181,28 +31181,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 3439:
+/***/ 8815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(3104);
-var Document = __nccwpck_require__(573);
-var Schema = __nccwpck_require__(8224);
-var errors = __nccwpck_require__(152);
-var Alias = __nccwpck_require__(7105);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var cst = __nccwpck_require__(9877);
-var lexer = __nccwpck_require__(5145);
-var lineCounter = __nccwpck_require__(1460);
-var parser = __nccwpck_require__(2064);
-var publicApi = __nccwpck_require__(4543);
-var visit = __nccwpck_require__(2588);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var Schema = __nccwpck_require__(5840);
+var errors = __nccwpck_require__(1464);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
+var publicApi = __nccwpck_require__(4047);
+var visit = __nccwpck_require__(204);
 
 
 
@@ -31213,25 +31213,25 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
@@ -31239,7 +31239,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7297:
+/***/ 7249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31265,16 +31265,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 7105:
+/***/ 4065:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(9196);
-var visit = __nccwpck_require__(2588);
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
-var toJS = __nccwpck_require__(3899);
+var anchors = __nccwpck_require__(1596);
+var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -31392,14 +31392,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 4661:
+/***/ 101:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
+var createNode = __nccwpck_require__(2404);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -31550,14 +31550,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 4833:
+/***/ 6673:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(909);
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
+var applyReviver = __nccwpck_require__(3661);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
 
 class NodeBase {
     constructor(type) {
@@ -31597,15 +31597,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 5773:
+/***/ 7165:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var stringifyPair = __nccwpck_require__(7764);
-var addPairToJSMap = __nccwpck_require__(8768);
-var identity = __nccwpck_require__(4919);
+var createNode = __nccwpck_require__(2404);
+var stringifyPair = __nccwpck_require__(9748);
+var addPairToJSMap = __nccwpck_require__(7104);
+var identity = __nccwpck_require__(1127);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -31643,14 +31643,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 389:
+/***/ 3301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Node = __nccwpck_require__(4833);
-var toJS = __nccwpck_require__(3899);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -31677,17 +31677,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 5462:
+/***/ 4454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(4156);
-var addPairToJSMap = __nccwpck_require__(8768);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
+var stringifyCollection = __nccwpck_require__(1212);
+var addPairToJSMap = __nccwpck_require__(7104);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -31831,17 +31831,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 6831:
+/***/ 2223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(1732);
-var stringifyCollection = __nccwpck_require__(4156);
-var Collection = __nccwpck_require__(4661);
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var toJS = __nccwpck_require__(3899);
+var createNode = __nccwpck_require__(2404);
+var stringifyCollection = __nccwpck_require__(1212);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var toJS = __nccwpck_require__(6424);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -31953,16 +31953,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 8768:
+/***/ 7104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7297);
-var merge = __nccwpck_require__(9380);
-var stringify = __nccwpck_require__(9300);
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
+var log = __nccwpck_require__(7249);
+var merge = __nccwpck_require__(452);
+var stringify = __nccwpck_require__(2148);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -32025,7 +32025,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 4919:
+/***/ 1127:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32085,12 +32085,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 3899:
+/***/ 6424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -32131,15 +32131,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 334:
+/***/ 110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(5089);
-var resolveFlowScalar = __nccwpck_require__(5882);
-var errors = __nccwpck_require__(152);
-var stringifyString = __nccwpck_require__(1773);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
+var errors = __nccwpck_require__(1464);
+var stringifyString = __nccwpck_require__(3069);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -32356,7 +32356,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32426,7 +32426,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5235:
+/***/ 7715:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32532,14 +32532,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 9877:
+/***/ 3461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(334);
-var cstStringify = __nccwpck_require__(3701);
-var cstVisit = __nccwpck_require__(5235);
+var cstScalar = __nccwpck_require__(110);
+var cstStringify = __nccwpck_require__(1733);
+var cstVisit = __nccwpck_require__(7715);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -32651,12 +32651,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 5145:
+/***/ 361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(9877);
+var cst = __nccwpck_require__(3461);
 
 /*
 START -> stream
@@ -33381,7 +33381,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 1460:
+/***/ 6628:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33429,14 +33429,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 2064:
+/***/ 3456:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(9877);
-var lexer = __nccwpck_require__(5145);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -34416,18 +34416,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4543:
+/***/ 4047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(3104);
-var Document = __nccwpck_require__(573);
-var errors = __nccwpck_require__(152);
-var log = __nccwpck_require__(7297);
-var identity = __nccwpck_require__(4919);
-var lineCounter = __nccwpck_require__(1460);
-var parser = __nccwpck_require__(2064);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var log = __nccwpck_require__(7249);
+var identity = __nccwpck_require__(1127);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -34530,16 +34530,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 8224:
+/***/ 5840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var map = __nccwpck_require__(6424);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var tags = __nccwpck_require__(6178);
+var identity = __nccwpck_require__(1127);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var tags = __nccwpck_require__(18);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -34576,13 +34576,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 7451:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var YAMLMap = __nccwpck_require__(5462);
+var identity = __nccwpck_require__(1127);
+var YAMLMap = __nccwpck_require__(4454);
 
 const map = {
     collection: 'map',
@@ -34602,12 +34602,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 5632:
+/***/ 3632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 const nullTag = {
     identify: value => value == null,
@@ -34626,13 +34626,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 7562:
+/***/ 1706:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var YAMLSeq = __nccwpck_require__(6831);
+var identity = __nccwpck_require__(1127);
+var YAMLSeq = __nccwpck_require__(2223);
 
 const seq = {
     collection: 'seq',
@@ -34652,12 +34652,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 4704:
+/***/ 6464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(1773);
+var stringifyString = __nccwpck_require__(3069);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -34675,12 +34675,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 4359:
+/***/ 3959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -34703,13 +34703,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 6229:
+/***/ 8405:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var stringifyNumber = __nccwpck_require__(3569);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -34757,12 +34757,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 7602:
+/***/ 9874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -34806,18 +34806,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 7904:
+/***/ 896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(6424);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var bool = __nccwpck_require__(4359);
-var float = __nccwpck_require__(6229);
-var int = __nccwpck_require__(7602);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
 
 const schema = [
     map.map,
@@ -34838,14 +34838,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 8647:
+/***/ 3559:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var map = __nccwpck_require__(6424);
-var seq = __nccwpck_require__(7562);
+var Scalar = __nccwpck_require__(3301);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -34909,27 +34909,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 6178:
+/***/ 18:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(6424);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var bool = __nccwpck_require__(4359);
-var float = __nccwpck_require__(6229);
-var int = __nccwpck_require__(7602);
-var schema = __nccwpck_require__(7904);
-var schema$1 = __nccwpck_require__(8647);
-var binary = __nccwpck_require__(4355);
-var merge = __nccwpck_require__(9380);
-var omap = __nccwpck_require__(6431);
-var pairs = __nccwpck_require__(9281);
-var schema$2 = __nccwpck_require__(3081);
-var set = __nccwpck_require__(2504);
-var timestamp = __nccwpck_require__(4960);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
+var schema = __nccwpck_require__(896);
+var schema$1 = __nccwpck_require__(3559);
+var binary = __nccwpck_require__(6083);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var schema$2 = __nccwpck_require__(5913);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -35015,14 +35015,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 4355:
+/***/ 6083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(389);
-var stringifyString = __nccwpck_require__(1773);
+var Scalar = __nccwpck_require__(3301);
+var stringifyString = __nccwpck_require__(3069);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -35092,12 +35092,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 6158:
+/***/ 8398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
+var Scalar = __nccwpck_require__(3301);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -35128,13 +35128,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 838:
+/***/ 5782:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var stringifyNumber = __nccwpck_require__(3569);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -35185,12 +35185,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 5609:
+/***/ 873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -35268,13 +35268,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 452:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -35346,16 +35346,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 6431:
+/***/ 303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var toJS = __nccwpck_require__(3899);
-var YAMLMap = __nccwpck_require__(5462);
-var YAMLSeq = __nccwpck_require__(6831);
-var pairs = __nccwpck_require__(9281);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var pairs = __nccwpck_require__(8385);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -35430,15 +35430,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 9281:
+/***/ 8385:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var Scalar = __nccwpck_require__(389);
-var YAMLSeq = __nccwpck_require__(6831);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLSeq = __nccwpck_require__(2223);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -35519,24 +35519,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 3081:
+/***/ 5913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(6424);
-var _null = __nccwpck_require__(5632);
-var seq = __nccwpck_require__(7562);
-var string = __nccwpck_require__(4704);
-var binary = __nccwpck_require__(4355);
-var bool = __nccwpck_require__(6158);
-var float = __nccwpck_require__(838);
-var int = __nccwpck_require__(5609);
-var merge = __nccwpck_require__(9380);
-var omap = __nccwpck_require__(6431);
-var pairs = __nccwpck_require__(9281);
-var set = __nccwpck_require__(2504);
-var timestamp = __nccwpck_require__(4960);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var binary = __nccwpck_require__(6083);
+var bool = __nccwpck_require__(8398);
+var float = __nccwpck_require__(5782);
+var int = __nccwpck_require__(873);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
 
 const schema = [
     map.map,
@@ -35567,14 +35567,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 2504:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Pair = __nccwpck_require__(5773);
-var YAMLMap = __nccwpck_require__(5462);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -35670,12 +35670,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4960:
+/***/ 4371:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(3569);
+var stringifyNumber = __nccwpck_require__(8689);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -35782,7 +35782,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 9915:
+/***/ 4475:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35940,15 +35940,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 9300:
+/***/ 2148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(9196);
-var identity = __nccwpck_require__(4919);
-var stringifyComment = __nccwpck_require__(6599);
-var stringifyString = __nccwpck_require__(1773);
+var anchors = __nccwpck_require__(1596);
+var identity = __nccwpck_require__(1127);
+var stringifyComment = __nccwpck_require__(9799);
+var stringifyString = __nccwpck_require__(3069);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -36079,14 +36079,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 4156:
+/***/ 1212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -36241,7 +36241,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 6599:
+/***/ 9799:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36272,14 +36272,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 2285:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -36366,7 +36366,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 3569:
+/***/ 8689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36400,15 +36400,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 7764:
+/***/ 9748:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
-var Scalar = __nccwpck_require__(389);
-var stringify = __nccwpck_require__(9300);
-var stringifyComment = __nccwpck_require__(6599);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -36559,13 +36559,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 1773:
+/***/ 3069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(389);
-var foldFlowLines = __nccwpck_require__(9915);
+var Scalar = __nccwpck_require__(3301);
+var foldFlowLines = __nccwpck_require__(4475);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -36904,12 +36904,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 2588:
+/***/ 204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(4919);
+var identity = __nccwpck_require__(1127);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -37246,7 +37246,7 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -37282,7 +37282,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -37378,7 +37378,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -37421,7 +37421,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -37512,11 +37512,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(8482);
-// EXTERNAL MODULE: ../main/node_modules/undici/index.js
-var undici = __nccwpck_require__(2480);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -38213,7 +38213,7 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38289,7 +38289,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38363,7 +38363,7 @@ class OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38644,7 +38644,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -38686,7 +38686,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38866,7 +38866,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39140,7 +39140,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39728,7 +39728,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39808,7 +39808,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39873,7 +39873,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40193,49 +40193,51 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/pace.ts
 /**
- * Pacing under a service's documented rate limit: a token bucket per host. Asgardeo allows 200
- * requests a minute per source IP (asgardeo-api.md §8) and GitHub-hosted runners share IPs, so a run
- * keeps well under it, and a 429 holds every request to that host, not only the one that got it.
+ * Pacing under a service's documented rate limit: a sliding window per host. Asgardeo allows 200
+ * requests a minute per source IP (asgardeo-api.md §8), and GitHub-hosted runners share IPs, so a run
+ * sends at most 180 in any 60 s (room for another client on the same IP). Within that budget requests
+ * go at once, so a run that needs fewer never waits; one that needs more waits only for the window to
+ * slide. A 429 holds every request to that host, not only the one that got it.
  */
-/** Burst plus refill stays under 200 in any minute: 30 + 150 = 180, room for another run on the same IP. */
-const ASGARDEO_PACE = { perWindow: 150, burst: 30, windowMs: 60_000 };
-class TokenBucket {
+/** 180 in any minute: under Asgardeo's 200, with room for another run on the same IP. */
+const ASGARDEO_PACE = { perWindow: 180, windowMs: 60_000 };
+class RateWindow {
     limit;
     now;
-    tokens;
-    last;
+    /** When each request in the current window was (or is scheduled to be) sent, ascending. */
+    sent = [];
     heldUntil = 0;
-    refillPerMs;
+    windowMs;
     constructor(limit, now = Date.now) {
         this.limit = limit;
         this.now = now;
-        this.tokens = limit.burst;
-        this.last = now();
-        this.refillPerMs = limit.perWindow / (limit.windowMs ?? 60_000);
+        this.windowMs = limit.windowMs ?? 60_000;
     }
-    /** Takes one request's token and says how long to wait before sending it, ms (0: send now). Waiters queue in order. */
+    /** Takes a slot for one request and says how long to wait before sending it, ms (0: send now). Waiters queue in order. */
     reserve() {
         const t = this.now();
-        this.tokens = Math.min(this.limit.burst, this.tokens + (t - this.last) * this.refillPerMs);
-        this.last = t;
-        this.tokens -= 1;
-        const forToken = this.tokens < 0 ? Math.ceil(-this.tokens / this.refillPerMs) : 0;
-        return Math.max(forToken, this.heldUntil - t);
+        while (this.sent.length > 0 && this.sent[0] <= t - this.windowMs)
+            this.sent.shift();
+        // Full: the slot opens when the request `perWindow` places back leaves the window.
+        const full = this.sent.length >= this.limit.perWindow ? this.sent[this.sent.length - this.limit.perWindow] + this.windowMs : 0;
+        const at = Math.max(t, this.heldUntil, full, this.sent[this.sent.length - 1] ?? 0);
+        this.sent.push(at);
+        return at - t;
     }
-    /** Gives back a token that was not used (the request was never sent). */
+    /** Gives back the latest slot taken (its request was never sent). */
     release() {
-        this.tokens = Math.min(this.limit.burst, this.tokens + 1);
+        this.sent.pop();
     }
     /** The server answered "too many requests": nothing more to this host before `until` (ms since the epoch). */
     holdUntil(until) {
         this.heldUntil = Math.max(this.heldUntil, until);
     }
 }
-/** One bucket per host, for the hosts whose service has a limit. */
+/** One window per host, for the hosts whose service has a limit. */
 class Pacer {
     limitOf;
     now;
-    buckets = new Map();
+    windows = new Map();
     constructor(limitOf, now = Date.now) {
         this.limitOf = limitOf;
         this.now = now;
@@ -40245,10 +40247,10 @@ class Pacer {
         if (!limit)
             return undefined;
         const key = `${service} ${host}`;
-        let bucket = this.buckets.get(key);
-        if (!bucket)
-            this.buckets.set(key, (bucket = new TokenBucket(limit, this.now)));
-        return bucket;
+        let window = this.windows.get(key);
+        if (!window)
+            this.windows.set(key, (window = new RateWindow(limit, this.now)));
+        return window;
     }
 }
 /** A pacer for one run (one process on a runner): only Asgardeo documents a limit; Choreo's management APIs document none. */
@@ -41186,6 +41188,7 @@ class Choreo {
     publisher;
     devportal;
     orgId;
+    settings;
     constructor(http, url, consoleUrl, token, orgId) {
         this.http = http;
         this.consoleUrl = consoleUrl;
@@ -41290,8 +41293,10 @@ class Choreo {
     async deployments(apiId) {
         return (await this.call('publisher', 'GET', `/apis/${encodeURIComponent(apiId)}/deployments`)).body?.list ?? [];
     }
-    async environments() {
-        return (await this.call('publisher', 'GET', '/settings')).body?.environment ?? [];
+    /** The organization's gateway environments: read once per run, however many APIs ask. */
+    environments() {
+        this.settings ??= this.call('publisher', 'GET', '/settings').then((res) => res.body?.environment ?? []);
+        return this.settings;
     }
     /** A lifecycle action: `Publish` (from CREATED or PROTOTYPED), `Re-Publish` (from BLOCKED), … */
     async changeLifecycle(apiId, action) {
@@ -41386,139 +41391,6 @@ class Choreo {
         };
         const res = await createOrAdopt(post, lookup);
         return res.status === 409 ? undefined : res.body;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/graph.ts
-/**
- * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
- * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
- * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
- * failure never leaves a write running unobserved.
- */
-class SkippedError extends Error {
-    task;
-    constructor(task) {
-        super(`${task} skipped: a task it depends on failed`);
-        this.task = task;
-    }
-}
-/** Every independent failure of a run; the message is the first one's. */
-class GraphFailure extends Error {
-    failures;
-    /** What the run had found and done before it failed (set by the caller), for the report. */
-    partial;
-    constructor(failures) {
-        super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
-        this.failures = failures;
-        this.name = 'GraphFailure';
-    }
-}
-class TaskGraph {
-    timings = [];
-    all = [];
-    origin = Date.now();
-    reads = [];
-    sealed = false;
-    passed = false;
-    openBarrier;
-    /**
-     * Reads, then writes: the barrier every write task waits on. It passes once every read task has
-     * succeeded; a read that refutes an input fails it, and then no write ever starts.
-     */
-    preflight = {
-        name: 'pre-flight',
-        promise: new Promise((resolve) => (this.openBarrier = resolve)).then((ok) => {
-            if (!ok)
-                throw new SkippedError('pre-flight');
-        })
-    };
-    constructor() {
-        this.preflight.promise.catch(() => undefined); // observed through its dependents
-    }
-    /** Whether the read phase is over and succeeded: writes may be sent (the clients check this). */
-    get writesOpen() {
-        return this.passed;
-    }
-    /** A task of the read phase: it may only read, and may refute an input. */
-    read(name, deps, fn) {
-        if (this.sealed)
-            throw new Error(`read task "${name}" added after the read phase was sealed`);
-        const task = this.add(name, deps, fn);
-        this.reads.push(task);
-        return task;
-    }
-    /** A task of the write phase: it starts only once every read has succeeded. */
-    write(name, deps, fn) {
-        const all = [this.preflight, ...deps];
-        return this.add(name, all, (...values) => fn(...values.slice(1)));
-    }
-    /** Ends the read phase: the barrier passes when every read task registered so far has succeeded. */
-    seal() {
-        if (this.sealed)
-            return;
-        this.sealed = true;
-        const barrier = this.add('pre-flight', this.reads, async () => {
-            this.passed = true;
-        });
-        barrier.promise.then(() => this.openBarrier(true), () => this.openBarrier(false));
-    }
-    add(name, deps, fn) {
-        const promise = (async () => {
-            let values;
-            try {
-                values = (await Promise.all(deps.map((d) => d.promise)));
-            }
-            catch {
-                throw new SkippedError(name);
-            }
-            const start = Date.now() - this.origin;
-            try {
-                const value = await fn(...values);
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
-                return value;
-            }
-            catch (err) {
-                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
-                throw err;
-            }
-        })();
-        promise.catch(() => undefined); // observed in settle()
-        this.all.push(promise);
-        return { name, promise };
-    }
-    /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
-    async settle() {
-        this.seal();
-        const results = await Promise.allSettled(this.all);
-        const failures = results
-            .filter((r) => r.status === 'rejected')
-            .map((r) => r.reason)
-            .filter((e) => !(e instanceof SkippedError))
-            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
-        if (failures.length > 0)
-            throw new GraphFailure(failures);
-    }
-    /**
-     * The chain that decided the wall time: from the task that finished last, back through the
-     * dependency that released it (the one that finished last). `ms` is when that chain ended.
-     */
-    criticalPath() {
-        const byName = new Map(this.timings.map((t) => [t.name, t]));
-        // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
-        const order = new Map(this.timings.map((t, i) => [t, i]));
-        const later = (a, t) => !a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a;
-        let last = this.timings.reduce(later, undefined);
-        const ms = last?.end ?? 0;
-        const chain = [];
-        while (last) {
-            chain.unshift(last.name);
-            last = last.deps
-                .map((d) => byName.get(d))
-                .filter((t) => !!t)
-                .reduce(later, undefined);
-        }
-        return { ms, chain };
     }
 }
 
@@ -41767,8 +41639,8 @@ function readSmokeInputs(get, problems) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(3439);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 /** Display order: the order of the guide's steps. */
@@ -41867,16 +41739,30 @@ function recordedContent(description) {
     return /\[content: ([0-9a-f]{12})\]/.exec(description ?? '')?.[1];
 }
 class Plan {
+    entries;
     rows = [];
+    /** `entries`: the `config` entries in the file's order (none for a single API). */
+    constructor(entries = []) {
+        this.entries = entries;
+    }
+    get entryNames() {
+        return [...this.entries];
+    }
     record(change) {
         this.rows.push(change);
         return change;
     }
     get changes() {
-        return [...this.rows].sort((a, b) => RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource));
+        // Shared rows first, then each entry's in the file's order; within each, the order of the guide's steps.
+        const order = (c) => (c.entry === undefined ? -1 : this.entries.indexOf(c.entry));
+        return [...this.rows].sort((a, b) => order(a) - order(b) || RESOURCES.indexOf(a.resource) - RESOURCES.indexOf(b.resource));
     }
     get changed() {
         return this.rows.some((c) => c.action !== 'no change');
+    }
+    /** Whether an entry's rows, or the shared rows it relies on, hold a change. */
+    changedFor(entry) {
+        return this.rows.some((c) => (c.entry === entry || c.entry === undefined) && c.action !== 'no change');
     }
 }
 // --- Choreo API scopes and bindings ------------------------------------------------------------
@@ -42471,18 +42357,602 @@ function bool(value, fallback, input, problems) {
     return fallback;
 }
 
+;// CONCATENATED MODULE: ./src/config/keys.ts
+/**
+ * Which of the action's inputs a `config` file may set, and where. Listed by hand (the action reads no
+ * action.yml at run time); __tests__/unit/config-keys.test.ts holds the lists to action.yml: together they
+ * name every input exactly once. scripts/docs.ts builds config.schema.json from them.
+ */
+/** Refused anywhere in the file: a committed file is no place for a secret. */
+const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
+/** One value for the whole run (one org, one management client, one deadline): `defaults` or a step input only. */
+const RUN_WIDE = [
+    'mode',
+    'asgardeo-url',
+    'asgardeo-org',
+    'asgardeo-client-id',
+    'choreo-url',
+    'choreo-console-url',
+    'choreo-org',
+    'choreo-org-id',
+    'timeout-seconds',
+    'deploy-wait-seconds'
+];
+const SMOKE = 'smoke tests do not run per entry; smoke-test in a later step, with the tokens of the `results` output';
+const TOKEN_MODE = 'it belongs to `mode: token`, which does not take a config file';
+const BINDING = 'the GitHub OIDC binding (grant-type: token-exchange) is set up one API per step in this version';
+/** Inputs with no meaning in a config file, each with the reason given when one appears there. */
+const NOT_IN_FILE = {
+    config: 'a config file cannot name another one',
+    'client-id': `${TOKEN_MODE} (the management client is asgardeo-client-id, a defaults key)`,
+    revoke: TOKEN_MODE,
+    'smoke-test': SMOKE,
+    'smoke-environment': SMOKE,
+    'smoke-wait-seconds': SMOKE,
+    'github-subjects': BINDING,
+    'oidc-issuer': BINDING,
+    'oidc-audience': BINDING
+};
+/** What each API may set for itself (and `defaults` for all of them). */
+const ENTRY_KEYS = [
+    'api',
+    'api-version',
+    'api-id',
+    'scopes',
+    'openapi',
+    'token-scopes',
+    'application',
+    'api-identifier',
+    'grant-type',
+    'username',
+    'key-manager',
+    'environments',
+    'deploy',
+    'throttling-policy',
+    'prune',
+    'scope-prefix',
+    'owner',
+    'adopt'
+];
+/** The keys `defaults` takes: an entry's, and the run-wide ones. */
+const DEFAULTS_KEYS = [...ENTRY_KEYS, ...RUN_WIDE];
+/**
+ * Entry names become keys of the `results` JSON, read as `fromJSON(…).<name>`: GitHub's property syntax
+ * takes a letter first, then letters, digits, `-` and `_`.
+ */
+const ENTRY_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/**
+ * At most this many APIs in one file. A first run makes about 4 Asgardeo requests per API (resource lookup
+ * and create, authorization, token) against a limit of about 200 a minute: 100 APIs take about two minutes
+ * of pacing, inside the default timeout-seconds (300) with room for the shared calls and the deploys.
+ */
+const MAX_ENTRIES = 100;
+
+;// CONCATENATED MODULE: ./src/config/file.ts
+
+
+
+
+
+/** Reads `path` (relative to GITHUB_WORKSPACE, else the working directory) and parses it. */
+function readConfigFile(path, stepInput, env = process.env) {
+    const base = env.GITHUB_WORKSPACE || process.cwd();
+    const full = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(base, path);
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
+    }
+    catch (err) {
+        const code = err.code;
+        throw new InputError([
+            code === 'ENOENT'
+                ? `Input "config" names ${path}, which does not exist (looked for ${full}): give the file's path relative to the repository root, and check out the repository (actions/checkout) before this step.`
+                : `Input "config": cannot read ${path} (${code ?? err.message}); give the path of a readable YAML file relative to the repository root.`
+        ]);
+    }
+    return parseConfigFile(text, path, stepInput, env);
+}
+/** Parses the text of a config file; `file` is only for messages. */
+function parseConfigFile(text, file, stepInput, env = process.env) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { version: '1.2', uniqueKeys: true, strict: true, lineCounter: lines });
+    const at = (node) => {
+        const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
+        return line ? `config (${file}:${line})` : `config (${file})`;
+    };
+    const problems = [];
+    const yamlProblems = [...doc.errors, ...doc.warnings];
+    if (yamlProblems.length > 0) {
+        for (const p of yamlProblems) {
+            if (p.code === 'DUPLICATE_KEY') {
+                // The error marks the repeated key, or the end of the line before it; the key runs to its colon.
+                const m = /^(\s*)("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(p.pos[0]));
+                const line = lines.linePos(p.pos[0] + (m?.[1].length ?? 0)).line;
+                problems.push(`config (${file}:${line}): "${m?.[2].replace(/^(["'])(.*)\1$/, '$2') ?? 'a key'}" is set twice in the same mapping; keep one.`);
+            }
+            else {
+                const message = p.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+                problems.push(`config (${file}:${lines.linePos(p.pos[0]).line}): not valid YAML: ${message}.`);
+            }
+        }
+        throw new InputError(problems);
+    }
+    const root = resolveAlias(doc, doc.contents);
+    if (!(0,dist/* isMap */.jh)(root)) {
+        throw new InputError([
+            `${at(root)}: the file must be a mapping with "apis" (each API by name) and optionally "defaults"; see the README, "Many APIs in one run".`
+        ]);
+    }
+    let defaults = new Map();
+    let apis;
+    for (const pair of root.items) {
+        const key = keyText(pair.key);
+        if (key === 'defaults')
+            defaults = readValues(doc, pair, 'defaults', 'defaults', at, env, problems);
+        else if (key === 'apis')
+            apis = resolveAlias(doc, pair.value) ?? pair.value ?? undefined;
+        else
+            problems.push(`${at(pair.key)} ${key}: ${topLevelHint(key)}`);
+    }
+    const entries = [];
+    if (apis === undefined) {
+        problems.push(`${at(root)}: "apis" is missing; list each API under it by name, e.g. "apis:\\n  items:\\n    api: Items API".`);
+    }
+    else if (!(0,dist/* isMap */.jh)(apis)) {
+        problems.push(`${at(apis)} apis: must be a mapping of entry names to their inputs, e.g. "items:" then "api: Items API" indented under it.`);
+    }
+    else {
+        const seen = new Map();
+        for (const pair of apis.items) {
+            const name = keyText(pair.key);
+            if (!ENTRY_NAME.test(name)) {
+                problems.push(`${at(pair.key)} apis.${name}: the entry name must start with a letter and hold only letters, digits, "-" and "_" (at most 64): it is read back as fromJSON(steps.<id>.outputs.results).<name>.`);
+            }
+            const clash = seen.get(name.toLowerCase());
+            if (clash !== undefined) {
+                problems.push(`${at(pair.key)} apis.${name}: differs from the entry "${clash}" only in case, and GitHub expressions read names case-insensitively; rename one.`);
+            }
+            seen.set(name.toLowerCase(), name);
+            entries.push({ name, values: readValues(doc, pair, `apis.${name}`, 'entry', at, env, problems) });
+        }
+        if (entries.length === 0)
+            problems.push(`${at(apis)} apis: lists no API; add at least one entry, e.g. "items:" with "api: Items API".`);
+        if (entries.length > MAX_ENTRIES) {
+            problems.push(`${at(apis)} apis: lists ${entries.length} APIs; one run takes at most ${MAX_ENTRIES} (Asgardeo allows about 200 requests a minute, and more would not finish inside the run's time limit): split the file across several steps.`);
+        }
+    }
+    checkStepInputs(defaults, stepInput, problems);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return entries.map(({ name, values }) => ({
+        name,
+        get: (input) => (values.get(input) ?? defaults.get(input))?.value ?? stepInput(input) ?? ''
+    }));
+}
+/** `mode: token` and the per-step inputs that have no meaning next to a config file. */
+function checkStepInputs(defaults, stepInput, problems) {
+    const fileMode = defaults.get('mode');
+    const mode = (fileMode?.value ?? stepInput('mode') ?? '').trim().toLowerCase();
+    if (mode === 'token') {
+        const source = fileMode === undefined ? 'Input "mode" is token' : `${fileMode.where}: token`;
+        problems.push(`${source}, which exchanges this job's id-token for one token and takes no config file; use apply, plan or check with "config".`);
+    }
+    for (const [name, reason] of Object.entries(NOT_IN_FILE)) {
+        if (name === 'config')
+            continue;
+        const value = (stepInput(name) ?? '').trim();
+        // The runner passes a declared default for an input the step does not set: only a changed value was given.
+        if (value && value !== (DEFAULTS[name] ?? ''))
+            problems.push(`Input "${name}" cannot be combined with "config": ${reason}.`);
+    }
+}
+/** The inputs of `defaults` or one entry, each as the string core.getInput would give, `${VAR}` expanded. */
+function readValues(doc, pair, path, place, at, env, problems) {
+    const values = new Map();
+    const node = resolveAlias(doc, pair.value);
+    // `items:` with nothing under it: an entry that takes everything from defaults and the step.
+    if (node === undefined || ((0,dist/* isScalar */.jn)(node) && node.value === null))
+        return values;
+    if (!(0,dist/* isMap */.jh)(node)) {
+        problems.push(`${at(pair.value ?? pair.key)} ${path}: must be a mapping of input names to values, e.g. "api: Items API" indented under it.`);
+        return values;
+    }
+    for (const item of node.items) {
+        const key = keyText(item.key);
+        const where = `${at(item.key)} ${path}.${key}`;
+        const refusal = refuseKey(key, place);
+        if (refusal) {
+            problems.push(`${where}: ${refusal}`);
+            continue;
+        }
+        const value = resolveAlias(doc, item.value);
+        if (value !== undefined && !(0,dist/* isScalar */.jn)(value)) {
+            const shape = (0,dist/* isSeq */.oP)(value) ? 'a list' : 'a mapping';
+            problems.push(`${where}: is ${shape}; give one value (text, a number or true/false), several lines as a block: "${key}: |" with the lines indented under it.`);
+            continue;
+        }
+        values.set(key, { value: expand(scalarText(value), where, env, problems), where });
+    }
+    return values;
+}
+/** Why `key` may not stand here, or undefined when it may. */
+function refuseKey(key, place) {
+    if (SECRET_INPUTS.includes(key)) {
+        return `${key} is a secret, and secrets stay step inputs from secrets: remove it from the file and pass it to the step (with: ${key}: \${{ secrets.… }}).`;
+    }
+    if (key in NOT_IN_FILE)
+        return `${key} is not a config key: ${NOT_IN_FILE[key]}.`;
+    if (RUN_WIDE.includes(key))
+        return place === 'entry' ? `${key} applies to the whole run: set it under defaults or as a step input.` : undefined;
+    if (ENTRY_KEYS.includes(key))
+        return undefined;
+    const near = closest(key, DEFAULTS_KEYS);
+    if (!near)
+        return `unknown key; the keys are the action's input names (README, Inputs), except the secrets.`;
+    const where = place === 'entry' && RUN_WIDE.includes(near) ? ' (under defaults: it applies to the whole run)' : '';
+    return `unknown key; did you mean ${near}${where}?`;
+}
+function topLevelHint(key) {
+    if (DEFAULTS_KEYS.includes(key) || SECRET_INPUTS.includes(key)) {
+        return 'inputs go under "defaults" (for every API) or under an entry of "apis"; the file has only those two keys.';
+    }
+    const near = closest(key, ['defaults', 'apis']);
+    return near
+        ? `unknown key; did you mean ${near}?`
+        : 'unknown key; the file has two keys: "defaults" (inputs for every API) and "apis" (each API by name).';
+}
+/**
+ * `${NAME}` from the environment; `$${` is a literal `${`. Nothing else is expanded: no `$NAME`, no
+ * defaults, no GitHub expressions (the file is read by the action, not by the runner).
+ */
+function expand(value, where, env, problems) {
+    return value.replace(/(\$?)\$\{([^}]*)(\}?)/g, (whole, escape, name, close) => {
+        if (escape)
+            return whole.slice(1);
+        if (name.startsWith('{')) {
+            problems.push(`${where}: \${{ … }} is a GitHub expression, and the runner does not read this file: pass the value to the step's env: and write \${NAME} here.`);
+        }
+        else if (!close || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            problems.push(`${where}: "\${${name}${close}" is not a variable; write \${NAME} (letters, digits and "_"), or $\${ for a literal "\${".`);
+        }
+        else if (env[name] === undefined) {
+            problems.push(`${where}: the environment variable ${name} is not set; set it in the step's (or job's) env:, or write $\${${name}} for the literal text.`);
+        }
+        else {
+            return env[name];
+        }
+        return whole;
+    });
+}
+function resolveAlias(doc, node) {
+    if ((0,dist/* isAlias */.Vj)(node))
+        return node.resolve(doc);
+    return (node ?? undefined);
+}
+/** A key as written (a YAML `1.0:` key stays "1.0"). */
+function keyText(node) {
+    if ((0,dist/* isScalar */.jn)(node))
+        return node.value === null ? '' : typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
+    return String(node);
+}
+/** What core.getInput would give: `true` and `1.0` as written, an empty value as ''. */
+function scalarText(node) {
+    if (!(0,dist/* isScalar */.jn)(node) || node.value === null || node.value === undefined)
+        return '';
+    if (typeof node.value === 'string')
+        return node.value;
+    return node.source ?? String(node.value);
+}
+/** The candidate within a small edit distance of `key` (case and `_` for `-` forgiven), if any. */
+function closest(key, candidates) {
+    const norm = (s) => s.toLowerCase().replace(/_/g, '-');
+    const k = norm(key);
+    let best;
+    for (const name of candidates) {
+        const distance = editDistance(k, norm(name));
+        if (!best || distance < best.distance)
+            best = { name, distance };
+    }
+    return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.name : undefined;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+;// CONCATENATED MODULE: ./src/config/entries.ts
+
+
+/**
+ * The run's configs: the single-API inputs, or one per entry of the `config` file. Every entry is read
+ * and checked before any network call; the problems of all entries are reported together, each naming
+ * its entry.
+ */
+function readConfigs(getInput, env = process.env) {
+    const path = getInput('config').trim();
+    if (!path)
+        return [readConfig(getInput, env)];
+    const problems = [];
+    const configs = [];
+    for (const entry of readConfigFile(path, getInput, env)) {
+        try {
+            configs.push({ ...readConfig(entry.get, env), entry: entry.name });
+        }
+        catch (err) {
+            if (!(err instanceof InputError))
+                throw err;
+            problems.push(...err.problems.map((p) => `config entry "${entry.name}": ${p}`));
+        }
+    }
+    if (problems.length === 0)
+        problems.push(...conflicts(configs));
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return configs;
+}
+/** What the entries of one run must agree on, or may not share. */
+function conflicts(configs) {
+    const problems = [];
+    const byApplication = new Map();
+    const byApi = new Map();
+    for (const c of configs) {
+        if (c.grant.type === 'token-exchange')
+            problems.push(`config entry "${c.entry}": grant-type token-exchange is not supported in a config file yet; secure that API in a step of its own.`);
+        if (c.smoke)
+            problems.push(`config entry "${c.entry}": "smoke-test" runs with the single-API inputs only; call the gateway in a later step with the token from the "results" output.`);
+        // One application serves every entry that names it: it is made once, so it is made one way.
+        const first = byApplication.get(c.application);
+        if (!first)
+            byApplication.set(c.application, c);
+        else {
+            const differ = APPLICATION_KEYS.filter(([, of]) => of(first) !== of(c)).map(([key]) => key);
+            if (differ.length > 0)
+                problems.push(`config entries "${first.entry}" and "${c.entry}" share the application "${c.application}" but differ in ${differ.join(', ')}; give them the same ${differ.join(', ')} or different "application" names.`);
+        }
+        // Two entries on one API would fight over its scopes.
+        const api = c.api.id ?? `${c.api.name}@${c.api.version ?? ''}`;
+        const same = byApi.get(api);
+        if (same)
+            problems.push(`config entries "${same.entry}" and "${c.entry}" both name the API ${c.api.id ? `id "${c.api.id}"` : `"${c.api.name}"${c.api.version ? ` version "${c.api.version}"` : ''}`}; list all its permissions in one entry.`);
+        else
+            byApi.set(api, c);
+    }
+    return problems;
+}
+const APPLICATION_KEYS = [
+    ['grant-type', (c) => c.grant.type],
+    ['username', (c) => (c.grant.type === 'password' ? c.grant.username : undefined)],
+    ['password', (c) => (c.grant.type === 'password' ? c.grant.password : undefined)],
+    ['key-manager', (c) => c.keyManager],
+    ['owner', (c) => c.owner],
+    ['adopt', (c) => c.adopt],
+    ['throttling-policy', (c) => c.throttlingPolicy]
+];
+
+;// CONCATENATED MODULE: ./src/graph.ts
+/**
+ * Runs the reconciliation as a dependency graph: each task starts the moment its dependencies have
+ * resolved, so independent branches (Choreo and Asgardeo, lookups within a service) overlap. A failed
+ * task skips its dependents; `settle()` waits for everything already in flight before reporting, so a
+ * failure never leaves a write running unobserved.
+ *
+ * With several APIs in one run (a `config` file) each entry is a group: its writes wait for its own
+ * reads and the shared ones only, so one API refuted in pre-flight does not hold back the others.
+ * Shared writes (the application every entry uses) wait until every entry's reads are done, and run
+ * when at least one entry passed: a run whose every entry was refuted writes nothing at all.
+ */
+class SkippedError extends Error {
+    task;
+    constructor(task) {
+        super(`${task} skipped: a task it depends on failed`);
+        this.task = task;
+    }
+}
+/** Every independent failure of a run; the message is the first one's. */
+class GraphFailure extends Error {
+    failures;
+    groups;
+    /** What the run had found and done before it failed (set by the caller), for the report. */
+    partial;
+    constructor(failures, 
+    /** The group (config entry) each failure happened in, in the same order; undefined = shared. */
+    groups = failures.map(() => undefined)) {
+        super(failures[0] instanceof Error ? failures[0].message : String(failures[0]));
+        this.failures = failures;
+        this.groups = groups;
+        this.name = 'GraphFailure';
+    }
+}
+class TaskGraph {
+    timings = [];
+    all = [];
+    origin = Date.now();
+    /** Read tasks by group (undefined: shared by every group). */
+    reads = new Map();
+    barriers = new Map();
+    /** The group each failure happened in (the first task to throw an error owns it). */
+    failedIn = new Map();
+    sealed = false;
+    passed = false;
+    /**
+     * Reads, then writes: the barrier every shared write task waits on. It passes once every read task has
+     * succeeded; a read that refutes an input fails it, and then no write ever starts.
+     */
+    get preflight() {
+        return this.barrier(undefined).task;
+    }
+    /** Whether some group's read phase is over and succeeded: writes may be sent (the clients check this). */
+    get writesOpen() {
+        return this.passed;
+    }
+    /** The tasks of one config entry; `undefined` is the shared group (a single-API run has only that one). */
+    scope(group) {
+        if (group === undefined)
+            return this;
+        const label = (name) => `${name} [${group}]`;
+        return {
+            read: (name, deps, fn) => this.readIn(group, label(name), deps, fn),
+            write: (name, deps, fn) => this.writeIn(group, label(name), deps, fn),
+            add: (name, deps, fn) => this.addIn(group, label(name), deps, fn)
+        };
+    }
+    /** A task of the read phase: it may only read, and may refute an input. */
+    read(name, deps, fn) {
+        return this.readIn(undefined, name, deps, fn);
+    }
+    /** A task of the write phase: it starts only once every read of its group (and every shared read) has succeeded. */
+    write(name, deps, fn) {
+        return this.writeIn(undefined, name, deps, fn);
+    }
+    add(name, deps, fn) {
+        return this.addIn(undefined, name, deps, fn);
+    }
+    /** Ends the read phase: each barrier passes when the reads it waits for (registered so far) have succeeded. */
+    seal() {
+        if (this.sealed)
+            return;
+        this.sealed = true;
+        const shared = this.reads.get(undefined) ?? [];
+        const groups = [...new Set([...this.reads.keys(), ...this.barriers.keys()])].filter((g) => g !== undefined);
+        const checks = groups.map((group) => this.pass(group, this.addIn(group, `pre-flight [${group}]`, [...shared, ...(this.reads.get(group) ?? [])], async () => undefined)));
+        // Shared writes serve every group: they wait for all groups' reads and need at least one group through.
+        const sharedCheck = this.addIn(undefined, 'pre-flight', shared, async () => {
+            if (checks.length === 0)
+                return;
+            const results = await Promise.allSettled(checks.map((c) => c.promise));
+            if (!results.some((r) => r.status === 'fulfilled'))
+                throw new SkippedError('pre-flight');
+        });
+        this.pass(undefined, sharedCheck);
+    }
+    pass(group, check) {
+        const barrier = this.barrier(group);
+        check.promise.then(() => {
+            this.passed = true;
+            barrier.open(true);
+        }, () => barrier.open(false));
+        return check;
+    }
+    barrier(group) {
+        let barrier = this.barriers.get(group);
+        if (!barrier) {
+            let open;
+            const promise = new Promise((resolve) => (open = resolve)).then((ok) => {
+                if (!ok)
+                    throw new SkippedError('pre-flight');
+            });
+            promise.catch(() => undefined); // observed through its dependents
+            barrier = { task: { name: group === undefined ? 'pre-flight' : `pre-flight [${group}]`, promise }, open };
+            this.barriers.set(group, barrier);
+        }
+        return barrier;
+    }
+    readIn(group, name, deps, fn) {
+        if (this.sealed)
+            throw new Error(`read task "${name}" added after the read phase was sealed`);
+        const task = this.addIn(group, name, deps, fn);
+        const reads = this.reads.get(group) ?? [];
+        reads.push(task);
+        this.reads.set(group, reads);
+        return task;
+    }
+    writeIn(group, name, deps, fn) {
+        const all = [this.barrier(group).task, ...deps];
+        return this.addIn(group, name, all, (...values) => fn(...values.slice(1)));
+    }
+    addIn(group, name, deps, fn) {
+        const promise = (async () => {
+            let values;
+            try {
+                values = (await Promise.all(deps.map((d) => d.promise)));
+            }
+            catch {
+                throw new SkippedError(name);
+            }
+            const start = Date.now() - this.origin;
+            try {
+                const value = await fn(...values);
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: true });
+                return value;
+            }
+            catch (err) {
+                this.timings.push({ name, deps: deps.map((d) => d.name), start, end: Date.now() - this.origin, ok: false });
+                if (!(err instanceof SkippedError) && !this.failedIn.has(err))
+                    this.failedIn.set(err, group);
+                throw err;
+            }
+        })();
+        promise.catch(() => undefined); // observed in settle()
+        this.all.push(promise);
+        return { name, promise };
+    }
+    /** Waits for every task; rethrows the first real failure (not the skips it caused), with the others attached. */
+    async settle() {
+        this.seal();
+        const results = await Promise.allSettled(this.all);
+        const failures = results
+            .filter((r) => r.status === 'rejected')
+            .map((r) => r.reason)
+            .filter((e) => !(e instanceof SkippedError))
+            .filter((e, i, all) => all.indexOf(e) === i); // writes held by a failed lookup fail with its very error
+        if (failures.length > 0)
+            throw new GraphFailure(failures, failures.map((f) => this.failedIn.get(f)));
+    }
+    /**
+     * The chain that decided the wall time: from the task that finished last, back through the
+     * dependency that released it (the one that finished last). `ms` is when that chain ended.
+     */
+    criticalPath() {
+        const byName = new Map(this.timings.map((t) => [t.name, t]));
+        // Timings are recorded in completion order: on a tie in milliseconds, the one recorded later finished later.
+        const order = new Map(this.timings.map((t, i) => [t, i]));
+        const later = (a, t) => !a || t.end > a.end || (t.end === a.end && order.get(t) > order.get(a)) ? t : a;
+        let last = this.timings.reduce(later, undefined);
+        const ms = last?.end ?? 0;
+        const chain = [];
+        while (last) {
+            chain.unshift(last.name);
+            last = last.deps
+                .map((d) => byName.get(d))
+                .filter((t) => !!t)
+                .reduce(later, undefined);
+        }
+        return { ms, chain };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/run.ts
 
-function newRow(plan, io, apply) {
+/** One registry of shared tasks per run. */
+function sharedTasks(graph, row) {
+    const made = new Map();
+    return {
+        graph,
+        row,
+        once(key, make) {
+            if (!made.has(key))
+                made.set(key, make());
+            return made.get(key);
+        }
+    };
+}
+function newRow(plan, io, apply, entry) {
     return (resource, name, action, details = [], id) => {
-        plan.record({ resource, name, action, details, id });
+        plan.record({ ...(entry === undefined ? {} : { entry }), resource, name, action, details, id });
         const phase = resource.startsWith('Asgardeo')
             ? 'Asgardeo'
             : /application|keys|subscription/.test(resource)
                 ? 'Choreo Developer Portal'
                 : 'Choreo publisher';
         const verb = action === 'no change' ? 'no change' : apply ? `${action}d`.replace('eed', 'ed') : `would ${action}`;
-        io.log(phase, `${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
+        io.log(phase, `${entry === undefined ? '' : `[${entry}] `}${resource} "${name}": ${verb}${details.length ? ` (${details.join('; ')})` : ''}${id ? ` [${id}]` : ''}`, RESOURCES.indexOf(resource));
     };
 }
 
@@ -42785,12 +43255,20 @@ function associationAdvice(err, sub, idpName) {
  * The read tasks find what exists and refute inputs; the write tasks wait for every read of both services.
  */
 function asgardeoTasks(run, choreo) {
-    const { config, apply, asgardeo, graph, out, row, io } = run;
+    const { config, apply, asgardeo, graph, out, row, io, shared } = run;
     // Password and token exchange issue tokens for a user: application roles carry their scopes.
     const userGrant = config.grant.type !== 'client_credentials';
     // --- read phase ---
-    const auth = graph.read('asgardeo: management token', [], async () => {
-        const needed = managementScopes({ userGrant, prune: config.prune, readOnly: !apply, binding: config.grant.type === 'token-exchange' });
+    // One management token for the whole run, with the scopes every entry needs.
+    const auth = shared.once('asgardeo: management token', () => shared.graph.read('asgardeo: management token', [], async () => {
+        const needed = [
+            ...new Set(run.all.flatMap((c) => managementScopes({
+                userGrant: c.grant.type !== 'client_credentials',
+                prune: c.prune,
+                readOnly: !apply,
+                binding: c.grant.type === 'token-exchange'
+            })))
+        ];
         const granted = await asgardeo
             .authenticate(config.asgardeo.clientId, config.asgardeo.clientSecret, needed, io.secret)
             .catch((err) => {
@@ -42801,7 +43279,7 @@ function asgardeoTasks(run, choreo) {
             throw new Error(`The Asgardeo application "${config.asgardeo.clientId}" (input "asgardeo-client-id") is not authorized for ${lacking.join(', ')}. ` +
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
-    });
+    }));
     // Needs only the API's name and version, known from the name lookup (else from the API read).
     const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
         const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined;
@@ -42812,7 +43290,9 @@ function asgardeoTasks(run, choreo) {
         }
         return { identifier, existing };
     });
-    const appLookup = graph.read('asgardeo: find application', [auth], async () => {
+    // The application, its lookup and its user are the same for every entry naming this application.
+    const app = `asgardeo: application ${config.application}`;
+    const appLookup = shared.once(`${app} lookup`, () => shared.graph.read('asgardeo: find application', [auth], async () => {
         const existing = await asgardeo.findApplication(config.application);
         if (!existing)
             return undefined;
@@ -42827,15 +43307,15 @@ function asgardeoTasks(run, choreo) {
             io.secret(oidc.clientSecret);
         const role = userGrant ? await asgardeo.findRole(roleName(config), existing.id) : undefined;
         return { app: existing, own, oidc, details, authorized, role };
-    });
-    const user = graph.read('asgardeo: user', [auth], async () => {
+    }));
+    const user = shared.once(`${app} user`, () => shared.graph.read('asgardeo: user', [auth], async () => {
         if (config.grant.type !== 'password')
             return undefined;
         const id = await asgardeo.findUserId(config.grant.username);
         if (!id)
             throw new Error(`Input "username": Asgardeo has no user "${config.grant.username}" in organization "${config.asgardeo.org}". Check the user name (Asgardeo Console > User Management > Users).`);
         return id;
-    });
+    }));
     // --- write phase ---
     let stale = [];
     const resource = graph.write('asgardeo: API resource', [resourceLookup, choreo.apiScopes], async ({ identifier, existing }, { stored }) => {
@@ -42896,7 +43376,8 @@ function asgardeoTasks(run, choreo) {
         row('Asgardeo API resource', identifier, 'update', details, existing.id);
         return apply ? asgardeo.getApiResource(existing.id) : existing;
     });
-    const application = graph.write('asgardeo: application', [appLookup], async (found) => {
+    const application = shared.once(app, () => shared.graph.write('asgardeo: application', [appLookup], async (found) => {
+        const row = shared.row;
         const kind = config.grant.type === 'token-exchange'
             ? 'public OIDC application with the token-exchange grant'
             : userGrant
@@ -42930,16 +43411,16 @@ function asgardeoTasks(run, choreo) {
             const details = await updateApplication(run, found.app, found.own, found.oidc, found.details);
             row('Asgardeo application', config.application, details.length ? 'update' : 'no change', details, id);
         }
-        out.asgardeoApplicationId = id;
-        out.clientId = oidc.clientId;
         if (!oidc.clientSecret && apply && config.grant.type !== 'token-exchange') {
             throw new Error(`Asgardeo did not return the client secret of application "${config.application}" (secrets may be hashed on this server). Regenerate it in the Console or use a server that returns it.`);
         }
         // How long the application's tokens live, so a short configured lifetime is not taken for a stale cache.
-        const expiry = userGrant ? oidc.accessToken?.userAccessTokenExpiryInSeconds : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
+        const expiry = userGrant
+            ? oidc.accessToken?.userAccessTokenExpiryInSeconds
+            : oidc.accessToken?.applicationAccessTokenExpiryInSeconds;
         const tokenLifetime = typeof expiry === 'number' && expiry > 0 ? expiry : 3600;
         return { id: id, clientId: oidc.clientId, clientSecret: oidc.clientSecret ?? '', created, tokenLifetime };
-    });
+    }));
     const authorization = graph.write('asgardeo: authorization', [resource, application, appLookup], async (res, app, found) => {
         const want = [...out.scopeNames.values()].filter((n) => !!n);
         if (!res || !app) {
@@ -43143,9 +43624,11 @@ function scopeClash(err, names, rethrow = false) {
  * whether the business plan exists); the writes wait for every read of both services.
  */
 function devportalTasks(run, deps) {
-    const { config, apply, choreo, graph, out, row } = run;
+    const { config, apply, choreo, graph, out, row, shared } = run;
+    // The application, its keys and the business plans are the same for every entry naming this application.
+    const app = `choreo: application ${config.application}`;
     // --- read phase ---
-    const devLookup = graph.read('choreo: find application', [deps.org], async () => {
+    const devLookup = shared.once(`${app} lookup`, () => shared.graph.read('choreo: find application', [deps.org], async () => {
         const existing = await choreo.findApplication(config.application);
         if (!existing)
             return undefined;
@@ -43156,9 +43639,9 @@ function devportalTasks(run, deps) {
             choreo.listSubscriptions(existing.applicationId)
         ]);
         return { app: existing, own, keys, subscriptions };
-    });
+    }));
     // Both business-plan levels must know the plan: the application's and the subscription's.
-    graph.read('choreo: business plans', [deps.org], async () => {
+    shared.once(`choreo: business plan ${config.throttlingPolicy}`, () => shared.graph.read('choreo: business plans', [deps.org], async () => {
         const [app, sub] = await Promise.all([choreo.throttlingPolicies('application'), choreo.throttlingPolicies('subscription')]);
         const missing = [
             !app.includes(config.throttlingPolicy) && `applications (${app.join(', ')})`,
@@ -43167,7 +43650,7 @@ function devportalTasks(run, deps) {
         if (missing.length > 0) {
             throw new Error(`Input "throttling-policy": Choreo has no business plan "${config.throttlingPolicy}" for ${missing.join(' or ')}. Use one of those names.`);
         }
-    });
+    }));
     // What exists already, checked against the inputs before anything is written.
     graph.read('choreo: check keys and subscription', [devLookup, deps.appLookup, deps.keyManager, deps.api], async (dev, asg, km, { current }) => {
         if (!dev)
@@ -43183,9 +43666,9 @@ function devportalTasks(run, deps) {
             throw new Error(`The subscription of "${config.application}" to "${current.name}" is ${existing.status}: ${problem}`);
     });
     // --- write phase ---
-    const devApp = graph.write('choreo: application', [devLookup], async (found) => {
+    const devApp = shared.once(app, () => shared.graph.write('choreo: application', [devLookup], async (found) => {
+        const row = shared.row;
         if (found) {
-            out.choreoApplicationId = found.app.applicationId;
             const details = [];
             if (found.own !== 'ours' && found.own !== 'legacy') {
                 details.push(`adopt for ${config.owner} (adopt: true)`);
@@ -43202,7 +43685,6 @@ function devportalTasks(run, deps) {
             return undefined;
         }
         const created = await choreo.createApplication(config.application, ownedDescription([config.owner]), config.throttlingPolicy);
-        out.choreoApplicationId = created.applicationId;
         if (created.existed) {
             // 409: it appeared meanwhile. A concurrent run of this owner made it; anyone else's stays untouched.
             refuseUnowned('Choreo Developer Portal application', config, ownership(created.description, config.owner), created.description);
@@ -43211,8 +43693,9 @@ function devportalTasks(run, deps) {
         }
         row('Choreo application', config.application, 'create', [], created.applicationId);
         return { app: created, created: true, keys: [], subscriptions: [] };
-    });
-    const keys = graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+    }));
+    const keys = shared.once(`${app} keys`, () => shared.graph.write('choreo: production keys', [devApp, deps.application, deps.keyManager], async (dev, app, km) => {
+        const row = shared.row;
         const clientId = app?.clientId;
         if (!dev || !clientId) {
             row('Choreo production keys', config.application, 'create', [`map ${clientId ?? 'the new client ID'} through ${km.name}`]);
@@ -43243,7 +43726,7 @@ function devportalTasks(run, deps) {
             mappingId = res.body?.keyMappingId;
         }
         row('Choreo production keys', config.application, 'create', [`map client ID ${clientId} through ${km.name}`], mappingId);
-    });
+    }));
     const subscription = graph.write('choreo: subscription', [devApp, deps.api], async (dev, { current }) => {
         const name = `${config.application} → ${current.name}`;
         if (!dev) {
@@ -43383,7 +43866,8 @@ function publisherTasks(run, org) {
         ];
         return new Map(await Promise.all(ids.map(read)));
     });
-    const keyManager = graph.read('choreo: key manager', [org], async () => {
+    // One key manager serves every API of the run: looked up once.
+    const keyManager = run.shared.once(`choreo: key manager ${config.keyManager}`, () => run.shared.graph.read('choreo: key manager', [org], async () => {
         const managers = await choreo.keyManagers();
         const km = managers.find((k) => k.name === config.keyManager || k.displayName === config.keyManager);
         if (!km || km.enabled === false) {
@@ -43393,9 +43877,9 @@ function publisherTasks(run, org) {
                 .join(', ') || 'none';
             throw new Error(`Input "key-manager": Choreo has no enabled key manager named "${config.keyManager}" (enabled: ${names}). Add Asgardeo as an identity provider in Choreo (Settings > Application Security > Identity Providers) or name the one that is.`);
         }
-        out.tokenEndpoint = tokenEndpointOf(km, run.asgardeo.tokenEndpoint);
-        return km;
-    });
+        // The token endpoint is checked here, as a read: the application's client secret goes there.
+        return { ...km, tokenEndpoint: tokenEndpointOf(km, run.asgardeo.tokenEndpoint) };
+    }));
     // --- write phase ---
     const apiScopes = graph.write('choreo: API scopes', [api], async ({ current, etag, diff }) => {
         let stored = current;
@@ -43717,20 +44201,63 @@ async function lookupSmokeGateway(choreo, apiId, environment) {
  * sent before the barrier, so this holds by construction. In plan and check modes nothing is written;
  * values only a write would produce are unknown, and the rows that depend on them say so.
  */
-async function reconcile(config, asgardeo, choreo, io, deadline) {
-    const apply = config.mode === 'apply';
-    const plan = new Plan();
+async function reconcile(configs, asgardeo, choreo, io, deadline) {
+    const apply = configs[0].mode === 'apply';
+    const plan = new Plan(configs.map((c) => c.entry).filter((e) => e !== undefined));
     const graph = new TaskGraph();
-    const out = { plan, graph, scopeNames: new Map() };
-    const run = { config, apply, deadline, asgardeo, choreo, graph, out, io, row: newRow(plan, io, apply) };
+    const shared = sharedTasks(graph, newRow(plan, io, apply));
     asgardeo.writesOpen = choreo.writesOpen = () => graph.writesOpen;
     // Reads that can refute an input go before every write: the custom OIDC issuer's discovery document.
-    const issuerDoc = config.grant.type === 'token-exchange' ? await observeIssuer(asgardeo.http, config.grant) : undefined;
-    const org = graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org));
+    const issuerDocs = await Promise.all(configs.map((c) => (c.grant.type === 'token-exchange' ? observeIssuer(asgardeo.http, c.grant) : Promise.resolve(undefined))));
+    const entries = configs.map((config, i) => {
+        const out = { plan, graph, scopeNames: new Map() };
+        // An entry's log lines say which API they are about.
+        const entryIo = config.entry === undefined
+            ? io
+            : { log: (phase, line, order) => io.log(phase, `[${config.entry}] ${line}`, order), secret: io.secret };
+        const run = {
+            config,
+            all: configs,
+            apply,
+            deadline,
+            asgardeo,
+            choreo,
+            graph: graph.scope(config.entry),
+            out,
+            io: entryIo,
+            row: newRow(plan, io, apply, config.entry),
+            shared
+        };
+        return { out, found: entryTasks(run, issuerDocs[i]) };
+    });
+    let failures = [];
+    try {
+        await graph.settle();
+    }
+    catch (err) {
+        if (!(err instanceof GraphFailure))
+            throw err;
+        failures = err.failures.map((error, i) => ({ entry: err.groups[i], error }));
+    }
+    // What the shared tasks found or made, for every entry's outputs (also when the run failed).
+    const value = (task) => task.promise.catch(() => undefined);
+    for (const { out, found } of entries) {
+        const [app, dev, km] = await Promise.all([value(found.application), value(found.devApp), value(found.keyManager)]);
+        out.asgardeoApplicationId = app?.id;
+        out.clientId = app?.clientId;
+        out.choreoApplicationId = dev?.app.applicationId;
+        out.tokenEndpoint = km?.tokenEndpoint;
+    }
+    return { plan, graph, outcomes: entries.map((e) => e.out), failures };
+}
+/** One API's tasks; what it shares with the other entries comes from `run.shared`. */
+function entryTasks(run, issuerDoc) {
+    const { config, apply, asgardeo, choreo, graph, out, io, shared } = run;
+    const org = shared.once('choreo: organization', () => shared.graph.read('choreo: organization', [], () => choreo.resolveOrg(config.choreo.org)));
     const publisher = publisherTasks(run, org);
     const identity = asgardeoTasks(run, publisher);
     bindingTasks(run, issuerDoc, identity);
-    devportalTasks(run, {
+    const devportal = devportalTasks(run, {
         org,
         api: publisher.api,
         lifecycle: publisher.lifecycle,
@@ -43740,7 +44267,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
     });
     smokeTasks(run, { api: publisher.api, deployed: publisher.deployed, lifecycle: publisher.lifecycle });
     // The token needs Asgardeo only; Choreo's branches finish alongside, and the run waits for all of them.
-    graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app) => {
+    graph.write('token', [identity.application, identity.authorization, identity.role, publisher.keyManager], async (app, _a, _r, km) => {
         // With token exchange the token is the consumers' (mode: token), issued for their own id-tokens.
         if (!apply || !app || config.grant.type === 'token-exchange')
             return;
@@ -43748,7 +44275,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         const form = { grant_type: config.grant.type, scope: requested.join(' ') };
         if (config.grant.type === 'password')
             Object.assign(form, { username: config.grant.username, password: config.grant.password });
-        const token = await asgardeo.requestToken(out.tokenEndpoint, app.clientId, app.clientSecret, form).catch((err) => {
+        const token = await asgardeo.requestToken(km.tokenEndpoint, app.clientId, app.clientSecret, form).catch((err) => {
             throw apiTokenAdvice(err, config.grant.type, config.application);
         });
         io.secret(token.access_token);
@@ -43769,15 +44296,7 @@ async function reconcile(config, asgardeo, choreo, io, deadline) {
         out.token = { ...token, requested };
         io.log('Token', `issued a ${token.token_type} token with ${requested.length} scopes, valid ${token.expires_in} s`);
     });
-    try {
-        await graph.settle();
-    }
-    catch (err) {
-        if (err instanceof GraphFailure)
-            err.partial = out;
-        throw err;
-    }
-    return out;
+    return { application: identity.application, devApp: devportal.devApp, keyManager: publisher.keyManager };
 }
 
 ;// CONCATENATED MODULE: ./src/output.ts
@@ -43824,6 +44343,28 @@ function output(name, value) {
 function tokenOutput(name, value) {
     secret(value);
     setOutput(name, value);
+}
+/**
+ * The `results` output of a `config` run: each entry's outputs. Every value is scrubbed like any other
+ * output but the access tokens, each masked on its own right here and written as it is.
+ */
+function resultsOutput(results) {
+    const clean = (key, value) => {
+        if (key === 'access-token' && typeof value === 'string') {
+            secret(value);
+            return value;
+        }
+        if (typeof value === 'string')
+            return scrubber.scrub(value);
+        if (Array.isArray(value))
+            return value.map((v) => (typeof v === 'string' ? scrubber.scrub(v) : v));
+        return value;
+    };
+    const entries = Object.entries(results).map(([entry, values]) => [
+        entry,
+        Object.fromEntries(Object.entries(values).map(([key, value]) => [key, clean(key, value)]))
+    ]);
+    setOutput('results', JSON.stringify(Object.fromEntries(entries)));
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/report.ts
@@ -44043,21 +44584,28 @@ async function smokeStep(smoke, run) {
 
 
 /** The job summary: each resource, what happened to it, its id; the granted scopes and expiry. Never the token. */
-async function writeSummary(config, o, failures = []) {
+async function writeSummary(config, outcomes, failures = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const verb = config.mode === 'apply' ? '' : ' (plan)';
     // Cells are HTML: neutralise what came from the services, and never leave one empty (it would not close).
     const cell = (text) => (text ? summaryText(text) : '—');
+    const o = outcomes[0];
+    // With a `config` file each row says its API (entry); shared rows say so.
+    const many = config.entry !== undefined;
     const rows = o.plan.changes.map((c) => [
+        ...(many ? [cell(c.entry ?? 'all')] : []),
         cell(c.resource),
         cell(c.name),
         cell(c.action === 'no change' ? 'no change' : `${c.action}${verb}`),
         cell(c.id),
         cell(c.details.join('; '))
     ]);
-    summary.addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2).addTable([
+    summary
+        .addHeading(`Secure API access with Asgardeo — ${config.mode}`, 2)
+        .addTable([
         [
+            ...(many ? [{ data: 'API', header: true }] : []),
             { data: 'Resource', header: true },
             { data: 'Name', header: true },
             { data: 'Action', header: true },
@@ -44066,12 +44614,15 @@ async function writeSummary(config, o, failures = []) {
         ],
         ...rows
     ]);
-    if (o.token) {
-        const expires = new Date(Date.now() + o.token.expires_in * 1000).toISOString();
-        const scopes = (o.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+    outcomes.forEach((out, i) => {
+        if (!out.token)
+            return;
+        const expires = new Date(Date.now() + out.token.expires_in * 1000).toISOString();
+        const scopes = (out.token.scope ?? '').split(' ').map((s) => `<code>${summaryText(s)}</code>`);
+        const whose = many ? ` (${summaryText(o.plan.entryNames[i] ?? '')})` : '';
         // In an HTML block, like the table and the list, so that markdown (autolinks included) never applies.
-        summary.addRaw(`<p>Token: ${summaryText(o.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
-    }
+        summary.addRaw(`<p>Token${whose}: ${summaryText(out.token.token_type)}, scopes ${scopes.join(' ')}, expires ${expires}.</p>`, true);
+    });
     if (failures.length > 0) {
         summary.addRaw('<strong>Failed</strong> (the rows above are what was done or found before that):', true);
         summary.addList(failures.map(summaryText));
@@ -44419,8 +44970,7 @@ async function writeTokenSummary(claims, token) {
 
 
 
-
-const SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
+const main_SECRET_INPUTS = ['asgardeo-client-secret', 'choreo-token', 'password', 'client-secret'];
 const PHASES = ['Choreo publisher', 'Asgardeo', 'Choreo Developer Portal', 'Token'];
 /** The action: read inputs, reconcile Choreo and Asgardeo, issue the token, report. */
 async function run() {
@@ -44428,21 +44978,25 @@ async function run() {
     if (isTokenMode((name) => getInput(name)))
         return runTokenMode();
     // Mask secret inputs before anything else can print them.
-    for (const name of SECRET_INPUTS)
+    for (const name of main_SECRET_INPUTS)
         secret(getInput(name));
     let http;
-    let config;
     const lines = new Map(PHASES.map((p) => [p, []]));
     try {
-        config = readConfig((name) => getInput(name));
+        // One config per API: the single-API inputs, or each entry of the `config` file.
+        const configs = readConfigs((name) => getInput(name));
+        const config = configs[0];
         const deadline = Date.now() + config.timeoutSeconds * 1000;
         http = new Http({ deadline, debug: isDebug() ? log.debug : undefined });
         const asgardeo = new Asgardeo(http, config.asgardeo.url, config.asgardeo.org);
         const choreo = new Choreo(http, config.choreo.url, config.choreo.consoleUrl, config.choreo.token, config.choreo.orgId);
-        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} "${config.api.name ?? config.api.id}" in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}" (${config.scopes.length} permissions, ${config.grant.type}).`);
-        let outcome;
+        const what = config.entry === undefined
+            ? `"${config.api.name ?? config.api.id}" (${config.scopes.length} permissions, ${config.grant.type})`
+            : `${configs.length} APIs (${configs.map((c) => c.entry).join(', ')})`;
+        log.info(`${config.mode === 'apply' ? 'Reconciling' : 'Planning'} ${what} in Choreo org "${config.choreo.org}" with Asgardeo org "${config.asgardeo.org}".`);
+        let result;
         try {
-            outcome = await reconcile(config, asgardeo, choreo, {
+            result = await reconcile(configs, asgardeo, choreo, {
                 log: (phase, line, order = 99) => lines.get(phase).push({ line, order }),
                 secret: secret
             }, deadline);
@@ -44450,40 +45004,90 @@ async function run() {
         finally {
             flush(lines);
         }
-        setOutputs(config, outcome);
         const { requests, writes, retries, pacedMs } = http.stats;
-        const path = outcome.graph.criticalPath();
+        const path = result.graph.criticalPath();
         const paced = pacedMs > 0 ? `, ${pacedMs} ms paced under rate limits` : '';
         log.info(`${requests} requests (${writes} writes, ${retries} retries${paced}) in ${path.ms} ms; critical path: ${path.chain.join(' → ')}.`);
-        await writeSummary(config, outcome);
-        if (!outcome.plan.changed)
-            log.info('No changes: Choreo and Asgardeo already match the inputs.');
-        if (config.mode === 'check' && outcome.plan.changed) {
-            log.fail(`Drift: ${outcome.plan.changes
-                .filter((c) => c.action !== 'no change')
-                .map((c) => `${c.resource} "${c.name}" (${c.action})`)
-                .join(', ')}. Run with mode: apply to repair it.`);
-        }
-        if (config.smoke) {
-            const debug = isDebug() ? log.debug : undefined;
-            await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
-        }
+        if (config.entry === undefined)
+            await finishOne(config, result);
+        else
+            await finishMany(configs, result);
     }
     catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof GraphFailure) {
-            // Independent branches can fail together: say every failure, so one re-run can fix them all.
-            for (const other of err.failures.slice(1))
-                log.error(other instanceof Error ? other.message : String(other));
-            if (config && err.partial)
-                await writeSummary(config, err.partial, err.failures.map((f) => (f instanceof Error ? f.message : String(f))));
-        }
-        log.fail(message);
+        log.fail(err instanceof Error ? err.message : String(err));
     }
     finally {
         http?.dispose();
     }
 }
+/** A single API: its outputs, the summary, drift, the smoke test; a failure fails the step with every failure said. */
+async function finishOne(config, result) {
+    const outcome = result.outcomes[0];
+    const failures = result.failures.map((f) => message(f.error));
+    if (failures.length > 0) {
+        // Independent branches can fail together: say every failure, so one re-run can fix them all.
+        for (const other of failures.slice(1))
+            log.error(other);
+        await writeSummary(config, [outcome], failures);
+        throw new Error(failures[0]);
+    }
+    setOutputs(config, outcome);
+    await writeSummary(config, [outcome]);
+    if (!result.plan.changed)
+        log.info('No changes: Choreo and Asgardeo already match the inputs.');
+    failOnDrift(config, result);
+    if (config.smoke) {
+        const debug = isDebug() ? log.debug : undefined;
+        await smokeStep(config.smoke, { mode: config.mode, gateway: outcome.smoke, token: outcome.token?.access_token, debug });
+    }
+}
+/**
+ * Many APIs (a `config` file): one API's failure leaves the others done. Every entry's outputs go into
+ * `results`; the step fails when any entry failed, and the log and the summary name each failure.
+ */
+async function finishMany(configs, result) {
+    const shared = result.failures.filter((f) => f.entry === undefined).map((f) => message(f.error));
+    const failuresOf = (entry) => [
+        ...shared,
+        ...result.failures.filter((f) => f.entry === entry).map((f) => message(f.error))
+    ];
+    const results = {};
+    configs.forEach((config, i) => {
+        const entry = config.entry;
+        const failures = failuresOf(entry);
+        results[entry] = {
+            ...entryOutputs(config, result.outcomes[i]),
+            changed: result.plan.changedFor(entry),
+            ...(failures.length > 0 ? { error: failures[0] } : {})
+        };
+    });
+    output('changed', String(result.plan.changed));
+    output('plan', JSON.stringify(result.plan.changes));
+    resultsOutput(results);
+    const failed = configs.map((c) => c.entry).filter((e) => failuresOf(e).length > 0);
+    const summaryFailures = [
+        ...shared.map((f) => `all APIs: ${f}`),
+        ...result.failures.filter((f) => f.entry !== undefined).map((f) => `${f.entry}: ${message(f.error)}`)
+    ];
+    await writeSummary(configs[0], result.outcomes, summaryFailures);
+    if (failed.length > 0) {
+        for (const line of summaryFailures)
+            log.error(line);
+        throw new Error(`${failed.length} of ${configs.length} APIs failed (${failed.join(', ')}); the others are done. Fix what the errors above say and re-run: what is done stays as it is.`);
+    }
+    if (!result.plan.changed)
+        log.info(`No changes: Choreo and Asgardeo already match all ${configs.length} APIs.`);
+    failOnDrift(configs[0], result);
+}
+function failOnDrift(config, result) {
+    if (config.mode !== 'check' || !result.plan.changed)
+        return;
+    log.fail(`Drift: ${result.plan.changes
+        .filter((c) => c.action !== 'no change')
+        .map((c) => `${c.entry === undefined ? '' : `[${c.entry}] `}${c.resource} "${c.name}" (${c.action})`)
+        .join(', ')}. Run with mode: apply to repair it.`);
+}
+const message = (err) => (err instanceof Error ? err.message : String(err));
 function flush(lines) {
     for (const [phase, entries] of lines) {
         if (entries.length === 0)
@@ -44491,8 +45095,9 @@ function flush(lines) {
         log.group(phase, entries.sort((a, b) => a.order - b.order).map((e) => e.line));
     }
 }
-function setOutputs(config, o) {
-    const names = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
+/** An entry's ids, checked before any is set: a later step interpolates them into its commands. */
+function checkedIds(config, o) {
+    const scopes = config.scopes.map((s) => o.scopeNames.get(s.value)).filter((n) => !!n);
     const ids = {
         'client-id': o.clientId,
         'token-endpoint': o.tokenEndpoint,
@@ -44502,20 +45107,44 @@ function setOutputs(config, o) {
         'choreo-application-id': o.choreoApplicationId,
         'subscription-id': o.subscriptionId
     };
-    // All checked before any is set: a later step interpolates them into its commands.
-    for (const n of names)
+    for (const n of scopes)
         checkOutput('scopes', n, main_SCOPE_TOKEN);
-    for (const [name, value] of Object.entries(ids))
-        if (value)
-            checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
-    output('scopes', JSON.stringify(names));
+    const set = {};
+    for (const [name, value] of Object.entries(ids)) {
+        if (!value)
+            continue;
+        checkOutput(name, value, name === 'token-endpoint' ? URL_TEXT : ID);
+        set[name] = value;
+    }
+    return { scopes, ids: set };
+}
+function setOutputs(config, o) {
+    const { scopes, ids } = checkedIds(config, o);
+    output('scopes', JSON.stringify(scopes));
     output('changed', String(o.plan.changed));
     output('plan', JSON.stringify(o.plan.changes));
     for (const [name, value] of Object.entries(ids))
-        if (value)
-            output(name, value);
+        output(name, value);
     if (o.token)
         outputToken(o.token);
+}
+/** One entry's value in `results`: the outputs a single-API run sets, by the same names. */
+function entryOutputs(config, o) {
+    const { scopes, ids } = checkedIds(config, o);
+    const token = o.token;
+    return {
+        scopes,
+        ...ids,
+        ...(token
+            ? {
+                'access-token': token.access_token,
+                'token-type': token.token_type,
+                'expires-in': token.expires_in,
+                'expires-at': new Date(Date.now() + token.expires_in * 1000).toISOString(),
+                'granted-scopes': token.scope ?? ''
+            }
+            : {})
+    };
 }
 /** Ids as the services make them (UUIDs, client IDs, numbers): no spaces, quotes or shell characters. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._~:-]{0,254}$/;
