@@ -43858,7 +43858,10 @@ function publisherTasks(run, org) {
     // What each live revision holds. It refutes no input, so the barrier does not wait for it: it overlaps
     // the first writes. A revision reads as an API (isRevision); when that read fails, the content hash the
     // action recorded in the revision's description stands in (NOTES.md row 60).
-    const liveContent = graph.add('choreo: live revisions', [deployed], async (live) => {
+    const liveContent = graph.add('choreo: live revisions', [deployed, api], async (live, { current, diff }) => {
+        // Scopes or bindings about to change: every target gets a new revision, whatever the live ones hold.
+        if (contentHash(diff.next) !== contentHash(current))
+            return new Map();
         const ids = [...new Set((live?.targets ?? []).map((t) => live.revisionIn(t)?.id).filter((id) => !!id))];
         const read = async (id) => [
             id,
