@@ -15,6 +15,15 @@ export interface BulkCounts {
   publisherApis?: number
 }
 
+/**
+ * A UUID as a flat string. Node's randomUUID() strings compare slowly against another UUID of the same length
+ * (about 1 µs each here), so the emulator's find-by-id over 10,000 of them took 10–20 ms a request; a flat
+ * copy takes well under 1 ms, and the benchmark measures the action rather than the emulator's scans.
+ */
+function flatUuid(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1')
+}
+
 export const BULK_KINDS = ['asgardeoApplications', 'apiResources', 'devportalApplications', 'publisherApis'] as const
 
 /**
@@ -35,11 +44,11 @@ export function bulkSeed(state: EmulatorState, counts: BulkCounts): Required<Bul
 
   for (let i = 0; i < (counts.asgardeoApplications ?? 0); i++) {
     asgardeo.applications.push({
-      id: randomUUID(),
+      id: flatUuid(),
       name: `bulk-app-${tag}-${i}`,
       templateId: M2M_TEMPLATE_ID,
       allowedAudience: 'APPLICATION',
-      oidc: defaultOidc(`bulk_${tag}_${i}`, randomUUID(), ['client_credentials']),
+      oidc: defaultOidc(`bulk_${tag}_${i}`, flatUuid(), ['client_credentials']),
       authorizedApis: [],
       extra: {},
       createdAt: now
@@ -50,19 +59,19 @@ export function bulkSeed(state: EmulatorState, counts: BulkCounts): Required<Bul
   for (let i = 0; i < (counts.apiResources ?? 0); i++) {
     const identifier = `https://bulk.example/${tag}/api-${i}`
     asgardeo.apiResources.push({
-      id: randomUUID(),
+      id: flatUuid(),
       name: `bulk-api-${tag}-${i}`,
       identifier,
       type: 'BUSINESS',
       requiresAuthorization: true,
-      scopes: ['read', 'write'].map((s) => ({ id: randomUUID(), name: `bulk_${tag}_${i}_${s}`, displayName: s })),
+      scopes: ['read', 'write'].map((s) => ({ id: flatUuid(), name: `bulk_${tag}_${i}_${s}`, displayName: s })),
       cursorKey: ++cursor
     })
   }
 
   for (let i = 0; i < (counts.devportalApplications ?? 0); i++) {
     choreo.applications.push({
-      applicationId: randomUUID(),
+      applicationId: flatUuid(),
       name: `bulk-devportal-app-${tag}-${i}`,
       throttlingPolicy: 'Unlimited',
       description: '',
@@ -77,7 +86,7 @@ export function bulkSeed(state: EmulatorState, counts: BulkCounts): Required<Bul
 
   for (let i = 0; i < (counts.publisherApis ?? 0); i++) {
     const api = createApi(choreo, {
-      id: randomUUID(),
+      id: flatUuid(),
       name: `Bulk API ${tag} ${i}`,
       version: 'v1.0',
       context: `/bulk-${tag}-${i}`,
