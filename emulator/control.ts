@@ -3,6 +3,7 @@ import { empty, json } from './core/http.js'
 import type { FaultSpec } from './core/faults.js'
 import type { Emulator, EmulatorState } from './index.js'
 import type { SeedDefaults } from './seed.js'
+import { bulkSeed, type BulkCounts } from './bulk.js'
 
 /**
  * Test-only control surface under /__emulator: never subject to faults, never in the request log.
@@ -17,6 +18,8 @@ import type { SeedDefaults } from './seed.js'
  *   POST   /__emulator/faults           arm one fault (FaultSpec) or several (FaultSpec[])
  *   DELETE /__emulator/faults           disarm all faults
  *   POST   /__emulator/clock            {"advanceSeconds": n}: move the emulated clock forward
+ *   POST   /__emulator/bulk-seed        {"asgardeoApplications", "apiResources", "devportalApplications", "publisherApis"}:
+ *                                       add that many unrelated objects (a large org) → the new totals
  */
 export function registerControl(router: Router, emulator: Emulator): void {
   const p = '/__emulator'
@@ -52,6 +55,14 @@ export function registerControl(router: Router, emulator: Emulator): void {
   router.delete(`${p}/faults`, () => {
     emulator.faults.clear()
     return empty(204)
+  })
+  router.post(`${p}/bulk-seed`, (ctx) => {
+    try {
+      const totals = bulkSeed(emulator.state, (ctx.json as BulkCounts | undefined) ?? {})
+      return json(200, totals)
+    } catch (err) {
+      return json(400, { error: (err as Error).message })
+    }
   })
   router.post(`${p}/clock`, (ctx) => {
     const n = Number((ctx.json as { advanceSeconds?: number } | undefined)?.advanceSeconds)

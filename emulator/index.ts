@@ -16,6 +16,7 @@ import { registerGithub, seedGithub, type GithubState } from './github/index.js'
 export { DEFAULT_SEED, type SeedDefaults } from './seed.js'
 export type { FaultSpec } from './core/faults.js'
 export type { LogEntry } from './core/log.js'
+export { bulkSeed, type BulkCounts } from './bulk.js'
 
 /** Everything the emulator knows; a dump of it round-trips through PUT /__emulator/state and the state file. */
 export interface EmulatorState {
@@ -67,6 +68,8 @@ export class Emulator {
   private readonly control = new Router()
   private server?: Server
   private baseUrl = ''
+  /** The end of the queue of requests under a `serialize` switch. */
+  private serialTail: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: EmulatorOptions = {}) {
     this.state =
@@ -155,14 +158,42 @@ export class Emulator {
     const qi = rawUrl.indexOf('?')
     const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi)
     const isControl = path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)
+    if (isControl || !this.faults.serializes(method, path)) return this.serve(req, res, started)
+    const release = await this.serialTurn()
+    try {
+      await this.serve(req, res, started)
+    } finally {
+      release()
+    }
+  }
+
+  /** Waits until every earlier serialized request is done; the caller releases the next one. */
+  private async serialTurn(): Promise<() => void> {
+    let release!: () => void
+    const turn = new Promise<void>((resolve) => (release = resolve))
+    const previous = this.serialTail
+    this.serialTail = previous.then(() => turn)
+    await previous
+    return release
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase()
+    const rawUrl = req.url ?? '/'
+    const qi = rawUrl.indexOf('?')
+    const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi)
+    const isControl = path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)
     let faultName: string | undefined
     const finish = (status: number): void => {
       if (!isControl) {
+        const ended = performance.now()
         this.log.add({
           method,
           path: redactQuery(rawUrl),
           status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
+          ms: Math.round((ended - started) * 10) / 10,
+          start: epochMs(started),
+          end: epochMs(ended),
           fault: faultName
         })
       }
@@ -356,6 +387,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => (size > MAX_BODY ? reject(new Error('too large')) : resolve(Buffer.concat(chunks).toString('utf8'))))
     req.on('error', reject)
   })
+}
+
+/** A performance.now() reading as epoch ms, kept to 0.01 ms. */
+function epochMs(reading: number): number {
+  return Math.round((performance.timeOrigin + reading) * 100) / 100
 }
 
 function sleep(ms: number): Promise<void> {

@@ -51,6 +51,8 @@ export interface RunOptions {
   repository?: string
   /** The step's `env:`. */
   env?: Record<string, string>
+  /** runDist: called as soon as the main step's process has exited, before any post step, with its wall time. */
+  onMainExit?: (mainWallMs: number) => void
 }
 
 /** Inputs that point the action at the emulator with its seeded credentials. */
@@ -296,13 +298,17 @@ export async function runDist(inputs: Inputs, options: RunOptions = {}): Promise
   return runSteps(prepared, (which, env) => {
     const script = join(prepared.actionPath, which === 'main' ? prepared.metadata.runs.main : prepared.metadata.runs.post!)
     return new Promise((done, fail) => {
+      const spawned = performance.now()
       const child = spawn(process.execPath, [script], { env: { ...inherited, ...env }, cwd: prepared.workspace })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
       child.on('error', fail)
-      child.on('close', (code) => done({ exitCode: code ?? 1, stdout, stderr }))
+      child.on('close', (code) => {
+        if (which === 'main') options.onMainExit?.(performance.now() - spawned)
+        done({ exitCode: code ?? 1, stdout, stderr })
+      })
     })
   })
 }

@@ -74,7 +74,7 @@ describe('arming faults', () => {
     [{ kind: 'latency', path: '/x' }, 'a "latency" fault needs "latencyMs"'],
     [
       { kind: 'explode', path: '/x' },
-      'unknown fault kind "explode"; one of latency, status, reset-before, reset-after, hang, status-after, truncate, corrupt, echo, inject, rate-limit'
+      'unknown fault kind "explode"; one of latency, status, reset-before, reset-after, hang, status-after, truncate, corrupt, echo, inject, rate-limit, serialize'
     ]
   ])('a bad spec %j is 400', async (spec, error) => {
     const res = await fetch(`${emu.url}/__emulator/faults`, {
@@ -244,6 +244,41 @@ describe('latency', () => {
     const started = performance.now()
     expect((await get(DISCOVERY)).status).toBe(503)
     expect(performance.now() - started).toBeGreaterThanOrEqual(95)
+  })
+})
+
+describe('serialize', () => {
+  // Four requests sent at once, 100 ms of latency each: together ~100 ms, one at a time ≥ 400 ms.
+  async function fourAtOnce(): Promise<number> {
+    const started = performance.now()
+    const answers = await Promise.all([1, 2, 3, 4].map((i) => get(`${DISCOVERY}?i=${i}`)))
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
+    return performance.now() - started
+  }
+
+  test('without it, concurrent requests overlap; with it, one is served at a time, latency included, in arrival order', async () => {
+    await arm({ kind: 'latency', latencyMs: 100, path: DISCOVERY })
+    expect(await fourAtOnce()).toBeLessThan(300)
+    emu.log.clear()
+    await arm({ kind: 'serialize', path: '/**' })
+    expect(await fourAtOnce()).toBeGreaterThanOrEqual(395)
+    const ends = emu.log.since(0).map((e) => e.end)
+    for (let i = 1; i < ends.length; i++) expect(ends[i] - ends[i - 1]).toBeGreaterThanOrEqual(95)
+  })
+
+  test('it never runs out, leaves other paths concurrent, and is not the one fault that decides an answer', async () => {
+    await arm([
+      { kind: 'serialize', path: '/github/**' },
+      { kind: 'status', status: 503, path: DISCOVERY, times: 1 },
+      { kind: 'latency', latencyMs: 100, path: '/**' }
+    ])
+    expect((await get(DISCOVERY)).status).toBe(503)
+    expect(await fourAtOnce()).toBeGreaterThanOrEqual(395)
+    const started = performance.now()
+    await Promise.all([1, 2, 3, 4].map((i) => get(`/not-serialized/${i}`)))
+    expect(performance.now() - started).toBeLessThan(300)
+    const faults = (await (await get('/__emulator/faults')).json()) as { kind: string; remaining: number }[]
+    expect(faults.find((f) => f.kind === 'serialize')?.remaining).toBe(-1)
   })
 })
 

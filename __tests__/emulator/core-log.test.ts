@@ -13,7 +13,7 @@ async function log(since?: number): Promise<LogEntry[]> {
 }
 
 describe('request log', () => {
-  test('records method, path with query, status, ms and an increasing seq', async () => {
+  test('records method, path with query, status, ms, start and end, and an increasing seq', async () => {
     await fetch(`${emu.url}${DISCOVERY}`)
     await fetch(`${emu.url}/github/_apis/idtoken?api-version=2.0`)
     await fetch(`${emu.url}/nope`, { method: 'DELETE' })
@@ -28,6 +28,10 @@ describe('request log', () => {
       expect(e.ms).toBeGreaterThanOrEqual(0)
       expect(e.fault).toBeUndefined()
     }
+    // start / end: epoch ms of arrival and answer; requests made one after another do not overlap.
+    for (const e of entries) expect(Math.abs(e.end - e.start - e.ms)).toBeLessThan(0.2)
+    expect(Math.abs(entries[0].start - Date.now())).toBeLessThan(60_000)
+    for (let i = 1; i < entries.length; i++) expect(entries[i].start).toBeGreaterThanOrEqual(entries[i - 1].end)
     expect(entries[1].seq).toBe(entries[0].seq + 1)
     expect(entries[2].seq).toBe(entries[1].seq + 1)
   })
@@ -65,7 +69,7 @@ describe('request log', () => {
     await fetch(`${emu.url}/github/_apis/idtoken?api-version=2.0`, { headers: { authorization: 'Bearer very-secret-request-token' } })
     const entries = await log()
     expect(JSON.stringify(entries)).not.toContain('very-secret-request-token')
-    expect(Object.keys(entries[0]).sort()).toEqual(['method', 'ms', 'path', 'seq', 'status'])
+    expect(Object.keys(entries[0]).sort()).toEqual(['end', 'method', 'ms', 'path', 'seq', 'start', 'status'])
   })
 
   test('an injected fault is named in its entry', async () => {

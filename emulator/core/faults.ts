@@ -16,6 +16,7 @@ export type FaultKind =
   | 'echo' // answer `status` (default 400) with an error body that echoes the request's credentials in several encodings
   | 'inject' // run the handler, then put `set` values into (or `append` text onto) every field of those names in its JSON body
   | 'rate-limit' // at most `limit` matching requests per `windowMs`; the rest answer 429 without Retry-After (as Asgardeo)
+  | 'serialize' // matching requests are served one at a time, in arrival order, latency included (a sequential baseline)
 
 export interface FaultSpec {
   kind: FaultKind
@@ -63,7 +64,8 @@ const KINDS: FaultKind[] = [
   'corrupt',
   'echo',
   'inject',
-  'rate-limit'
+  'rate-limit',
+  'serialize'
 ]
 
 export class FaultTable {
@@ -78,7 +80,7 @@ export class FaultTable {
     if (spec.kind === 'inject' && !spec.set && !spec.append) throw new Error('an "inject" fault needs "set" or "append"')
     if (spec.kind === 'rate-limit' && !(Number(spec.limit) >= 0)) throw new Error('a "rate-limit" fault needs "limit"')
     if (spec.kind === 'latency' && !(Number(spec.latencyMs) >= 0)) throw new Error('a "latency" fault needs "latencyMs"')
-    const defaultTimes = spec.kind === 'latency' || spec.kind === 'rate-limit' ? Number.POSITIVE_INFINITY : 1
+    const defaultTimes = spec.kind === 'latency' || spec.kind === 'rate-limit' || spec.kind === 'serialize' ? Number.POSITIVE_INFINITY : 1
     const fault: Fault = {
       ...spec,
       method: spec.method?.toUpperCase(),
@@ -98,11 +100,19 @@ export class FaultTable {
     return this.faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : -1 }))
   }
 
+  /** Whether a `serialize` switch covers this request (consumes nothing: check it before `take`). */
+  serializes(method: string, path: string): boolean {
+    return this.faults.some(
+      (f) => f.kind === 'serialize' && f.remaining > 0 && (!f.method || f.method === method) && globMatch(f.path, path)
+    )
+  }
+
   /** Total latency to add and the one disruptive fault (if any) for this request; consumes them. */
   take(method: string, path: string, now = Date.now()): { latencyMs: number; fault?: Fault } {
     let latencyMs = 0
     let fault: Fault | undefined
     for (const f of this.faults) {
+      if (f.kind === 'serialize') continue
       if (f.remaining <= 0 || (f.method && f.method !== method) || !globMatch(f.path, path)) continue
       if (f.skip && f.skip > 0) {
         f.skip--

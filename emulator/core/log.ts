@@ -6,6 +6,9 @@ export interface LogEntry {
   path: string
   status: number
   ms: number
+  /** When the request arrived and when its answer was sent (or it was dropped): epoch ms, sub-ms precision. */
+  start: number
+  end: number
   /** Set when an injected fault decided the outcome. */
   fault?: string
 }
