@@ -40902,18 +40902,30 @@ class Asgardeo {
     // --- API resources -------------------------------------------------------------------------
     /** The API resource with this identifier, following every `next` link (never only the first page). */
     async findApiResource(identifier) {
-        let query = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 };
+        return this.pickApiResource(`identifier eq ${filterValue(identifier)}`, async () => identifier);
+    }
+    /**
+     * Lists the API resources a filter matches while `identifier` is still being worked out elsewhere (the
+     * API's version, from Choreo), then reads the one that has it: the lookup need not wait for Choreo.
+     */
+    async pickApiResource(filter, identifier) {
+        const [listed, wanted] = await Promise.all([this.listApiResources(filter), identifier()]);
+        const found = listed.find((r) => r.identifier === wanted);
+        return found ? this.getApiResource(found.id) : undefined;
+    }
+    /** Every API resource a filter matches, as listed (without scopes), across pages. */
+    async listApiResources(filter) {
+        let query = { filter, limit: 100 };
         let url = '/api-resources';
         const mgmt = new URL(this.mgmt);
+        const all = [];
         for (let page = 0; page < MAX_PAGES; page++) {
             const res = await this.call('GET', url, { query });
             // The server's key is apiResources; the spec's APIResources is accepted too.
-            const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier);
-            if (found)
-                return this.getApiResource(found.id);
+            all.push(...(res.body?.apiResources ?? res.body?.APIResources ?? []));
             const next = res.body?.links?.find((l) => l.rel === 'next')?.href;
             if (!next)
-                return undefined;
+                return all;
             const nextUrl = new URL(next, this.mgmt);
             // The token goes wherever the link points: follow it only within this listing, on this host.
             if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
@@ -40922,7 +40934,7 @@ class Asgardeo {
             url = nextUrl.pathname.slice(mgmt.pathname.length);
             query = Object.fromEntries(nextUrl.searchParams);
         }
-        throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`);
+        throw listingTooLong('asgardeo', `API resources matching ${filter}`);
     }
     async getApiResource(id) {
         return (await this.call('GET', `/api-resources/${encodeURIComponent(id)}`)).body;
@@ -43280,11 +43292,32 @@ function asgardeoTasks(run, choreo) {
                 'In the Asgardeo Console open that application > API Authorization and authorize those scopes of the management APIs.');
         }
     }));
-    // Needs only the API's name and version, known from the name lookup (else from the API read).
-    const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
-        const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined;
-        const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, named ?? (await choreo.api.promise).current);
-        const existing = await asgardeo.findApiResource(identifier);
+    // Starts with the management token, not after Choreo: the identifier is known up front (api-identifier,
+    // or the API's name and version); with the name alone the lookup lists the API's identifiers by prefix
+    // while Choreo finds the version, then picks the one (asgardeo-api.md §3: `sw` on identifier).
+    const resourceLookup = graph.read('asgardeo: find API resource', [auth], async () => {
+        const org = config.choreo.org;
+        const { name, version } = config.api;
+        let identifier;
+        let existing;
+        if (config.apiIdentifier || (name && version)) {
+            identifier = config.apiIdentifier ?? defaultApiIdentifier(org, { name: name, version: version });
+            existing = await asgardeo.findApiResource(identifier);
+        }
+        else if (name) {
+            const prefix = defaultApiIdentifier(org, { name, version: '' });
+            const found = choreo.apiRef.promise.then((ref) => defaultApiIdentifier(org, { name: ref.name ?? name, version: ref.version }));
+            existing = await asgardeo.pickApiResource(`identifier sw ${filterValue(prefix)}`, () => found);
+            identifier = await found;
+            // Choreo's name slugs differently from the input's (its case, say): look the identifier up exactly.
+            if (!existing && !identifier.startsWith(prefix))
+                existing = await asgardeo.findApiResource(identifier);
+        }
+        else {
+            // api-id alone: the name and version come from the API read.
+            identifier = defaultApiIdentifier(org, (await choreo.api.promise).current);
+            existing = await asgardeo.findApiResource(identifier);
+        }
         if (existing && !existing.requiresAuthorization) {
             throw new Error(`The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`);
         }

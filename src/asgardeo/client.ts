@@ -233,16 +233,31 @@ export class Asgardeo {
 
   /** The API resource with this identifier, following every `next` link (never only the first page). */
   async findApiResource(identifier: string): Promise<ApiResource | undefined> {
-    let query: Record<string, string | number | undefined> | undefined = { filter: `identifier eq ${filterValue(identifier)}`, limit: 100 }
+    return this.pickApiResource(`identifier eq ${filterValue(identifier)}`, async () => identifier)
+  }
+
+  /**
+   * Lists the API resources a filter matches while `identifier` is still being worked out elsewhere (the
+   * API's version, from Choreo), then reads the one that has it: the lookup need not wait for Choreo.
+   */
+  async pickApiResource(filter: string, identifier: () => Promise<string>): Promise<ApiResource | undefined> {
+    const [listed, wanted] = await Promise.all([this.listApiResources(filter), identifier()])
+    const found = listed.find((r) => r.identifier === wanted)
+    return found ? this.getApiResource(found.id) : undefined
+  }
+
+  /** Every API resource a filter matches, as listed (without scopes), across pages. */
+  private async listApiResources(filter: string): Promise<ApiResource[]> {
+    let query: Record<string, string | number | undefined> | undefined = { filter, limit: 100 }
     let url = '/api-resources'
     const mgmt = new URL(this.mgmt)
+    const all: ApiResource[] = []
     for (let page = 0; page < MAX_PAGES; page++) {
       const res: { body: ApiResourceList } = await this.call<ApiResourceList>('GET', url, { query })
       // The server's key is apiResources; the spec's APIResources is accepted too.
-      const found = (res.body?.apiResources ?? res.body?.APIResources ?? []).find((r) => r.identifier === identifier)
-      if (found) return this.getApiResource(found.id)
+      all.push(...(res.body?.apiResources ?? res.body?.APIResources ?? []))
       const next: string | undefined = res.body?.links?.find((l) => l.rel === 'next')?.href
-      if (!next) return undefined
+      if (!next) return all
       const nextUrl: URL = new URL(next, this.mgmt)
       // The token goes wherever the link points: follow it only within this listing, on this host.
       if (nextUrl.origin !== mgmt.origin || !nextUrl.pathname.startsWith(`${mgmt.pathname}/api-resources`)) {
@@ -257,7 +272,7 @@ export class Asgardeo {
       url = nextUrl.pathname.slice(mgmt.pathname.length)
       query = Object.fromEntries(nextUrl.searchParams)
     }
-    throw listingTooLong('asgardeo', `API resources with identifier "${identifier}"`)
+    throw listingTooLong('asgardeo', `API resources matching ${filter}`)
   }
 
   async getApiResource(id: string): Promise<ApiResource> {

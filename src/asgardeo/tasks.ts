@@ -1,5 +1,6 @@
 import { managementTokenAdvice } from '../advice.js'
 import {
+  filterValue,
   managementScopes,
   type ApiResource,
   type ApiResourceScope,
@@ -78,11 +79,29 @@ export function asgardeoTasks(
     })
   )
 
-  // Needs only the API's name and version, known from the name lookup (else from the API read).
-  const resourceLookup = graph.read('asgardeo: find API resource', [auth, choreo.apiRef], async (_auth, ref) => {
-    const named = ref.name !== undefined && ref.version !== undefined ? { name: ref.name, version: ref.version } : undefined
-    const identifier = config.apiIdentifier ?? defaultApiIdentifier(config.choreo.org, named ?? (await choreo.api.promise).current)
-    const existing = await asgardeo.findApiResource(identifier)
+  // Starts with the management token, not after Choreo: the identifier is known up front (api-identifier,
+  // or the API's name and version); with the name alone the lookup lists the API's identifiers by prefix
+  // while Choreo finds the version, then picks the one (asgardeo-api.md §3: `sw` on identifier).
+  const resourceLookup = graph.read('asgardeo: find API resource', [auth], async () => {
+    const org = config.choreo.org
+    const { name, version } = config.api
+    let identifier: string
+    let existing: ApiResource | undefined
+    if (config.apiIdentifier || (name && version)) {
+      identifier = config.apiIdentifier ?? defaultApiIdentifier(org, { name: name!, version: version! })
+      existing = await asgardeo.findApiResource(identifier)
+    } else if (name) {
+      const prefix = defaultApiIdentifier(org, { name, version: '' })
+      const found = choreo.apiRef.promise.then((ref) => defaultApiIdentifier(org, { name: ref.name ?? name, version: ref.version! }))
+      existing = await asgardeo.pickApiResource(`identifier sw ${filterValue(prefix)}`, () => found)
+      identifier = await found
+      // Choreo's name slugs differently from the input's (its case, say): look the identifier up exactly.
+      if (!existing && !identifier.startsWith(prefix)) existing = await asgardeo.findApiResource(identifier)
+    } else {
+      // api-id alone: the name and version come from the API read.
+      identifier = defaultApiIdentifier(org, (await choreo.api.promise).current)
+      existing = await asgardeo.findApiResource(identifier)
+    }
     if (existing && !existing.requiresAuthorization) {
       throw new Error(
         `The Asgardeo API resource "${identifier}" was created with "Requires authorization" off, which cannot be changed. Delete it in the Asgardeo Console (API Resources) or set "api-identifier" to a new identifier.`
