@@ -41408,6 +41408,10 @@ class Choreo {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/asgardeo/binding-config.ts
 
 /**
@@ -41647,10 +41651,6 @@ function readSmokeInputs(get, problems) {
     return { calls, environment, waitSeconds };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/plan.ts
@@ -41938,8 +41938,6 @@ function defaultApiIdentifier(choreoOrg, api) {
 
 
 
-
-
 /**
  * The `openapi` input: the permissions and the operations each guards, read from the API's own
  * OpenAPI 3.x or Swagger 2.0 document. What counts as a scope follows WSO2 API Manager's own parsers
@@ -42075,14 +42073,8 @@ function scopesFromOpenApi(document, file) {
  * readConfig stays synchronous. Each problem goes to `problems`, naming the input; then it returns [].
  */
 function readOpenApiScopes(path, problems, env = process.env) {
-    const base = env.GITHUB_WORKSPACE || process.cwd();
-    const full = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(base, path);
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
-    }
-    catch (err) {
-        const code = err.code;
+    const { full, text, code } = readWorkspaceFile(path, env);
+    if (text === undefined) {
         problems.push(`Input "openapi": cannot read "${path}" (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? 'unreadable')}, looked for ${full}). Give the path of the API's OpenAPI file relative to the repository root, and check out the repository first (actions/checkout).`);
         return [];
     }
@@ -42106,6 +42098,8 @@ function readOpenApiScopes(path, problems, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
 
 
 
@@ -42368,6 +42362,19 @@ function bool(value, fallback, input, problems) {
     problems.push(`Input "${input}" is "${value}"; use true or false.`);
     return fallback;
 }
+/**
+ * A file an input names, read as the job's steps see it: a relative path from GITHUB_WORKSPACE, else the
+ * working directory. `code` says why it could not be read (ENOENT, EISDIR, …).
+ */
+function readWorkspaceFile(path, env) {
+    const full = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(env.GITHUB_WORKSPACE || process.cwd(), path);
+    try {
+        return { full, text: (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8') };
+    }
+    catch (err) {
+        return { full, code: err.code ?? err.message };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/config/keys.ts
 /**
@@ -42444,22 +42451,14 @@ const MAX_ENTRIES = 100;
 
 
 
-
-
 /** Reads `path` (relative to GITHUB_WORKSPACE, else the working directory) and parses it. */
 function readConfigFile(path, stepInput, env = process.env) {
-    const base = env.GITHUB_WORKSPACE || process.cwd();
-    const full = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(base, path);
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
-    }
-    catch (err) {
-        const code = err.code;
+    const { full, text, code } = readWorkspaceFile(path, env);
+    if (text === undefined) {
         throw new InputError([
             code === 'ENOENT'
                 ? `Input "config" names ${path}, which does not exist (looked for ${full}): give the file's path relative to the repository root, and check out the repository (actions/checkout) before this step.`
-                : `Input "config": cannot read ${path} (${code ?? err.message}); give the path of a readable YAML file relative to the repository root.`
+                : `Input "config": cannot read ${path} (${code}); give the path of a readable YAML file relative to the repository root.`
         ]);
     }
     return parseConfigFile(text, path, stepInput, env);
@@ -43848,7 +43847,7 @@ function publisherTasks(run, org) {
             throw new Error(`The API "${current.name}" is ${state}, and a ${state} API cannot be published again. Create a new version of it in Choreo and point "api-version" at that.`);
         }
         // The diff checks every operation "scopes" (or the "openapi" document) names.
-        const diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config));
+        const diff = scopeDiff(config, current);
         return { current, etag, diff };
     });
     // What is deployed where (and which environments exist), read alongside.
@@ -43988,6 +43987,10 @@ function publisherTasks(run, org) {
     });
     return { apiRef, api, deployed, liveContent, apiScopes, deployment, lifecycle, keyManager };
 }
+/** What the inputs (or the `openapi` document) want changed on the API as read. */
+function scopeDiff(config, current) {
+    return diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config));
+}
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' };
 /** API Manager's default; Choreo's may differ (choreo-api.md §5.3), so the limit is only ever met reactively. */
@@ -44009,7 +44012,7 @@ async function putScopes(run, current, etag, diff) {
             if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5)
                 throw err;
             ({ api: current, etag } = await choreo.getApi(current.id));
-            diff = diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config));
+            diff = scopeDiff(config, current);
         }
     }
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { assertSecureUrl, trimEnd } from './http.js'
 import { readBindingInputs, type BindingGrant } from './asgardeo/binding-config.js'
 import { readSmokeInputs, type SmokeConfig } from './smoke/parse.js'
@@ -322,4 +324,17 @@ export function bool(value: string, fallback: boolean, input: string, problems: 
   if (/^(false|no|off)$/i.test(value)) return false
   problems.push(`Input "${input}" is "${value}"; use true or false.`)
   return fallback
+}
+
+/**
+ * A file an input names, read as the job's steps see it: a relative path from GITHUB_WORKSPACE, else the
+ * working directory. `code` says why it could not be read (ENOENT, EISDIR, …).
+ */
+export function readWorkspaceFile(path: string, env: NodeJS.ProcessEnv): { full: string; text?: string; code?: string } {
+  const full = isAbsolute(path) ? path : resolve(env.GITHUB_WORKSPACE || process.cwd(), path)
+  try {
+    return { full, text: readFileSync(full, 'utf8') }
+  } catch (err) {
+    return { full, code: (err as NodeJS.ErrnoException).code ?? (err as Error).message }
+  }
 }

@@ -61,15 +61,7 @@ export function publisherTasks(run: Run, org: Task<string>) {
       )
     }
     // The diff checks every operation "scopes" (or the "openapi" document) names.
-    const diff = diffApiScopes(
-      current,
-      config.scopes,
-      config.prune,
-      config.choreo.org,
-      config.owner,
-      config.scopePrefix,
-      scopeDiffOptions(config)
-    )
+    const diff = scopeDiff(config, current)
     return { current, etag, diff }
   })
 
@@ -237,6 +229,11 @@ export function publisherTasks(run: Run, org: Task<string>) {
   return { apiRef, api, deployed, liveContent, apiScopes, deployment, lifecycle, keyManager }
 }
 
+/** What the inputs (or the `openapi` document) want changed on the API as read. */
+function scopeDiff(config: Run['config'], current: ChoreoApi): ApiScopeDiff {
+  return diffApiScopes(current, config.scopes, config.prune, config.choreo.org, config.owner, config.scopePrefix, scopeDiffOptions(config))
+}
+
 /** The lifecycle action that publishes from each state (API Manager's default lifecycle). */
 const PUBLISH_FROM: Record<string, string> = { CREATED: 'Publish', PROTOTYPED: 'Publish', BLOCKED: 'Re-Publish' }
 
@@ -262,15 +259,7 @@ async function putScopes(
       // 412 900986 is scope validation, not a concurrent update.
       if (!(err instanceof ApiError && err.status === 412 && err.code !== '900986') || attempt >= 5) throw err
       ;({ api: current, etag } = await choreo.getApi(current.id))
-      diff = diffApiScopes(
-        current,
-        config.scopes,
-        config.prune,
-        config.choreo.org,
-        config.owner,
-        config.scopePrefix,
-        scopeDiffOptions(config)
-      )
+      diff = scopeDiff(config, current)
     }
   }
 }

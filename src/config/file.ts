@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml'
-import { DEFAULTS, InputError, type GetInput } from '../inputs.js'
+import { DEFAULTS, InputError, readWorkspaceFile, type GetInput } from '../inputs.js'
 import { DEFAULTS_KEYS, ENTRY_KEYS, ENTRY_NAME, MAX_ENTRIES, NOT_IN_FILE, RUN_WIDE, SECRET_INPUTS } from './keys.js'
 
 /**
@@ -20,17 +18,12 @@ export interface ConfigEntry {
 
 /** Reads `path` (relative to GITHUB_WORKSPACE, else the working directory) and parses it. */
 export function readConfigFile(path: string, stepInput: GetInput, env: NodeJS.ProcessEnv = process.env): ConfigEntry[] {
-  const base = env.GITHUB_WORKSPACE || process.cwd()
-  const full = isAbsolute(path) ? path : resolve(base, path)
-  let text: string
-  try {
-    text = readFileSync(full, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
+  const { full, text, code } = readWorkspaceFile(path, env)
+  if (text === undefined) {
     throw new InputError([
       code === 'ENOENT'
         ? `Input "config" names ${path}, which does not exist (looked for ${full}): give the file's path relative to the repository root, and check out the repository (actions/checkout) before this step.`
-        : `Input "config": cannot read ${path} (${code ?? (err as Error).message}); give the path of a readable YAML file relative to the repository root.`
+        : `Input "config": cannot read ${path} (${code}); give the path of a readable YAML file relative to the repository root.`
     ])
   }
   return parseConfigFile(text, path, stepInput, env)

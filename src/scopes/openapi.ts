@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
 import { parse } from 'yaml'
-import { InputError, SCOPE_VALUE, type Operation, type ScopeSpec } from '../inputs.js'
+import { InputError, SCOPE_VALUE, readWorkspaceFile, type Operation, type ScopeSpec } from '../inputs.js'
 import { bareValue } from '../plan.js'
 
 /**
@@ -141,13 +139,8 @@ export function scopesFromOpenApi(document: unknown, file: string): ScopeSpec[] 
  * readConfig stays synchronous. Each problem goes to `problems`, naming the input; then it returns [].
  */
 export function readOpenApiScopes(path: string, problems: string[], env: NodeJS.ProcessEnv = process.env): ScopeSpec[] {
-  const base = env.GITHUB_WORKSPACE || process.cwd()
-  const full = isAbsolute(path) ? path : resolve(base, path)
-  let text: string
-  try {
-    text = readFileSync(full, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
+  const { full, text, code } = readWorkspaceFile(path, env)
+  if (text === undefined) {
     problems.push(
       `Input "openapi": cannot read "${path}" (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? 'unreadable')}, looked for ${full}). Give the path of the API's OpenAPI file relative to the repository root, and check out the repository first (actions/checkout).`
     )
