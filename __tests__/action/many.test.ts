@@ -174,4 +174,52 @@ apis:
     expect(checked.stdout).not.toMatch(/Drift: .*\[items\]/)
     expect(await writesSince(emu, before)).toEqual([])
   })
+
+  test("password grant: one application role carries every entry's scopes, and each token holds its own", async () => {
+    addOrdersApi()
+    const { inputs, workspace } = step(`
+defaults:
+  grant-type: password
+  username: ${'${USER_NAME}'}
+apis:
+  items:
+    api: Items API
+    scopes: "read: GET /items"
+  orders:
+    api: Orders API
+    scopes: "orders_read: GET /orders"
+`)
+    process.env.USER_NAME = emu.state.seed.userName
+    try {
+      const run = await runSource({ ...inputs, password: emu.state.seed.userPassword }, { workspace })
+      expect(run.stdout).not.toContain('::error::')
+      expect(run.exitCode).toBe(0)
+      const r = results(run)
+      expect(r.items['granted-scopes']).toBe('urn:acme:itemsapi:read')
+      expect(r.orders['granted-scopes']).toBe('urn:acme:ordersapi:orders_read')
+      expect(leaks(run, { password: emu.state.seed.userPassword })).toEqual([])
+      const again = emu.log.lastSeq
+      const second = await runSource({ ...inputs, password: emu.state.seed.userPassword }, { workspace })
+      expect(second.exitCode).toBe(0)
+      expect(second.outputs.changed).toBe('false')
+      expect(await writesSince(emu, again)).toEqual([])
+    } finally {
+      delete process.env.USER_NAME
+    }
+  })
+
+  test('the GitHub OIDC binding stays one API per step: grant-type token-exchange in a file is refused before any request', async () => {
+    const { inputs, workspace } = step(`
+apis:
+  items:
+    api: Items API
+    scopes: "read: GET /items"
+    grant-type: token-exchange
+`)
+    const since = emu.log.lastSeq
+    const run = await runSource(inputs, { workspace })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain('config entry "items": grant-type token-exchange is not supported in a config file yet')
+    expect(emu.log.since(since)).toEqual([])
+  })
 })

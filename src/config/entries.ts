@@ -12,6 +12,10 @@ export function readConfigs(getInput: GetInput, env: NodeJS.ProcessEnv = process
   const problems: string[] = []
   const configs: Config[] = []
   for (const entry of readConfigFile(path, getInput, env)) {
+    if (entry.get('grant-type').trim().toLowerCase() === 'token-exchange') {
+      problems.push(TOKEN_EXCHANGE(entry.name))
+      continue
+    }
     try {
       configs.push({ ...readConfig(entry.get, env), entry: entry.name })
     } catch (err) {
@@ -30,10 +34,6 @@ function conflicts(configs: Config[]): string[] {
   const byApplication = new Map<string, Config>()
   const byApi = new Map<string, Config>()
   for (const c of configs) {
-    if (c.grant.type === 'token-exchange')
-      problems.push(
-        `config entry "${c.entry}": grant-type token-exchange is not supported in a config file yet; secure that API in a step of its own.`
-      )
     if (c.smoke)
       problems.push(
         `config entry "${c.entry}": "smoke-test" runs with the single-API inputs only; call the gateway in a later step with the token from the "results" output.`
@@ -59,6 +59,10 @@ function conflicts(configs: Config[]): string[] {
   }
   return problems
 }
+
+/** The GitHub OIDC binding is per application and was not reworked for many entries (NOTES.md row 71). */
+const TOKEN_EXCHANGE = (entry: string): string =>
+  `config entry "${entry}": grant-type token-exchange is not supported in a config file yet; secure that API in a step of its own.`
 
 const APPLICATION_KEYS: [string, (c: Config) => unknown][] = [
   ['grant-type', (c) => c.grant.type],
