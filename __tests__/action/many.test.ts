@@ -128,27 +128,6 @@ describe('config: many APIs in one run', () => {
     expect(run.summary).toContain('missing: Input &quot;api&quot;')
   })
 
-  test('entries that cannot share an application are refused before any request', async () => {
-    const { inputs, workspace } = step(`
-apis:
-  items:
-    api: Items API
-    scopes: "read: GET /items"
-  orders:
-    api: Orders API
-    scopes: "read: GET /orders"
-    grant-type: password
-    username: alice
-`)
-    const since = emu.log.lastSeq
-    const run = await runSource({ ...inputs, password: 'secret-pw' }, { workspace })
-    expect(run.exitCode).toBe(1)
-    expect(run.stdout).toMatch(
-      /config entries "items" and "orders" share the application "ci-items-client" but differ in grant-type, username/
-    )
-    expect(emu.log.since(since)).toEqual([])
-  })
-
   test('plan mode writes nothing and plans every entry; check mode fails on the drift of one entry, naming it', async () => {
     const ordersId = addOrdersApi()
     const { inputs, workspace } = step(TWO)
@@ -208,18 +187,29 @@ apis:
     }
   })
 
-  test('the GitHub OIDC binding stays one API per step: grant-type token-exchange in a file is refused before any request', async () => {
-    const { inputs, workspace } = step(`
+  const ITEMS_AND = (orders: string) => `
 apis:
   items:
     api: Items API
     scopes: "read: GET /items"
-    grant-type: token-exchange
-`)
+${orders}`
+  test.each([
+    [
+      'entries that cannot share an application',
+      ITEMS_AND('  orders:\n    api: Orders API\n    scopes: "read: GET /orders"\n    grant-type: password\n    username: alice\n'),
+      /config entries "items" and "orders" share the application "ci-items-client" but differ in grant-type, username/
+    ],
+    [
+      'the GitHub OIDC binding, which stays one API per step',
+      ITEMS_AND('    grant-type: token-exchange\n'),
+      /config entry "items": grant-type token-exchange is not supported in a config file yet/
+    ]
+  ])('%s: refused before any request', async (_what, file, message) => {
+    const { inputs, workspace } = step(file)
     const since = emu.log.lastSeq
-    const run = await runSource(inputs, { workspace })
+    const run = await runSource({ ...inputs, password: 'secret-pw' }, { workspace })
     expect(run.exitCode).toBe(1)
-    expect(run.stdout).toContain('config entry "items": grant-type token-exchange is not supported in a config file yet')
+    expect(run.stdout).toMatch(message)
     expect(emu.log.since(since)).toEqual([])
   })
 })
