@@ -42774,8 +42774,6 @@ class SkippedError extends Error {
 class GraphFailure extends Error {
     failures;
     groups;
-    /** What the run had found and done before it failed (set by the caller), for the report. */
-    partial;
     constructor(failures, 
     /** The group (config entry) each failure happened in, in the same order; undefined = shared. */
     groups = failures.map(() => undefined)) {

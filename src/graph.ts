@@ -18,9 +18,6 @@ export class SkippedError extends Error {
 
 /** Every independent failure of a run; the message is the first one's. */
 export class GraphFailure extends Error {
-  /** What the run had found and done before it failed (set by the caller), for the report. */
-  partial?: unknown
-
   constructor(
     readonly failures: unknown[],
     /** The group (config entry) each failure happened in, in the same order; undefined = shared. */
